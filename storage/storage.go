@@ -1,0 +1,211 @@
+// Package storage is Coopol's persistence: one bun.DB over SQLite (the
+// embedded default) or PostgreSQL, versioned SQL migrations that run
+// unchanged on both, and plain functions per aggregate (accounts.go,
+// statuses.go, ...).
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+	"github.com/uptrace/bun/dialect/sqlitedialect"
+	"github.com/uptrace/bun/migrate"
+	_ "modernc.org/sqlite" // database/sql driver "sqlite", pure Go: one static binary
+
+	"github.com/coopol/coopol/config"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// ErrNotFound is returned by lookups that match no row.
+var ErrNotFound = errors.New("not found")
+
+// Storage wraps the database handles.
+type Storage struct {
+	DB   *bun.DB
+	Type string // "sqlite" or "postgres"
+
+	// QueueDB is the pool the job queue (River) uses for its own
+	// maintenance. On SQLite it is a separate single-connection pool, as
+	// River's SQLite driver asks, so the queue never starves the web pool.
+	QueueDB *sql.DB
+}
+
+// Open connects to the configured database. It does not migrate.
+func Open(ctx context.Context, cfg config.Database) (*Storage, error) {
+	switch cfg.Type {
+	case "sqlite":
+		return openSQLite(ctx, cfg)
+	case "postgres":
+		return openPostgres(ctx, cfg)
+	}
+	return nil, fmt.Errorf("storage: unknown database type %q", cfg.Type)
+}
+
+func sqliteDSN(path string) string {
+	// WAL lets readers run beside the writer; immediate transactions take
+	// the write lock at BEGIN so two writers wait (busy_timeout) instead of
+	// failing with SQLITE_BUSY halfway through; synchronous=NORMAL survives
+	// a process crash.
+	q := url.Values{}
+	for _, p := range []string{"foreign_keys(1)", "journal_mode(WAL)", "busy_timeout(30000)", "synchronous(NORMAL)"} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	return "file:" + path + "?" + q.Encode()
+}
+
+func openSQLite(ctx context.Context, cfg config.Database) (*Storage, error) {
+	if dir := filepath.Dir(cfg.Address); dir != "" {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("storage: create database folder: %w", err)
+		}
+	}
+	dsn := sqliteDSN(cfg.Address)
+	sqldb, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("storage: open sqlite: %w", err)
+	}
+	sqldb.SetMaxOpenConns(cfg.MaxOpenConns)
+	queue, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		sqldb.Close()
+		return nil, fmt.Errorf("storage: open sqlite: %w", err)
+	}
+	queue.SetMaxOpenConns(1)
+	s := &Storage{DB: bun.NewDB(sqldb, sqlitedialect.New()), Type: "sqlite", QueueDB: queue}
+	if err := s.Ping(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func openPostgres(ctx context.Context, cfg config.Database) (*Storage, error) {
+	sqldb, err := sql.Open("pgx", cfg.Address)
+	if err != nil {
+		return nil, fmt.Errorf("storage: open postgres: %w", err)
+	}
+	sqldb.SetMaxOpenConns(cfg.MaxOpenConns)
+	sqldb.SetConnMaxIdleTime(5 * time.Minute)
+	s := &Storage{DB: bun.NewDB(sqldb, pgdialect.New()), Type: "postgres", QueueDB: sqldb}
+	if err := s.Ping(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Ping checks the database answers (used by /readyz).
+func (s *Storage) Ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := s.DB.PingContext(ctx); err != nil {
+		return fmt.Errorf("storage: database unreachable: %w", err)
+	}
+	return nil
+}
+
+// Close releases the pools.
+func (s *Storage) Close() error {
+	err := s.DB.Close()
+	if s.QueueDB != nil && s.QueueDB != s.DB.DB {
+		err = errors.Join(err, s.QueueDB.Close())
+	}
+	return err
+}
+
+// Migrate brings the schema up to date: Coopol's tables, then the job
+// queue's. Safe to run from several replicas at once: the loser of the
+// migration lock waits for the winner.
+func (s *Storage) Migrate(ctx context.Context) error {
+	migrations := migrate.NewMigrations()
+	if err := migrations.Discover(migrationFiles); err != nil {
+		return fmt.Errorf("storage: read migrations: %w", err)
+	}
+	migrator := migrate.NewMigrator(s.DB, migrations, migrate.WithTableName("coopol_migrations"), migrate.WithLocksTableName("coopol_migration_locks"))
+	if err := migrator.Init(ctx); err != nil {
+		return fmt.Errorf("storage: init migrations: %w", err)
+	}
+	if err := lockWithRetry(ctx, migrator); err != nil {
+		return err
+	}
+	defer migrator.Unlock(context.WithoutCancel(ctx)) //nolint:errcheck
+	if _, err := migrator.Migrate(ctx); err != nil {
+		return fmt.Errorf("storage: migrate: %w", err)
+	}
+	return s.migrateQueue(ctx)
+}
+
+func lockWithRetry(ctx context.Context, m *migrate.Migrator) error {
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		err := m.Lock(ctx)
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("storage: %w (a crashed migration may have left the lock: delete the row in coopol_migration_locks)", err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+func (s *Storage) migrateQueue(ctx context.Context) error {
+	var err error
+	if s.Type == "sqlite" {
+		var m *rivermigrate.Migrator[*sql.Tx]
+		if m, err = rivermigrate.New(riversqlite.New(s.QueueDB), nil); err == nil {
+			_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+		}
+	} else {
+		var m *rivermigrate.Migrator[*sql.Tx]
+		if m, err = rivermigrate.New(riverdatabasesql.New(s.QueueDB), nil); err == nil {
+			_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("storage: migrate job queue: %w", err)
+	}
+	return nil
+}
+
+// InTx runs fn in a transaction, committed if fn returns nil.
+func (s *Storage) InTx(ctx context.Context, fn func(tx bun.Tx) error) error {
+	return s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { return fn(tx) })
+}
+
+// IsUniqueViolation reports a unique-constraint failure on either database.
+func IsUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "SQLSTATE 23505") || strings.Contains(msg, "duplicate key value")
+}
+
+func notFound(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	return err
+}
