@@ -72,6 +72,7 @@ type Federation struct {
 	Allowlist       []string      `key:"allowlist"`
 	AllowPrivateIPs []string      `key:"allow_private_ips"`
 	AuthorizedFetch bool          `key:"authorized_fetch"`
+	DeliverBlocks   bool          `key:"deliver_blocks"`
 	DeliveryWorkers int           `key:"delivery_workers"`
 	RequestTimeout  time.Duration `key:"request_timeout"`
 }

@@ -46,7 +46,7 @@ const (
 )
 
 type Status struct {
-	bun.BaseModel `bun:"table:statuses"`
+	bun.BaseModel `bun:"table:statuses,alias:s"`
 
 	ID                 string     `bun:"id,pk"`
 	URI                string     `bun:"uri"`
@@ -171,4 +171,18 @@ type Membership struct {
 	AcceptURI      string    `bun:"accept_uri"`
 	CreatedAt      time.Time `bun:"created_at"`
 	UpdatedAt      time.Time `bun:"updated_at"`
+}
+
+type Report struct {
+	bun.BaseModel `bun:"table:reports"`
+
+	ID              string     `bun:"id,pk"`
+	AccountID       *string    `bun:"account_id"`
+	TargetAccountID string     `bun:"target_account_id"`
+	StatusIDs       []string   `bun:"status_ids,type:text"`
+	Comment         string     `bun:"comment"`
+	URI             string     `bun:"uri"`
+	Forwarded       bool       `bun:"forwarded"`
+	ResolvedAt      *time.Time `bun:"resolved_at"`
+	CreatedAt       time.Time  `bun:"created_at"`
 }

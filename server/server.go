@@ -1,6 +1,6 @@
 // Package server assembles the HTTP server: it wires the transports
-// (federation, api, web) onto one gin engine and runs it with a graceful
-// shutdown. It holds no rules of its own.
+// (federation, api, web) and the job queue onto one instance and runs it
+// with a graceful shutdown. It holds no rules of its own.
 package server
 
 import (
@@ -13,28 +13,58 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/riverqueue/river"
 
+	"github.com/coopol/coopol/api"
 	"github.com/coopol/coopol/config"
+	"github.com/coopol/coopol/federation"
+	"github.com/coopol/coopol/httpclient"
+	"github.com/coopol/coopol/queue"
 	"github.com/coopol/coopol/social"
 	"github.com/coopol/coopol/storage"
 )
 
+// Options are the seams tests use; the zero value is production.
+type Options struct {
+	// Resolver and PortOverride let tests map host names such as
+	// section-a.test to loopback listeners.
+	Resolver     httpclient.Resolver
+	PortOverride func(hostport string) string
+	// QueuePollInterval makes idle delivery workers look for jobs more often.
+	QueuePollInterval time.Duration
+	// Now replaces the clock.
+	Now func() time.Time
+}
+
 // Server is one running Coopol instance.
 type Server struct {
-	Config  config.Config
-	Store   *storage.Storage
-	Social  *social.Service
-	Log     *slog.Logger
-	Handler http.Handler
+	Config     config.Config
+	Store      *storage.Storage
+	Social     *social.Service
+	Federation *federation.Federation
+	Queue      *queue.Queue
+	Log        *slog.Logger
+	Handler    http.Handler
 }
 
 // New builds the instance on an opened, migrated storage.
-func New(ctx context.Context, cfg config.Config, store *storage.Storage, log *slog.Logger) (*Server, error) {
-	svc := social.New(cfg, store, log)
+func New(ctx context.Context, cfg config.Config, store *storage.Storage, log *slog.Logger, opts Options) (*Server, error) {
+	svc := social.New(cfg, store, nil, log)
+	if opts.Now != nil {
+		svc.Now = opts.Now
+	}
 	if err := svc.EnsureInstanceActors(ctx); err != nil {
 		return nil, fmt.Errorf("create instance actors: %w", err)
 	}
-	s := &Server{Config: cfg, Store: store, Social: svc, Log: log}
+	fed := federation.New(cfg, store, svc, httpclient.Config{Resolver: opts.Resolver, PortOverride: opts.PortOverride}, log)
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &federation.DeliveryWorker{Fed: fed})
+	q, err := queue.New(store, workers, queue.Options{DeliveryWorkers: cfg.Federation.DeliveryWorkers, PollInterval: opts.QueuePollInterval, Logger: log.With("component", "queue")})
+	if err != nil {
+		return nil, err
+	}
+	svc.Queue = q
+	s := &Server{Config: cfg, Store: store, Social: svc, Federation: fed, Queue: q, Log: log}
 	s.Handler = s.routes()
 	return s, nil
 }
@@ -52,11 +82,14 @@ func (s *Server) routes() http.Handler {
 		}
 		c.String(http.StatusOK, "ok")
 	})
+	s.Federation.Register(r)
+	api.Register(r, api.Deps{Config: s.Config, Store: s.Store, Log: s.Log, Now: s.Social.Now})
 	return r
 }
 
-// Serve answers on ln until ctx is cancelled, then lets in-flight requests
-// finish (up to http.shutdown_timeout) before returning.
+// Serve answers on ln and runs the delivery workers until ctx is
+// cancelled, then lets in-flight requests and jobs finish (up to
+// http.shutdown_timeout) before returning.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           s.Handler,
@@ -65,21 +98,28 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(s.Log.Handler(), slog.LevelWarn),
 	}
+	if err := s.Queue.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("start job queue: %w", err)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	var serveErr error
 	select {
-	case err := <-errc:
-		return err
+	case serveErr = <-errc:
 	case <-ctx.Done():
 	}
-	s.Log.Info("shutting down: finishing in-flight requests")
+	s.Log.Info("shutting down: finishing in-flight requests and jobs")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.Config.HTTP.ShutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("graceful shutdown: %w", err)
+	if serveErr == nil {
+		if err := srv.Shutdown(shutdownCtx); err != nil {
+			serveErr = fmt.Errorf("graceful shutdown: %w", err)
+		} else if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+			serveErr = err
+		}
 	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
+	if err := s.Queue.Stop(shutdownCtx); err != nil {
+		s.Log.Warn("job queue did not stop cleanly", "err", err)
 	}
-	return nil
+	return serveErr
 }

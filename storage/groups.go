@@ -29,3 +29,27 @@ func (s *Storage) GroupByAccountID(ctx context.Context, accountID string) (*mode
 	err := s.DB.NewSelect().Model(g).Where("account_id = ?", accountID).Scan(ctx)
 	return g, notFound(err)
 }
+
+// IsMember reports an accepted membership.
+func (s *Storage) IsMember(ctx context.Context, groupID, accountID string) (bool, error) {
+	return s.DB.NewSelect().Model((*model.Membership)(nil)).
+		Where("group_account_id = ? AND account_id = ? AND state = 'accepted'", groupID, accountID).Exists(ctx)
+}
+
+// MemberInboxes returns the delivery inboxes of a group's accepted remote
+// members.
+func (s *Storage) MemberInboxes(ctx context.Context, db bun.IDB, groupID string) ([]string, error) {
+	var inboxes []string
+	err := db.NewSelect().Model((*model.Account)(nil)).
+		ColumnExpr("DISTINCT CASE WHEN shared_inbox_uri <> '' THEN shared_inbox_uri ELSE inbox_uri END").
+		Where("domain <> ''").
+		Where("id IN (SELECT account_id FROM memberships WHERE group_account_id = ? AND state = 'accepted')", groupID).
+		Scan(ctx, &inboxes)
+	return inboxes, err
+}
+
+// CountMembers counts accepted members of a group.
+func (s *Storage) CountMembers(ctx context.Context, groupID string) (int, error) {
+	n, err := s.DB.NewSelect().Model((*model.Membership)(nil)).Where("group_account_id = ? AND state = 'accepted'", groupID).Count(ctx)
+	return int(n), err
+}

@@ -77,7 +77,7 @@ func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
 				return err
 			}
 			defer store.Close()
-			srv, err := server.New(ctx, cfg, store, log)
+			srv, err := server.New(ctx, cfg, store, log, server.Options{})
 			if err != nil {
 				return err
 			}
@@ -133,7 +133,7 @@ func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
 				return err
 			}
 			defer store.Close()
-			svc := social.New(cfg, store, log)
+			svc := social.New(cfg, store, nil, log)
 			if err := svc.EnsureInstanceActors(cmd.Context()); err != nil {
 				return err
 			}

@@ -1,0 +1,100 @@
+package federation
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/coopol/coopol/federation/ap"
+	"github.com/coopol/coopol/federation/httpsign"
+	"github.com/coopol/coopol/queue"
+	"github.com/coopol/coopol/storage"
+)
+
+// DeliveryWorker POSTs one stored activity to one inbox, signed by the
+// activity's actor.
+type DeliveryWorker struct {
+	river.WorkerDefaults[queue.DeliverArgs]
+	Fed *Federation
+}
+
+// NextRetry follows Mastodon's schedule, count⁴+15 s with up to 50 %
+// jitter: 16 attempts span about three days.
+func (w *DeliveryWorker) NextRetry(job *river.Job[queue.DeliverArgs]) time.Time {
+	return time.Now().Add(RetryDelay(job.Attempt))
+}
+
+// RetryDelay is the wait after the given (1-based) failed attempt.
+func RetryDelay(attempt int) time.Duration {
+	base := time.Duration(attempt*attempt*attempt*attempt)*time.Second + 15*time.Second
+	return base + time.Duration(rand.Int64N(int64(base/2)+1))
+}
+
+func (w *DeliveryWorker) Timeout(*river.Job[queue.DeliverArgs]) time.Duration {
+	return 30 * time.Second
+}
+
+func (w *DeliveryWorker) Work(ctx context.Context, job *river.Job[queue.DeliverArgs]) error {
+	return w.Fed.Deliver(ctx, job.Args.ActivityID, job.Args.Inbox)
+}
+
+// permanent marks a delivery failure that retrying cannot fix.
+func permanent(err error) error { return river.JobCancel(err) }
+
+// Deliver sends one activity to one inbox.
+func (f *Federation) Deliver(ctx context.Context, activityID, inbox string) error {
+	act, err := f.store.OutboxActivity(ctx, activityID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return permanent(fmt.Errorf("activity %s no longer exists", activityID))
+	} else if err != nil {
+		return err
+	}
+	u, err := url.Parse(inbox)
+	if err != nil {
+		return permanent(fmt.Errorf("bad inbox %q", inbox))
+	}
+	if ok, err := f.domainAllowed(ctx, u.Host); err != nil {
+		return err
+	} else if !ok {
+		return permanent(fmt.Errorf("domain %s is not federated with", u.Host))
+	}
+	actor, err := f.store.AccountByID(ctx, act.AccountID)
+	if err != nil {
+		return permanent(fmt.Errorf("actor of activity %s: %w", activityID, err))
+	}
+	key, err := httpsign.ParsePrivateKey(actor.PrivateKeyPEM)
+	if err != nil {
+		return permanent(fmt.Errorf("actor %s has no usable key: %w", actor.Username, err))
+	}
+	body := []byte(act.Body)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, inbox, bytes.NewReader(body))
+	if err != nil {
+		return permanent(err)
+	}
+	req.Header.Set("Content-Type", ap.ContentType)
+	if err := httpsign.SignRequest(req, actor.PublicKeyID, key, body, f.now()); err != nil {
+		return permanent(err)
+	}
+	resp, err := f.client.Do(req)
+	if err != nil {
+		return fmt.Errorf("deliver to %s: %w", u.Host, err)
+	}
+	resp.Body.Close()
+	switch {
+	case resp.StatusCode >= 200 && resp.StatusCode < 300:
+		return nil
+	case resp.StatusCode == http.StatusUnauthorized, resp.StatusCode == http.StatusRequestTimeout,
+		resp.StatusCode == http.StatusTooManyRequests, resp.StatusCode >= 500 && resp.StatusCode != http.StatusNotImplemented:
+		return fmt.Errorf("deliver to %s: HTTP %d", u.Host, resp.StatusCode)
+	default:
+		// Other 4xx (and 501) are "unsalvageable", as Mastodon says.
+		return permanent(fmt.Errorf("deliver to %s: HTTP %d", u.Host, resp.StatusCode))
+	}
+}

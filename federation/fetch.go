@@ -1,0 +1,346 @@
+package federation
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/coopol/coopol/federation/ap"
+	"github.com/coopol/coopol/federation/httpsign"
+	"github.com/coopol/coopol/httpclient"
+	"github.com/coopol/coopol/model"
+	"github.com/coopol/coopol/storage"
+)
+
+// maxJSONDepth bounds nesting of documents we decode (C-08): Go's own
+// limit is 10000, far more than any real activity needs.
+const maxJSONDepth = 32
+
+// refreshAfter is how long a fetched actor is trusted before re-fetching.
+const refreshAfter = 24 * time.Hour
+
+var errForeignDocument = errors.New("document is not what was asked for")
+
+// get performs a signed GET of an ActivityPub document and applies the
+// origin rules: AS2 content type (A-02), id equal to the final URL
+// (A-01, A-04), never a document claiming to be ours (A-03, A-08).
+func (f *Federation) get(ctx context.Context, rawURL string) (map[string]any, error) {
+	u, err := httpclient.ValidateURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	if f.isLocal(u.String()) {
+		return nil, fmt.Errorf("refusing to fetch %s: it is on this instance", u.Redacted())
+	}
+	if ok, err := f.domainAllowed(ctx, u.Host); err != nil || !ok {
+		return nil, fmt.Errorf("domain %s is not federated with", u.Host)
+	}
+	doc, final, err := f.getOnce(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	id := ap.Str(doc, "id")
+	if id != final.String() {
+		// A-01: a document may only speak for its own URL. If it names
+		// another id on the same host, fetch that id and compare again.
+		if id == "" || ap.Host(id) != strings.ToLower(final.Host) {
+			return nil, fmt.Errorf("%w: id %q fetched from %s", errForeignDocument, id, final.Redacted())
+		}
+		idURL, err := httpclient.ValidateURL(id)
+		if err != nil {
+			return nil, err
+		}
+		doc, final, err = f.getOnce(ctx, idURL)
+		if err != nil {
+			return nil, err
+		}
+		if ap.Str(doc, "id") != final.String() {
+			return nil, fmt.Errorf("%w: id does not match its URL", errForeignDocument)
+		}
+	}
+	if f.isLocal(ap.Str(doc, "id")) {
+		return nil, fmt.Errorf("%w: remote document claims a local id", errForeignDocument) // A-08
+	}
+	return doc, nil
+}
+
+func (f *Federation) getOnce(ctx context.Context, u *url.URL) (map[string]any, *url.URL, error) {
+	key, keyID, err := f.signingKey(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	sign := func(req *http.Request) error {
+		req.Header.Set("Accept", ap.ContentType+", "+ap.LDContentType)
+		return httpsign.SignRequest(req, keyID, key, nil, f.now())
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := sign(req); err != nil {
+		return nil, nil, err
+	}
+	resp, err := f.client.Do(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	final := resp.Request.URL // A-04: the origin is where the content came from
+	if resp.StatusCode == http.StatusGone {
+		return nil, final, fmt.Errorf("%s is gone", final.Redacted())
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, final, fmt.Errorf("fetching %s: HTTP %d", final.Redacted(), resp.StatusCode)
+	}
+	if !httpclient.IsActivityPubContentType(resp.Header.Get("Content-Type")) {
+		return nil, final, fmt.Errorf("fetching %s: content type %q is not ActivityPub", final.Redacted(), resp.Header.Get("Content-Type"))
+	}
+	body, err := httpclient.ReadLimited(resp, httpclient.LimitJSON)
+	if err != nil {
+		return nil, final, err
+	}
+	doc, err := decodeJSON(body)
+	if err != nil {
+		return nil, final, err
+	}
+	return doc, final, nil
+}
+
+// decodeJSON decodes an object with a depth limit (C-08).
+func decodeJSON(body []byte) (map[string]any, error) {
+	if err := checkDepth(body, maxJSONDepth); err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	if err := json.Unmarshal(body, &m); err != nil {
+		return nil, fmt.Errorf("malformed JSON: %w", err)
+	}
+	if m == nil {
+		return nil, errors.New("malformed JSON: not an object")
+	}
+	return m, nil
+}
+
+// checkDepth scans for nesting deeper than limit without decoding.
+func checkDepth(body []byte, limit int) error {
+	depth := 0
+	inString, escaped := false, false
+	for _, b := range body {
+		switch {
+		case escaped:
+			escaped = false
+		case inString && b == '\\':
+			escaped = true
+		case b == '"':
+			inString = !inString
+		case inString:
+		case b == '{' || b == '[':
+			depth++
+			if depth > limit {
+				return fmt.Errorf("JSON nested deeper than %d levels", limit)
+			}
+		case b == '}' || b == ']':
+			depth--
+		}
+	}
+	return nil
+}
+
+// FetchObject fetches a remote object (for social's boosts of unknown posts).
+func (f *Federation) FetchObject(ctx context.Context, uri string) (map[string]any, error) {
+	return f.get(ctx, uri)
+}
+
+// ResolveActor returns a remote actor by id, fetching it when unknown or
+// stale.
+func (f *Federation) ResolveActor(ctx context.Context, uri string) (*model.Account, error) {
+	if f.isLocal(uri) {
+		a, err := f.store.AccountByURI(ctx, uri)
+		return a, err
+	}
+	a, err := f.store.AccountByURI(ctx, uri)
+	if err == nil && a.FetchedAt != nil && f.now().Sub(*a.FetchedAt) < refreshAfter {
+		return a, nil
+	}
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return nil, err
+	}
+	fresh, ferr := f.fetchActor(ctx, uri)
+	if ferr != nil {
+		if a != nil && err == nil {
+			return a, nil // keep serving the cached copy while the origin is down
+		}
+		return nil, ferr
+	}
+	return fresh, nil
+}
+
+// fetchActor fetches an actor document and stores it.
+func (f *Federation) fetchActor(ctx context.Context, uri string) (*model.Account, error) {
+	doc, err := f.get(ctx, uri)
+	if err != nil {
+		return nil, err
+	}
+	parsed, err := ap.ParseActor(doc)
+	if err != nil {
+		return nil, err
+	}
+	return f.saveActor(ctx, parsed)
+}
+
+// saveActor inserts or refreshes a remote actor. Its key must live on its
+// own origin and name it as owner (H-09).
+func (f *Federation) saveActor(ctx context.Context, parsed *ap.RemoteActor) (*model.Account, error) {
+	fresh := parsed.Account
+	if fresh.PublicKeyPEM != "" {
+		if !ap.SameOrigin(fresh.PublicKeyID, fresh.URI) || (parsed.KeyOwner != "" && parsed.KeyOwner != fresh.URI) {
+			return nil, fmt.Errorf("actor %s publishes a key it does not own", fresh.URI)
+		}
+		if _, err := httpsign.ParsePublicKey(fresh.PublicKeyPEM); err != nil {
+			return nil, fmt.Errorf("actor %s: %w", fresh.URI, err)
+		}
+	}
+	if ok, err := f.domainAllowed(ctx, fresh.Domain); err != nil || !ok {
+		return nil, fmt.Errorf("domain %s is not federated with", fresh.Domain)
+	}
+	now := f.now().UTC()
+	fresh.Note = sanitize(fresh.Note)
+	fresh.FetchedAt, fresh.UpdatedAt = &now, now
+	existing, err := f.store.AccountByURI(ctx, fresh.URI)
+	if errors.Is(err, storage.ErrNotFound) {
+		fresh.ID, fresh.CreatedAt = model.NewID(now), now
+		if err := f.store.InsertAccount(ctx, nil, &fresh); err != nil {
+			if storage.IsUniqueViolation(err) {
+				return f.store.AccountByURI(ctx, fresh.URI) // fetched twice at once
+			}
+			return nil, err
+		}
+		return &fresh, nil
+	} else if err != nil {
+		return nil, err
+	}
+	fresh.ID, fresh.CreatedAt = existing.ID, existing.CreatedAt
+	fresh.LastStatusAt, fresh.SuspendedAt = existing.LastStatusAt, existing.SuspendedAt
+	if fresh.PublicKeyPEM == "" {
+		fresh.PublicKeyID, fresh.PublicKeyPEM = existing.PublicKeyID, existing.PublicKeyPEM
+	}
+	if err := f.store.UpdateAccount(ctx, &fresh); err != nil {
+		return nil, err
+	}
+	return &fresh, nil
+}
+
+// ResolveHandle finds user@domain through WebFinger, then fetches the
+// actor; the actor's host must confirm the handle (A-09).
+func (f *Federation) ResolveHandle(ctx context.Context, username, domain string) (*model.Account, error) {
+	domain = strings.ToLower(strings.TrimSuffix(domain, "."))
+	if strings.EqualFold(domain, f.cfg.Host) {
+		return f.store.LocalAccount(ctx, username)
+	}
+	if a, err := f.store.AccountByUsername(ctx, username, domain); err == nil && a.FetchedAt != nil && f.now().Sub(*a.FetchedAt) < refreshAfter {
+		return a, nil
+	}
+	href, err := f.finger(ctx, username, domain)
+	if err != nil {
+		return nil, err
+	}
+	a, err := f.ResolveActor(ctx, href)
+	if err != nil {
+		return nil, err
+	}
+	if a.Domain != domain {
+		// The actor lives elsewhere: its own host must say the handle is
+		// its (round trip), else anyone could claim names on any domain.
+		confirm, err := f.finger(ctx, a.Username, a.Domain)
+		if err != nil || confirm != a.URI {
+			return nil, fmt.Errorf("%s@%s does not point back to %s", username, domain, a.URI)
+		}
+	}
+	return a, nil
+}
+
+// finger asks domain's WebFinger for the actor id of user@domain.
+func (f *Federation) finger(ctx context.Context, username, domain string) (string, error) {
+	if ok, err := f.domainAllowed(ctx, domain); err != nil || !ok {
+		return "", fmt.Errorf("domain %s is not federated with", domain)
+	}
+	u := &url.URL{Scheme: f.cfg.Protocol, Host: domain, Path: "/.well-known/webfinger",
+		RawQuery: url.Values{"resource": {"acct:" + username + "@" + domain}}.Encode()}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Accept", "application/jrd+json, application/json")
+	resp, err := f.client.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("webfinger %s@%s: HTTP %d", username, domain, resp.StatusCode)
+	}
+	body, err := httpclient.ReadLimited(resp, 256<<10)
+	if err != nil {
+		return "", err
+	}
+	var jrd struct {
+		Links []struct{ Rel, Type, Href string } `json:"links"`
+	}
+	if err := json.Unmarshal(body, &jrd); err != nil {
+		return "", fmt.Errorf("webfinger %s@%s: %w", username, domain, err)
+	}
+	for _, l := range jrd.Links {
+		if l.Rel == "self" && (l.Type == ap.ContentType || strings.HasPrefix(l.Type, "application/ld+json")) {
+			return l.Href, nil
+		}
+	}
+	return "", fmt.Errorf("webfinger %s@%s: no ActivityPub actor", username, domain)
+}
+
+// keyOwner finds the account owning keyID, fetching it when unknown or
+// when refresh is set (after a failed verification: key rotation, H-11).
+// Both key id styles are accepted: <actor>#main-key (key embedded in the
+// actor) and a separate key document naming its owner (GtS).
+func (f *Federation) keyOwner(ctx context.Context, keyID string, refresh bool) (*model.Account, error) {
+	if !refresh {
+		if a, err := f.store.AccountByKeyID(ctx, keyID); err == nil {
+			return a, nil
+		}
+	}
+	docURL := keyID
+	if i := strings.Index(docURL, "#"); i >= 0 {
+		docURL = docURL[:i]
+	}
+	doc, err := f.get(ctx, docURL)
+	if err != nil {
+		return nil, err
+	}
+	if ap.Object(doc["publicKey"]) != nil && ap.Str(doc, "inbox") != "" {
+		parsed, err := ap.ParseActor(doc)
+		if err != nil {
+			return nil, err
+		}
+		if parsed.Account.PublicKeyID != keyID {
+			return nil, fmt.Errorf("actor %s does not publish key %s", parsed.Account.URI, keyID) // H-09
+		}
+		return f.saveActor(ctx, parsed)
+	}
+	// A key document: its owner must list the very same key (H-09).
+	owner := ap.ID(doc["owner"])
+	if owner == "" {
+		return nil, fmt.Errorf("key %s names no owner", keyID)
+	}
+	actor, err := f.fetchActor(ctx, owner)
+	if err != nil {
+		return nil, err
+	}
+	if actor.PublicKeyID != keyID || strings.TrimSpace(actor.PublicKeyPEM) != strings.TrimSpace(ap.Str(doc, "publicKeyPem")) {
+		return nil, fmt.Errorf("owner %s does not list key %s", owner, keyID) // H-09
+	}
+	return actor, nil
+}

@@ -1,0 +1,5 @@
+package federation
+
+import "github.com/coopol/coopol/text"
+
+func sanitize(html string) string { return text.SanitizeRemote(html) }

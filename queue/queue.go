@@ -1,0 +1,132 @@
+// Package queue is the durable job queue: River over the same database as
+// everything else, so a job is written in the same transaction as the
+// post that causes it (R-03), survives a crash, and is shared without
+// double delivery by several replicas on PostgreSQL (SKIP LOCKED).
+package queue
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/uptrace/bun"
+
+	"github.com/coopol/coopol/storage"
+)
+
+// Queue names.
+const (
+	QueueDelivery = "delivery"
+	QueueDefault  = river.QueueDefault
+)
+
+// DeliverArgs asks for one activity to be POSTed to one inbox. The job
+// carries ids only: the body is read from outbox_activities at send time.
+type DeliverArgs struct {
+	ActivityID string `json:"activity_id"`
+	Inbox      string `json:"inbox"`
+}
+
+func (DeliverArgs) Kind() string { return "deliver" }
+
+// MaxDeliveryAttempts with the worker's count⁴+15 s backoff spreads
+// retries over about three days (R-01).
+const MaxDeliveryAttempts = 16
+
+func (DeliverArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueDelivery, MaxAttempts: MaxDeliveryAttempts}
+}
+
+// Options tune the queue; zero values give production defaults.
+type Options struct {
+	DeliveryWorkers int
+	PollInterval    time.Duration // how often idle workers look for jobs
+	Logger          *slog.Logger
+}
+
+// Queue inserts jobs and, when started with workers, runs them.
+type Queue struct {
+	client *river.Client[*sql.Tx]
+}
+
+func driverFor(store *storage.Storage) riverdriver.Driver[*sql.Tx] {
+	if store.Type == "sqlite" {
+		return riversqlite.New(store.QueueDB)
+	}
+	return riverdatabasesql.New(store.QueueDB)
+}
+
+// New builds a queue. workers may be nil for an insert-only queue (the
+// admin commands).
+func New(store *storage.Storage, workers *river.Workers, opts Options) (*Queue, error) {
+	cfg := &river.Config{Logger: opts.Logger, JobTimeout: 2 * time.Minute}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if workers != nil {
+		n := opts.DeliveryWorkers
+		if n < 1 {
+			n = 8
+		}
+		cfg.Workers = workers
+		cfg.Queues = map[string]river.QueueConfig{
+			QueueDelivery: {MaxWorkers: n},
+			QueueDefault:  {MaxWorkers: 4},
+		}
+		poll := opts.PollInterval
+		if poll <= 0 {
+			poll = time.Second
+		}
+		cfg.FetchPollInterval = poll
+		cfg.FetchCooldown = min(poll, 100*time.Millisecond)
+	}
+	client, err := river.NewClient(driverFor(store), cfg)
+	if err != nil {
+		return nil, fmt.Errorf("queue: %w", err)
+	}
+	return &Queue{client: client}, nil
+}
+
+// Start runs the workers until Stop.
+func (q *Queue) Start(ctx context.Context) error { return q.client.Start(ctx) }
+
+// Stop lets running jobs finish (up to ctx's deadline).
+func (q *Queue) Stop(ctx context.Context) error { return q.client.Stop(ctx) }
+
+// EnqueueTx inserts jobs in the caller's transaction: they exist if and
+// only if the transaction commits.
+func (q *Queue) EnqueueTx(ctx context.Context, tx bun.Tx, jobs ...river.JobArgs) error {
+	if len(jobs) == 0 {
+		return nil
+	}
+	params := make([]river.InsertManyParams, len(jobs))
+	for i, j := range jobs {
+		params[i] = river.InsertManyParams{Args: j}
+	}
+	if _, err := q.client.InsertManyTx(ctx, tx.Tx, params); err != nil {
+		return fmt.Errorf("queue: enqueue: %w", err)
+	}
+	return nil
+}
+
+// Enqueue inserts jobs outside any transaction.
+func (q *Queue) Enqueue(ctx context.Context, jobs ...river.JobArgs) error {
+	params := make([]river.InsertManyParams, len(jobs))
+	for i, j := range jobs {
+		params[i] = river.InsertManyParams{Args: j}
+	}
+	if len(params) == 0 {
+		return nil
+	}
+	_, err := q.client.InsertMany(ctx, params)
+	return err
+}
+
+// Client exposes River for workers that need it (e.g. to enqueue from a job).
+func (q *Queue) Client() *river.Client[*sql.Tx] { return q.client }

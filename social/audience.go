@@ -1,0 +1,91 @@
+package social
+
+import (
+	"context"
+
+	"github.com/uptrace/bun"
+
+	"github.com/coopol/coopol/model"
+)
+
+// The audience rules live here and only here: timelines, the API, HTML
+// pages, ActivityPub fetches and delivery all ask these functions.
+
+// CanView reports whether viewer (nil = anonymous, or an unsigned
+// fetch) may see st.
+func (s *Service) CanView(ctx context.Context, viewer *model.Account, st *model.Status) (bool, error) {
+	if viewer != nil && viewer.ID == st.AccountID {
+		return true, nil
+	}
+	if viewer != nil {
+		blocked, err := s.Store.IsBlocking(ctx, st.AccountID, viewer.ID)
+		if err != nil || blocked {
+			return false, err
+		}
+	}
+	switch st.Visibility {
+	case model.VisibilityPublic, model.VisibilityUnlisted:
+		return true, nil
+	case model.VisibilityPrivate:
+		if viewer == nil {
+			return false, nil
+		}
+		if ok, err := s.Store.IsFollowing(ctx, viewer.ID, st.AccountID); err != nil || ok {
+			return ok, err
+		}
+		return s.Store.IsRecipient(ctx, st.ID, viewer.ID)
+	case model.VisibilityMembers:
+		if viewer == nil || st.GroupID == nil {
+			return false, nil
+		}
+		if ok, err := s.Store.IsMember(ctx, *st.GroupID, viewer.ID); err != nil || ok {
+			return ok, err
+		}
+		return s.Store.IsRecipient(ctx, st.ID, viewer.ID)
+	default: // direct
+		if viewer == nil {
+			return false, nil
+		}
+		return s.Store.IsRecipient(ctx, st.ID, viewer.ID)
+	}
+}
+
+// deliveryInboxes lists the remote inboxes a local status goes to: one
+// per server where a shared inbox exists. Pending follow requests get
+// nothing (P-01).
+func (s *Service) deliveryInboxes(ctx context.Context, db bun.IDB, st *model.Status, recipients []model.Account) ([]string, error) {
+	set := map[string]bool{}
+	var out []string
+	add := func(inbox string) {
+		if inbox != "" && !set[inbox] && !s.IsLocalURI(inbox) {
+			set[inbox] = true
+			out = append(out, inbox)
+		}
+	}
+	switch st.Visibility {
+	case model.VisibilityPublic, model.VisibilityUnlisted, model.VisibilityPrivate:
+		inboxes, err := s.Store.FollowerInboxes(ctx, db, st.AccountID)
+		if err != nil {
+			return nil, err
+		}
+		for _, in := range inboxes {
+			add(in)
+		}
+	case model.VisibilityMembers:
+		if st.GroupID != nil {
+			inboxes, err := s.Store.MemberInboxes(ctx, db, *st.GroupID)
+			if err != nil {
+				return nil, err
+			}
+			for _, in := range inboxes {
+				add(in)
+			}
+		}
+	}
+	for _, a := range recipients {
+		if !a.IsLocal() {
+			add(a.DeliveryInbox())
+		}
+	}
+	return out, nil
+}

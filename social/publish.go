@@ -1,0 +1,71 @@
+package social
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/riverqueue/river"
+	"github.com/uptrace/bun"
+
+	"github.com/coopol/coopol/federation/ap"
+	"github.com/coopol/coopol/model"
+	"github.com/coopol/coopol/queue"
+)
+
+// newActivityID returns a fresh id and its IRI for an activity we emit.
+func (s *Service) newActivityID() (id, uri string) {
+	id = model.NewID(s.now())
+	return id, s.URIs.Activity(id)
+}
+
+// publish stores an outgoing activity and enqueues one delivery per
+// inbox, in the caller's transaction: the activity is delivered if and
+// only if the change that caused it commits.
+func (s *Service) publish(ctx context.Context, tx bun.Tx, actor *model.Account, act *ap.Activity, extraContext map[string]any, inboxes []string) error {
+	doc, err := ap.BuildActivity(act, extraContext)
+	if err != nil {
+		return err
+	}
+	body, err := doc.JSON()
+	if err != nil {
+		return err
+	}
+	id := act.ID[len(s.URIs.Activity("")):]
+	if len(act.ID) <= len(s.URIs.Activity("")) || s.URIs.Activity(id) != act.ID {
+		return fmt.Errorf("publish: activity id %q is not one of ours", act.ID)
+	}
+	row := &model.OutboxActivity{
+		ID: id, URI: act.ID, AccountID: actor.ID, Type: act.Type, ObjectURI: act.ObjectIRI,
+		Public: ap.IsPublic(act.To) || ap.IsPublic(act.Cc), Body: string(body), CreatedAt: s.now(),
+	}
+	if act.Object != nil {
+		row.ObjectURI = ap.ID(doc["object"])
+	}
+	if err := s.Store.InsertOutboxActivity(ctx, tx, row); err != nil {
+		return err
+	}
+	if len(inboxes) == 0 {
+		return nil
+	}
+	if s.Queue == nil {
+		return fmt.Errorf("publish: no delivery queue configured")
+	}
+	jobs := make([]river.JobArgs, 0, len(inboxes))
+	for _, inbox := range inboxes {
+		jobs = append(jobs, queue.DeliverArgs{ActivityID: id, Inbox: inbox})
+	}
+	return s.Queue.EnqueueTx(ctx, tx, jobs...)
+}
+
+// notify stores a notification for a local account (remote accounts are
+// notified by their own servers).
+func (s *Service) notify(ctx context.Context, db bun.IDB, recipient *model.Account, typ string, from *model.Account, statusID *string) error {
+	if recipient == nil || !recipient.IsLocal() || (from != nil && from.ID == recipient.ID) {
+		return nil
+	}
+	n := &model.Notification{ID: model.NewID(s.now()), AccountID: recipient.ID, Type: typ, StatusID: statusID, CreatedAt: s.now()}
+	if from != nil {
+		n.FromAccountID = &from.ID
+	}
+	return s.Store.InsertNotification(ctx, db, n)
+}

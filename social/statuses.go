@@ -1,0 +1,429 @@
+package social
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+
+	"github.com/uptrace/bun"
+
+	"github.com/coopol/coopol/federation/ap"
+	"github.com/coopol/coopol/model"
+	"github.com/coopol/coopol/storage"
+	"github.com/coopol/coopol/text"
+)
+
+// NewStatus is a post as a member writes it (API or web form).
+type NewStatus struct {
+	Text        string
+	SpoilerText string
+	Sensitive   bool
+	Visibility  string
+	Language    string
+	InReplyToID string
+	GroupID     string
+	Title       string
+}
+
+var visibilities = []string{model.VisibilityPublic, model.VisibilityUnlisted, model.VisibilityPrivate, model.VisibilityDirect, model.VisibilityMembers}
+
+// formatted is a post's text turned into HTML with its mentions resolved.
+type formatted struct {
+	html      string
+	mentioned []model.Account
+	tags      []string
+}
+
+func (s *Service) format(ctx context.Context, src string) formatted {
+	var mentioned []model.Account
+	seen := map[string]bool{}
+	result := text.Format(src, s.URIs.Tag(""), func(m text.Mention) (string, bool) {
+		var acc *model.Account
+		var err error
+		if m.Domain == "" || strings.EqualFold(m.Domain, s.Config.Host) {
+			acc, err = s.Store.LocalAccount(ctx, m.Username)
+		} else if s.Resolver != nil {
+			acc, err = s.Resolver.ResolveHandle(ctx, m.Username, m.Domain)
+		} else {
+			return "", false
+		}
+		if err != nil {
+			return "", false
+		}
+		if !seen[acc.ID] {
+			seen[acc.ID] = true
+			mentioned = append(mentioned, *acc)
+		}
+		if acc.URL != "" {
+			return acc.URL, true
+		}
+		return acc.URI, true
+	})
+	return formatted{html: result.HTML, mentioned: mentioned, tags: result.Tags}
+}
+
+// CreateStatus publishes a local post.
+func (s *Service) CreateStatus(ctx context.Context, author *model.Account, in NewStatus) (*model.Status, error) {
+	if in.Visibility == "" {
+		in.Visibility = model.VisibilityPublic
+	}
+	if !slices.Contains(visibilities, in.Visibility) {
+		return nil, invalid("visibility must be one of %s", strings.Join(visibilities, ", "))
+	}
+	if strings.TrimSpace(in.Text) == "" {
+		return nil, invalid("text can't be blank")
+	}
+	if n := text.CountChars(in.Text) + text.CountChars(in.SpoilerText); n > s.Config.Instance.MaxStatusChars {
+		return nil, invalid("text is too long (%d characters, at most %d)", n, s.Config.Instance.MaxStatusChars)
+	}
+	now := s.now()
+	id := model.NewID(now)
+	st := &model.Status{
+		ID: id, URI: s.URIs.Status(author.Username, id), URL: s.URIs.StatusURL(author.Username, id),
+		AccountID: author.ID, Local: true, APType: "Note", Title: in.Title, SourceText: in.Text,
+		SpoilerText: in.SpoilerText, Sensitive: in.Sensitive || in.SpoilerText != "", Language: in.Language,
+		Visibility: in.Visibility, ThreadID: id, CreatedAt: now, UpdatedAt: now, Account: author,
+	}
+	if st.Language == "" {
+		st.Language = s.Config.Instance.Language
+	}
+	var parent *model.Status
+	if in.InReplyToID != "" {
+		p, err := s.Store.StatusByID(ctx, in.InReplyToID)
+		if err != nil {
+			return nil, invalid("the post you reply to does not exist")
+		}
+		if ok, err := s.CanView(ctx, author, p); err != nil {
+			return nil, err
+		} else if !ok {
+			return nil, invalid("the post you reply to does not exist")
+		}
+		parent = p
+		st.InReplyToID, st.InReplyToURI, st.InReplyToAccountID, st.ThreadID = &p.ID, p.URI, &p.AccountID, p.ThreadID
+	}
+	f := s.format(ctx, in.Text)
+	st.Content = f.html
+	recipients := f.mentioned
+	if parent != nil && parent.AccountID != author.ID && !slices.ContainsFunc(recipients, func(a model.Account) bool { return a.ID == parent.AccountID }) {
+		recipients = append(recipients, *parent.Account)
+	}
+	rows := make([]model.StatusRecipient, 0, len(recipients))
+	for _, a := range recipients {
+		rows = append(rows, model.StatusRecipient{AccountID: a.ID, Mentioned: true})
+	}
+	err := s.Store.InTx(ctx, func(tx bun.Tx) error {
+		if err := s.Store.InsertStatus(ctx, tx, st, rows, f.tags); err != nil {
+			return err
+		}
+		if parent != nil {
+			if err := s.Store.AdjustCount(ctx, tx, parent.ID, "replies_count", 1); err != nil {
+				return err
+			}
+		}
+		for i := range recipients {
+			if err := s.notify(ctx, tx, &recipients[i], "mention", author, &st.ID); err != nil {
+				return err
+			}
+		}
+		return s.publishStatus(ctx, tx, "Create", st, recipients, f.tags)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// publishStatus sends Create or Update of a local status to its audience.
+func (s *Service) publishStatus(ctx context.Context, tx bun.Tx, typ string, st *model.Status, recipients []model.Account, tags []string) error {
+	author := st.Account
+	post := ap.PostFromStatus(st, ap.StatusContext{
+		Author: author, Mentioned: recipients, Tags: tags, TagURL: s.URIs.Tag, InReplyToURI: st.InReplyToURI,
+	})
+	obj, extra, err := ap.PostType(post)
+	if err != nil {
+		return err
+	}
+	inboxes, err := s.deliveryInboxes(ctx, tx, st, recipients)
+	if err != nil {
+		return err
+	}
+	_, activityID := s.newActivityID()
+	published := st.CreatedAt
+	if st.EditedAt != nil {
+		published = *st.EditedAt
+	}
+	return s.publish(ctx, tx, author, &ap.Activity{ID: activityID, Type: typ, Actor: author.URI, Object: obj, To: post.To, Cc: post.Cc, Published: published}, extra, inboxes)
+}
+
+// ownStatus loads a status that account may modify.
+func (s *Service) ownStatus(ctx context.Context, account *model.Account, id string) (*model.Status, error) {
+	st, err := s.Store.StatusByID(ctx, id)
+	if err != nil {
+		return nil, mapNotFound(err)
+	}
+	if st.AccountID != account.ID {
+		if ok, _ := s.CanView(ctx, account, st); ok {
+			return nil, ErrForbidden
+		}
+		return nil, ErrNotFound
+	}
+	return st, nil
+}
+
+// EditStatus changes a local post's text; the old version is kept and
+// followers receive an Update with `updated` (Mastodon shows an edit
+// only then).
+func (s *Service) EditStatus(ctx context.Context, author *model.Account, id string, in NewStatus) (*model.Status, error) {
+	st, err := s.ownStatus(ctx, author, id)
+	if err != nil {
+		return nil, err
+	}
+	if st.ReblogOfID != nil {
+		return nil, invalid("a boost cannot be edited")
+	}
+	if strings.TrimSpace(in.Text) == "" {
+		return nil, invalid("text can't be blank")
+	}
+	if n := text.CountChars(in.Text) + text.CountChars(in.SpoilerText); n > s.Config.Instance.MaxStatusChars {
+		return nil, invalid("text is too long (%d characters, at most %d)", n, s.Config.Instance.MaxStatusChars)
+	}
+	previous := *st
+	f := s.format(ctx, in.Text)
+	now := s.now()
+	st.Content, st.SourceText, st.SpoilerText = f.html, in.Text, in.SpoilerText
+	st.Sensitive = in.Sensitive || in.SpoilerText != ""
+	if in.Language != "" {
+		st.Language = in.Language
+	}
+	st.UpdatedAt, st.EditedAt = now, &now
+	old, err := s.Store.StatusRecipients(ctx, st.ID)
+	if err != nil {
+		return nil, err
+	}
+	recipients := f.mentioned
+	for _, a := range old { // an edit never narrows who already received the post
+		if !slices.ContainsFunc(recipients, func(r model.Account) bool { return r.ID == a.ID }) {
+			recipients = append(recipients, a)
+		}
+	}
+	rows := make([]model.StatusRecipient, 0, len(recipients))
+	for _, a := range recipients {
+		rows = append(rows, model.StatusRecipient{AccountID: a.ID, Mentioned: true})
+	}
+	err = s.Store.InTx(ctx, func(tx bun.Tx) error {
+		if err := s.Store.UpdateStatusContent(ctx, tx, st, &previous, rows, f.tags); err != nil {
+			return err
+		}
+		return s.publishStatus(ctx, tx, "Update", st, recipients, f.tags)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// DeleteStatus removes a local post (or boost) and tells everyone who
+// received it.
+func (s *Service) DeleteStatus(ctx context.Context, author *model.Account, id string) error {
+	st, err := s.ownStatus(ctx, author, id)
+	if err != nil {
+		return err
+	}
+	if st.ReblogOfID != nil {
+		return s.Unreblog(ctx, author, *st.ReblogOfID)
+	}
+	recipients, err := s.Store.StatusRecipients(ctx, st.ID)
+	if err != nil {
+		return err
+	}
+	return s.Store.InTx(ctx, func(tx bun.Tx) error {
+		inboxes, err := s.deliveryInboxes(ctx, tx, st, recipients)
+		if err != nil {
+			return err
+		}
+		if err := s.Store.DeleteStatus(ctx, tx, st.ID); err != nil {
+			return err
+		}
+		if st.InReplyToID != nil {
+			if err := s.Store.AdjustCount(ctx, tx, *st.InReplyToID, "replies_count", -1); err != nil {
+				return err
+			}
+		}
+		if err := s.Store.AddTombstone(ctx, tx, st.URI, s.now()); err != nil {
+			return err
+		}
+		var mentionIRIs []string
+		for _, a := range recipients {
+			mentionIRIs = append(mentionIRIs, a.URI)
+		}
+		to, cc := ap.Addressing(st.Visibility, author.FollowersURI, "", mentionIRIs)
+		_, actID := s.newActivityID()
+		return s.publish(ctx, tx, author, &ap.Activity{ID: actID, Type: "Delete", Actor: author.URI, Object: ap.Tombstone(st.URI), To: to, Cc: cc}, nil, inboxes)
+	})
+}
+
+// visibleStatus loads a status the viewer may see, or ErrNotFound.
+func (s *Service) visibleStatus(ctx context.Context, viewer *model.Account, id string) (*model.Status, error) {
+	st, err := s.Store.StatusByID(ctx, id)
+	if err != nil {
+		return nil, mapNotFound(err)
+	}
+	if ok, err := s.CanView(ctx, viewer, st); err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, ErrNotFound
+	}
+	return st, nil
+}
+
+// Favourite likes a post.
+func (s *Service) Favourite(ctx context.Context, account *model.Account, statusID string) (*model.Status, error) {
+	st, err := s.visibleStatus(ctx, account, statusID)
+	if err != nil {
+		return nil, err
+	}
+	_, uri := s.newActivityID()
+	fav := &model.Favourite{ID: model.NewID(s.now()), AccountID: account.ID, StatusID: st.ID, URI: uri, CreatedAt: s.now()}
+	err = s.Store.InTx(ctx, func(tx bun.Tx) error {
+		created, err := s.Store.InsertFavourite(ctx, tx, fav)
+		if err != nil || !created {
+			return err
+		}
+		if err := s.Store.AdjustCount(ctx, tx, st.ID, "favourites_count", 1); err != nil {
+			return err
+		}
+		if st.Account.IsLocal() {
+			return s.notify(ctx, tx, st.Account, "favourite", account, &st.ID)
+		}
+		return s.publish(ctx, tx, account, &ap.Activity{ID: uri, Type: "Like", Actor: account.URI, ObjectIRI: st.URI, To: []string{st.Account.URI}}, nil, []string{st.Account.InboxURI})
+	})
+	return st, err
+}
+
+// Unfavourite withdraws a like.
+func (s *Service) Unfavourite(ctx context.Context, account *model.Account, statusID string) (*model.Status, error) {
+	st, err := s.visibleStatus(ctx, account, statusID)
+	if err != nil {
+		return nil, err
+	}
+	fav, err := s.Store.Favourite(ctx, account.ID, st.ID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return st, nil
+	} else if err != nil {
+		return nil, err
+	}
+	err = s.Store.InTx(ctx, func(tx bun.Tx) error {
+		if removed, err := s.Store.DeleteFavourite(ctx, tx, account.ID, st.ID); err != nil || !removed {
+			return err
+		}
+		if err := s.Store.AdjustCount(ctx, tx, st.ID, "favourites_count", -1); err != nil {
+			return err
+		}
+		if st.Account.IsLocal() {
+			return nil
+		}
+		inner, err := ap.ActivityType(&ap.Activity{ID: fav.URI, Type: "Like", Actor: account.URI, ObjectIRI: st.URI})
+		if err != nil {
+			return err
+		}
+		_, id := s.newActivityID()
+		return s.publish(ctx, tx, account, &ap.Activity{ID: id, Type: "Undo", Actor: account.URI, Object: inner, To: []string{st.Account.URI}}, nil, []string{st.Account.InboxURI})
+	})
+	return st, err
+}
+
+// Reblog boosts a public or unlisted post to one's followers; boosting
+// anything narrower would widen its audience (P-03).
+func (s *Service) Reblog(ctx context.Context, account *model.Account, statusID string) (*model.Status, error) {
+	st, err := s.visibleStatus(ctx, account, statusID)
+	if err != nil {
+		return nil, err
+	}
+	if st.ReblogOfID != nil {
+		return s.Reblog(ctx, account, *st.ReblogOfID)
+	}
+	if st.Visibility != model.VisibilityPublic && st.Visibility != model.VisibilityUnlisted {
+		return nil, ErrForbidden
+	}
+	if existing, err := s.Store.Reblog(ctx, account.ID, st.ID); err == nil {
+		return existing, nil
+	}
+	now := s.now()
+	id, uri := s.newActivityID()
+	boost := &model.Status{ID: id, URI: uri, URL: st.URL, AccountID: account.ID, Local: true, APType: "Announce",
+		Visibility: model.VisibilityPublic, ReblogOfID: &st.ID, ThreadID: id, CreatedAt: now, UpdatedAt: now, Account: account}
+	err = s.Store.InTx(ctx, func(tx bun.Tx) error {
+		if err := s.Store.InsertStatus(ctx, tx, boost, nil, nil); err != nil {
+			return err
+		}
+		if err := s.Store.AdjustCount(ctx, tx, st.ID, "reblogs_count", 1); err != nil {
+			return err
+		}
+		if err := s.notify(ctx, tx, st.Account, "reblog", account, &st.ID); err != nil {
+			return err
+		}
+		inboxes, err := s.deliveryInboxes(ctx, tx, boost, []model.Account{*st.Account})
+		if err != nil {
+			return err
+		}
+		return s.publish(ctx, tx, account, &ap.Activity{ID: uri, Type: "Announce", Actor: account.URI, ObjectIRI: st.URI,
+			To: []string{ap.Public}, Cc: []string{st.Account.URI, account.FollowersURI}, Published: now}, nil, inboxes)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return boost, nil
+}
+
+// Unreblog withdraws a boost.
+func (s *Service) Unreblog(ctx context.Context, account *model.Account, statusID string) error {
+	boost, err := s.Store.Reblog(ctx, account.ID, statusID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	original, err := s.Store.StatusByID(ctx, statusID)
+	if err != nil {
+		return mapNotFound(err)
+	}
+	return s.Store.InTx(ctx, func(tx bun.Tx) error {
+		inboxes, err := s.deliveryInboxes(ctx, tx, boost, []model.Account{*original.Account})
+		if err != nil {
+			return err
+		}
+		if err := s.Store.DeleteStatus(ctx, tx, boost.ID); err != nil {
+			return err
+		}
+		if err := s.Store.AdjustCount(ctx, tx, original.ID, "reblogs_count", -1); err != nil {
+			return err
+		}
+		inner, err := ap.ActivityType(&ap.Activity{ID: boost.URI, Type: "Announce", Actor: account.URI, ObjectIRI: original.URI})
+		if err != nil {
+			return err
+		}
+		_, id := s.newActivityID()
+		return s.publish(ctx, tx, account, &ap.Activity{ID: id, Type: "Undo", Actor: account.URI, Object: inner,
+			To: []string{ap.Public}, Cc: []string{original.Account.URI, account.FollowersURI}}, nil, inboxes)
+	})
+}
+
+// PostForStatus describes a local status for the wire (fetches, outbox).
+func (s *Service) PostForStatus(ctx context.Context, st *model.Status) (*ap.Post, error) {
+	recipients, err := s.Store.StatusRecipients(ctx, st.ID)
+	if err != nil {
+		return nil, err
+	}
+	tags, err := s.Store.StatusTags(ctx, st.ID)
+	if err != nil {
+		return nil, err
+	}
+	author := st.Account
+	if author == nil {
+		if author, err = s.Store.AccountByID(ctx, st.AccountID); err != nil {
+			return nil, err
+		}
+	}
+	return ap.PostFromStatus(st, ap.StatusContext{Author: author, Mentioned: recipients, Tags: tags, TagURL: s.URIs.Tag, InReplyToURI: st.InReplyToURI}), nil
+}
