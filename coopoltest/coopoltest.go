@@ -137,6 +137,7 @@ func (inst *Instance) start(t testing.TB) {
 	}
 	srv, err := server.New(ctx, inst.Config, store, Logger(t, inst.Host), server.Options{
 		Resolver: inst.net, PortOverride: inst.net.Route, QueuePollInterval: 50 * time.Millisecond,
+		DeliveryBackoff: func(int) time.Duration { return 200 * time.Millisecond },
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -23,11 +23,16 @@ import (
 type DeliveryWorker struct {
 	river.WorkerDefaults[queue.DeliverArgs]
 	Fed *Federation
+	// Backoff replaces RetryDelay (tests use short delays).
+	Backoff func(attempt int) time.Duration
 }
 
 // NextRetry follows Mastodon's schedule, count⁴+15 s with up to 50 %
 // jitter: 16 attempts span about three days.
 func (w *DeliveryWorker) NextRetry(job *river.Job[queue.DeliverArgs]) time.Time {
+	if w.Backoff != nil {
+		return time.Now().Add(w.Backoff(job.Attempt))
+	}
 	return time.Now().Add(RetryDelay(job.Attempt))
 }
 

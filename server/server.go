@@ -34,6 +34,8 @@ type Options struct {
 	QueuePollInterval time.Duration
 	// Now replaces the clock.
 	Now func() time.Time
+	// DeliveryBackoff replaces the delivery retry schedule.
+	DeliveryBackoff func(attempt int) time.Duration
 }
 
 // Server is one running Coopol instance.
@@ -58,7 +60,7 @@ func New(ctx context.Context, cfg config.Config, store *storage.Storage, log *sl
 	}
 	fed := federation.New(cfg, store, svc, httpclient.Config{Resolver: opts.Resolver, PortOverride: opts.PortOverride}, log)
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &federation.DeliveryWorker{Fed: fed})
+	river.AddWorker(workers, &federation.DeliveryWorker{Fed: fed, Backoff: opts.DeliveryBackoff})
 	q, err := queue.New(store, workers, queue.Options{DeliveryWorkers: cfg.Federation.DeliveryWorkers, PollInterval: opts.QueuePollInterval, Logger: log.With("component", "queue")})
 	if err != nil {
 		return nil, err

@@ -89,3 +89,22 @@ func (s *Service) deliveryInboxes(ctx context.Context, db bun.IDB, st *model.Sta
 	}
 	return out, nil
 }
+
+// VisibleFilter restricts a status query (table alias "s") to what viewer
+// may see: the SQL twin of CanView, for timelines, search and feeds.
+// Keep the two in step; TestVisibleFilterAgreesWithCanView checks it.
+func (s *Service) VisibleFilter(viewer *model.Account) func(q *bun.SelectQuery) *bun.SelectQuery {
+	return func(q *bun.SelectQuery) *bun.SelectQuery {
+		if viewer == nil {
+			return q.Where("s.visibility IN ('public', 'unlisted')")
+		}
+		id := viewer.ID
+		return q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
+			return q.Where("s.account_id = ?", id).
+				WhereOr("s.visibility IN ('public', 'unlisted')").
+				WhereOr("s.visibility = 'private' AND EXISTS (SELECT 1 FROM follows vf WHERE vf.account_id = ? AND vf.target_account_id = s.account_id AND vf.state = 'accepted')", id).
+				WhereOr("s.visibility = 'members' AND EXISTS (SELECT 1 FROM memberships vm WHERE vm.group_account_id = s.group_id AND vm.account_id = ? AND vm.state = 'accepted')", id).
+				WhereOr("EXISTS (SELECT 1 FROM status_recipients vr WHERE vr.status_id = s.id AND vr.account_id = ?)", id)
+		}).Where("NOT EXISTS (SELECT 1 FROM blocks vb WHERE vb.account_id = s.account_id AND vb.target_account_id = ?)", id)
+	}
+}
