@@ -251,3 +251,17 @@ func (n *Network) Client() *http.Client {
 
 // Network returns the network an instance belongs to.
 func (inst *Instance) Network() *Network { return inst.net }
+
+// Serve runs handler as a fake remote server reachable as host (port 80)
+// from every instance of this network.
+func (n *Network) Serve(t testing.TB, host string, handler http.Handler) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln) //nolint:errcheck
+	t.Cleanup(func() { srv.Close() })
+	n.set(host+":80", ln.Addr().String())
+}

@@ -2,6 +2,7 @@ package federation_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 
 	"github.com/coopol/coopol/social"
@@ -11,4 +12,9 @@ func ioNopCloser(b []byte) io.ReadCloser { return io.NopCloser(bytes.NewReader(b
 
 func socialStatus(text, visibility string) social.NewStatus {
 	return social.NewStatus{Text: text, Visibility: visibility}
+}
+
+func jsonString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }
