@@ -53,6 +53,8 @@ func TestSanitizeRemote_C01(t *testing.T) {
 		{"math removed", `<math><mi>x</mi></math>t`, `t`},
 		{"object and embed", `<object data="x.swf"><param name=a></object><embed src="x">t`, `t`},
 		{"form elements", `<form action="https://e"><input value="v"><button>b</button></form>`, `b`},
+		{"stray end tag of a dropped container", `</iframe>a<iframe>b</iframe>c`, `ac`},
+		{"void frame keeps what follows", `<frame src="x">hello`, `hello`},
 		{"comment dropped", `a<!-- <script>alert(1)</script> -->b`, `ab`},
 		// Outside SVG, browsers read CDATA as a bogus comment ending at the first ">".
 		{"cdata is a bogus comment", `a<![CDATA[<script>]]>b`, `a]]&gt;b`},
@@ -77,6 +79,13 @@ func TestSanitizeRemote_C01(t *testing.T) {
 		{"non-numeric start dropped", `<ol start="x"><li value="1e3">a</li></ol>`, `<ol><li>a</li></ol>`},
 		{"translate=no kept, other values dropped", `<span translate="no">a</span><span translate="yes">b</span>`,
 			`<span translate="no">a</span><span>b</span>`},
+		{"translate value is case-insensitive", `<a href="https://e.org" translate="NO">a</a>`,
+			`<a href="https://e.org" ` + relTarget + ` translate="no">a</a>`},
+		{"first of duplicate attributes wins", `<span class="evil" class="h-card" lang="fr" lang="de">t</span>`,
+			`<span lang="fr">t</span>`},
+		{"unsafe link with allowed attributes becomes text", `<a href="javascript:x" class="mention" lang="en">t</a>`, `t`},
+		{"unsafe link's end tag matched before a safe inner link", `<a href="javascript:x"><a href="https://b.example">b</a>c</a>d`,
+			`<a href="https://b.example" ` + relTarget + `>b</a>cd`},
 
 		// Classes (Mastodon's CLASS_WHITELIST_TRANSFORMER).
 		{"allowed classes kept, others dropped",
@@ -101,6 +110,9 @@ func TestSanitizeRemote_C01(t *testing.T) {
 		{"javascript: in text defused", `<p>javascript:alert(1)</p>`, `<p>javascript&#58;alert(1)</p>`},
 		{"javascript: in https query defused", `<a href="https://e.org/?u=javascript:x">l</a>`,
 			`<a href="https://e.org/?u=javascript&#58;x" ` + relTarget + `>l</a>`},
+		{"javascript: split by a dropped tag", `java<x>script:`, `javascript&#58;`},
+		{"javascript: split by an unsafe link", `java<a href="data:x">script:</a>`, `javascript&#58;`},
+		{"javascript: split by a stray end tag", `java</b>script:`, `javascript&#58;`},
 		{"invalid UTF-8 replaced", "a\xffb", "a\uFFFDb"},
 		{"NUL removed", "a\x00b", "ab"},
 		{"empty", ``, ``},
