@@ -72,15 +72,10 @@ func (s *Service) deliveryInboxes(ctx context.Context, db bun.IDB, st *model.Sta
 			add(in)
 		}
 	case model.VisibilityMembers:
-		if st.GroupID != nil {
-			inboxes, err := s.Store.MemberInboxes(ctx, db, *st.GroupID)
-			if err != nil {
-				return nil, err
-			}
-			for _, in := range inboxes {
-				add(in)
-			}
-		}
+		// Members-only posts travel only through their group, which
+		// knows who its members are (FEP-1b12); never to mentioned
+		// non-members.
+		return out, nil
 	}
 	for _, a := range recipients {
 		if !a.IsLocal() {

@@ -3,6 +3,7 @@ package social
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/riverqueue/river"
 	"github.com/uptrace/bun"
@@ -26,20 +27,25 @@ func (s *Service) publish(ctx context.Context, tx bun.Tx, actor *model.Account, 
 	if err != nil {
 		return err
 	}
+	return s.publishDocument(ctx, tx, actor, doc, inboxes)
+}
+
+// publishDocument is publish for a document built by hand (activities
+// that embed raw JSON received from elsewhere, such as a group's Announce
+// of a member's Create, FEP-1b12).
+func (s *Service) publishDocument(ctx context.Context, tx bun.Tx, actor *model.Account, doc ap.Document, inboxes []string) error {
 	body, err := doc.JSON()
 	if err != nil {
 		return err
 	}
-	id := act.ID[len(s.URIs.Activity("")):]
-	if len(act.ID) <= len(s.URIs.Activity("")) || s.URIs.Activity(id) != act.ID {
-		return fmt.Errorf("publish: activity id %q is not one of ours", act.ID)
+	uri := ap.Str(doc, "id")
+	id, ok := strings.CutPrefix(uri, s.URIs.Activity(""))
+	if !ok || id == "" {
+		return fmt.Errorf("publish: activity id %q is not one of ours", uri)
 	}
 	row := &model.OutboxActivity{
-		ID: id, URI: act.ID, AccountID: actor.ID, Type: act.Type, ObjectURI: act.ObjectIRI,
-		Public: ap.IsPublic(act.To) || ap.IsPublic(act.Cc), Body: string(body), CreatedAt: s.now(),
-	}
-	if act.Object != nil {
-		row.ObjectURI = ap.ID(doc["object"])
+		ID: id, URI: uri, AccountID: actor.ID, Type: ap.Type(doc), ObjectURI: ap.ID(doc["object"]),
+		Public: ap.IsPublic(ap.IDs(doc["to"])) || ap.IsPublic(ap.IDs(doc["cc"])), Body: string(body), CreatedAt: s.now(),
 	}
 	if err := s.Store.InsertOutboxActivity(ctx, tx, row); err != nil {
 		return err

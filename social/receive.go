@@ -2,6 +2,7 @@ package social
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -53,6 +54,14 @@ func (s *Service) Receive(ctx context.Context, actor *model.Account, in *ap.Inco
 		return s.receiveFlag(ctx, actor, in)
 	case "Move":
 		return s.receiveMove(ctx, actor, in)
+	case "Join":
+		return s.receiveJoin(ctx, actor, in)
+	case "Leave":
+		return s.receiveLeave(ctx, actor, in)
+	case "Remove":
+		return s.receiveRemove(ctx, actor, in)
+	case "Invite":
+		return s.receiveInvite(ctx, actor, in)
 	}
 	return rejected("unsupported activity type %s", in.Type)
 }
@@ -121,8 +130,17 @@ func (s *Service) receiveFollow(ctx context.Context, actor *model.Account, in *a
 // followee may answer.
 func (s *Service) receiveAnswer(ctx context.Context, actor *model.Account, in *ap.Incoming) error {
 	followURI := in.ObjectID
-	if in.Object != nil && ap.Type(in.Object) != "Follow" {
+	switch ap.Type(in.Object) {
+	case "Join", "Member":
+		return s.receiveJoinAnswer(ctx, actor, in)
+	case "Follow", "":
+	default:
 		return rejected("%s of %s is not supported", in.Type, ap.Type(in.Object))
+	}
+	if in.Object == nil {
+		if _, err := s.Store.MembershipByURI(ctx, followURI); err == nil {
+			return s.receiveJoinAnswer(ctx, actor, in)
+		}
 	}
 	f, err := s.Store.FollowByURI(ctx, followURI)
 	if errors.Is(err, storage.ErrNotFound) {
@@ -211,14 +229,26 @@ func (s *Service) receiveCreate(ctx context.Context, actor *model.Account, in *a
 	if post.AttributedTo != actor.URI {
 		return rejected("object is attributed to someone other than the actor")
 	}
-	_, err = s.StoreRemotePost(ctx, actor, post)
+	raw, err := json.Marshal(in.Raw)
+	if err != nil {
+		return err
+	}
+	_, err = s.storeRemotePost(ctx, actor, post, nil, raw)
 	return err
 }
 
-// StoreRemotePost keeps a remote post that concerns someone here. Posts
-// that concern no one here are dropped (as Mastodon and GtS do): we are
-// not a relay for strangers.
+// StoreRemotePost keeps a remote post that concerns someone here.
 func (s *Service) StoreRemotePost(ctx context.Context, author *model.Account, post *ap.Post) (*model.Status, error) {
+	return s.storeRemotePost(ctx, author, post, nil, nil)
+}
+
+// storeRemotePost keeps a remote post that concerns someone here. Posts
+// that concern no one here are dropped (as Mastodon and GtS do): we are
+// not a relay for strangers. via is the group whose Announce carried the
+// post (trusted for its own members-only posts, FEP-1b12); raw is the
+// received Create, redistributed unchanged when the post joins a group
+// hosted here.
+func (s *Service) storeRemotePost(ctx context.Context, author *model.Account, post *ap.Post, via *model.Account, raw []byte) (*model.Status, error) {
 	if !ap.SameOrigin(post.ID, author.URI) {
 		return nil, rejected("object id and author are on different origins")
 	}
@@ -260,9 +290,40 @@ func (s *Service) StoreRemotePost(ctx context.Context, author *model.Account, po
 			parent = p
 		}
 	}
+	group, err := s.groupOf(ctx, post)
+	if err != nil {
+		return nil, err
+	}
+	visibility := ap.VisibilityOf(post.To, post.Cc, author.FollowersURI, "")
+	if group != nil {
+		visibility = ap.VisibilityOf(post.To, post.Cc, author.FollowersURI, group.MembersURI)
+		switch {
+		case group.IsLocal():
+			if err := s.acceptIntoGroup(ctx, author, group, visibility); err != nil {
+				return nil, err
+			}
+		case via == nil || via.ID != group.ID:
+			if visibility == model.VisibilityMembers {
+				// Only the group vouches for its members-only posts.
+				s.Log.Debug("dropping members-only post not announced by its group", "uri", post.ID)
+				return nil, nil
+			}
+		}
+	} else if visibility == model.VisibilityMembers {
+		return nil, rejected("post addressed to an unknown group's members")
+	}
 	followed, err := s.Store.HasLocalFollower(ctx, author.ID)
 	if err != nil {
 		return nil, err
+	}
+	if group != nil && !followed {
+		if local, err := s.Store.LocalMembers(ctx, group.ID); err != nil {
+			return nil, err
+		} else if len(local) > 0 || group.IsLocal() {
+			followed = true
+		} else if followed, err = s.Store.HasLocalFollower(ctx, group.ID); err != nil {
+			return nil, err
+		}
 	}
 	if !followed && len(recipients) == 0 && (parent == nil || !parent.Local) {
 		s.Log.Debug("dropping unsolicited post", "uri", post.ID)
@@ -277,8 +338,11 @@ func (s *Service) StoreRemotePost(ctx context.Context, author *model.Account, po
 		ID: model.NewID(published), URI: post.ID, URL: post.URL, AccountID: author.ID, APType: post.Type,
 		Title: text.StripHTML(post.Name), Content: text.SanitizeRemote(post.Content), SpoilerText: text.StripHTML(post.Summary),
 		Sensitive: post.Sensitive || post.Summary != "", Language: post.Language,
-		Visibility: ap.VisibilityOf(post.To, post.Cc, author.FollowersURI, ""), InReplyToURI: post.InReplyTo,
+		Visibility: visibility, InReplyToURI: post.InReplyTo,
 		CreatedAt: published, UpdatedAt: now, Account: author,
+	}
+	if group != nil {
+		st.GroupID = &group.ID
 	}
 	if st.URL == "" {
 		st.URL = st.URI
@@ -310,6 +374,9 @@ func (s *Service) StoreRemotePost(ctx context.Context, author *model.Account, po
 			if err := s.notify(ctx, tx, &mentionedLocal[i], "mention", author, &st.ID); err != nil {
 				return err
 			}
+		}
+		if group != nil && group.IsLocal() && raw != nil {
+			return s.groupAnnounce(ctx, tx, group, raw, st)
 		}
 		return nil
 	})
@@ -488,6 +555,9 @@ func (s *Service) receiveLike(ctx context.Context, actor *model.Account, in *ap.
 }
 
 func (s *Service) receiveAnnounce(ctx context.Context, actor *model.Account, in *ap.Incoming) error {
+	if actor.IsGroup() && in.Object != nil && ap.Type(in.Object) != "Note" && ap.Type(in.Object) != "Article" {
+		return s.receiveGroupAnnounce(ctx, actor, in)
+	}
 	if !ap.SameOrigin(in.ID, actor.URI) {
 		return rejected("announce id and actor are on different origins")
 	}

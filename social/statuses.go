@@ -88,6 +88,15 @@ func (s *Service) CreateStatus(ctx context.Context, author *model.Account, in Ne
 	if st.Language == "" {
 		st.Language = s.Config.Instance.Language
 	}
+	if in.GroupID != "" {
+		group, err := s.postableGroup(ctx, author, in.GroupID)
+		if err != nil {
+			return nil, err
+		}
+		st.GroupID = &group.ID
+	} else if in.Visibility == model.VisibilityMembers {
+		return nil, invalid("members-only posts belong to a group: choose one")
+	}
 	var parent *model.Status
 	if in.InReplyToID != "" {
 		p, err := s.Store.StatusByID(ctx, in.InReplyToID)
@@ -101,6 +110,19 @@ func (s *Service) CreateStatus(ctx context.Context, author *model.Account, in Ne
 		}
 		parent = p
 		st.InReplyToID, st.InReplyToURI, st.InReplyToAccountID, st.ThreadID = &p.ID, p.URI, &p.AccountID, p.ThreadID
+		if p.GroupID != nil && st.GroupID == nil {
+			// Replies stay in the group discussion, with its audience.
+			if _, err := s.postableGroup(ctx, author, *p.GroupID); err != nil {
+				return nil, err
+			}
+			st.GroupID = p.GroupID
+			if p.Visibility == model.VisibilityMembers {
+				st.Visibility = model.VisibilityMembers
+			}
+		}
+		if p.ThreadLocked {
+			return nil, invalid("this discussion is locked")
+		}
 	}
 	f := s.format(ctx, in.Text)
 	st.Content = f.html
@@ -137,9 +159,20 @@ func (s *Service) CreateStatus(ctx context.Context, author *model.Account, in Ne
 // publishStatus sends Create or Update of a local status to its audience.
 func (s *Service) publishStatus(ctx context.Context, tx bun.Tx, typ string, st *model.Status, recipients []model.Account, tags []string) error {
 	author := st.Account
+	var group *model.Account
+	if st.GroupID != nil {
+		g, err := s.Store.AccountByID(ctx, *st.GroupID)
+		if err != nil {
+			return err
+		}
+		group = g
+	}
 	post := ap.PostFromStatus(st, ap.StatusContext{
-		Author: author, Mentioned: recipients, Tags: tags, TagURL: s.URIs.Tag, InReplyToURI: st.InReplyToURI,
+		Author: author, Mentioned: recipients, Tags: tags, TagURL: s.URIs.Tag, InReplyToURI: st.InReplyToURI, Group: group,
 	})
+	if group != nil && st.Visibility != model.VisibilityMembers {
+		post.Cc = append(post.Cc, group.URI) // FEP-1b12: the group is addressed
+	}
 	obj, extra, err := ap.PostType(post)
 	if err != nil {
 		return err
@@ -148,12 +181,36 @@ func (s *Service) publishStatus(ctx context.Context, tx bun.Tx, typ string, st *
 	if err != nil {
 		return err
 	}
+	if group != nil && !group.IsLocal() {
+		inboxes = appendUnique(inboxes, group.InboxURI) // the group validates and redistributes
+	}
 	_, activityID := s.newActivityID()
 	published := st.CreatedAt
 	if st.EditedAt != nil {
 		published = *st.EditedAt
 	}
-	return s.publish(ctx, tx, author, &ap.Activity{ID: activityID, Type: typ, Actor: author.URI, Object: obj, To: post.To, Cc: post.Cc, Published: published}, extra, inboxes)
+	doc, err := ap.BuildActivity(&ap.Activity{ID: activityID, Type: typ, Actor: author.URI, Object: obj, To: post.To, Cc: post.Cc, Published: published}, extra)
+	if err != nil {
+		return err
+	}
+	if err := s.publishDocument(ctx, tx, author, doc, inboxes); err != nil {
+		return err
+	}
+	if group != nil && group.IsLocal() {
+		raw, err := doc.JSON()
+		if err != nil {
+			return err
+		}
+		return s.groupAnnounce(ctx, tx, group, raw, st)
+	}
+	return nil
+}
+
+func appendUnique(list []string, item string) []string {
+	if item == "" || slices.Contains(list, item) {
+		return list
+	}
+	return append(list, item)
 }
 
 // ownStatus loads a status that account may modify.
@@ -425,5 +482,15 @@ func (s *Service) PostForStatus(ctx context.Context, st *model.Status) (*ap.Post
 			return nil, err
 		}
 	}
-	return ap.PostFromStatus(st, ap.StatusContext{Author: author, Mentioned: recipients, Tags: tags, TagURL: s.URIs.Tag, InReplyToURI: st.InReplyToURI}), nil
+	var group *model.Account
+	if st.GroupID != nil {
+		if group, err = s.Store.AccountByID(ctx, *st.GroupID); err != nil {
+			return nil, err
+		}
+	}
+	post := ap.PostFromStatus(st, ap.StatusContext{Author: author, Mentioned: recipients, Tags: tags, TagURL: s.URIs.Tag, InReplyToURI: st.InReplyToURI, Group: group})
+	if group != nil && st.Visibility != model.VisibilityMembers {
+		post.Cc = append(post.Cc, group.URI)
+	}
+	return post, nil
 }

@@ -56,6 +56,16 @@ func newActivity(typ string) (activityBuilder, error) {
 		return streams.NewActivityStreamsFlag(), nil
 	case "Move":
 		return streams.NewActivityStreamsMove(), nil
+	case "Join":
+		return streams.NewActivityStreamsJoin(), nil
+	case "Leave":
+		return streams.NewActivityStreamsLeave(), nil
+	case "Invite":
+		return streams.NewActivityStreamsInvite(), nil
+	case "Add":
+		return streams.NewActivityStreamsAdd(), nil
+	case "Remove":
+		return streams.NewActivityStreamsRemove(), nil
 	}
 	return nil, fmt.Errorf("unknown activity type %q", typ)
 }
