@@ -34,7 +34,7 @@ func (s *Service) Receive(ctx context.Context, actor *model.Account, in *ap.Inco
 	switch in.Type {
 	case "Follow":
 		return s.receiveFollow(ctx, actor, in)
-	case "Accept", "Reject":
+	case "Accept", "Reject", "TentativeAccept":
 		return s.receiveAnswer(ctx, actor, in)
 	case "Undo":
 		return s.receiveUndo(ctx, actor, in)
@@ -54,9 +54,16 @@ func (s *Service) Receive(ctx context.Context, actor *model.Account, in *ap.Inco
 		return s.receiveFlag(ctx, actor, in)
 	case "Move":
 		return s.receiveMove(ctx, actor, in)
-	case "Join":
-		return s.receiveJoin(ctx, actor, in)
-	case "Leave":
+	case "Join", "Leave":
+		if ev, err := s.Store.EventByURI(ctx, in.ObjectID); err == nil {
+			if in.Type == "Join" {
+				return s.receiveEventJoin(ctx, actor, in, ev)
+			}
+			return s.receiveEventLeave(ctx, actor, in, ev)
+		}
+		if in.Type == "Join" {
+			return s.receiveJoin(ctx, actor, in)
+		}
 		return s.receiveLeave(ctx, actor, in)
 	case "Remove":
 		return s.receiveRemove(ctx, actor, in)
@@ -130,6 +137,12 @@ func (s *Service) receiveFollow(ctx context.Context, actor *model.Account, in *a
 // followee may answer.
 func (s *Service) receiveAnswer(ctx context.Context, actor *model.Account, in *ap.Incoming) error {
 	followURI := in.ObjectID
+	if p, err := s.Store.ParticipationByURI(ctx, followURI); err == nil && p.URI != "" {
+		return s.receiveParticipationAnswer(ctx, actor, in, p)
+	}
+	if in.Type == "TentativeAccept" {
+		return rejected("TentativeAccept answers only event sign-ups")
+	}
 	switch ap.Type(in.Object) {
 	case "Join", "Member":
 		return s.receiveJoinAnswer(ctx, actor, in)
@@ -344,6 +357,10 @@ func (s *Service) storeRemotePost(ctx context.Context, author *model.Account, po
 	if group != nil {
 		st.GroupID = &group.ID
 	}
+	if post.Event != nil {
+		// An event's summary is its date and place line, not a warning.
+		st.SpoilerText, st.Sensitive = "", post.Sensitive
+	}
 	if st.URL == "" {
 		st.URL = st.URI
 	}
@@ -363,6 +380,9 @@ func (s *Service) storeRemotePost(ctx context.Context, author *model.Account, po
 			if storage.IsUniqueViolation(err) {
 				return nil // the same post arrived twice at once
 			}
+			return err
+		}
+		if err := s.storeRemoteEvent(ctx, tx, st, post); err != nil {
 			return err
 		}
 		if parent != nil {
@@ -406,6 +426,12 @@ func (s *Service) receiveUpdate(ctx context.Context, actor *model.Account, in *a
 	if err != nil {
 		return rejected("%v", err)
 	}
+	return s.applyPostUpdate(ctx, actor, post)
+}
+
+// applyPostUpdate applies an edit of a remote post (or the new gauge of
+// a remote event).
+func (s *Service) applyPostUpdate(ctx context.Context, actor *model.Account, post *ap.Post) error {
 	st, err := s.Store.StatusByURI(ctx, post.ID)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil // an update of something we never kept
@@ -424,7 +450,10 @@ func (s *Service) receiveUpdate(ctx context.Context, actor *model.Account, in *a
 	}
 	previous := *st
 	st.Content, st.SpoilerText = text.SanitizeRemote(post.Content), text.StripHTML(post.Summary)
-	st.Title, st.Sensitive = text.StripHTML(post.Name), post.Sensitive || post.Summary != ""
+	st.Title, st.Sensitive = text.StripHTML(post.Name), post.Sensitive || (post.Summary != "" && post.Event == nil)
+	if post.Event != nil {
+		st.SpoilerText = ""
+	}
 	st.UpdatedAt, st.EditedAt = s.now(), &updated
 	recipients, err := s.Store.StatusRecipients(ctx, st.ID)
 	if err != nil {
@@ -439,7 +468,10 @@ func (s *Service) receiveUpdate(ctx context.Context, actor *model.Account, in *a
 		return err
 	}
 	return s.Store.InTx(ctx, func(tx bun.Tx) error {
-		return s.Store.UpdateStatusContent(ctx, tx, st, &previous, rows, tags)
+		if err := s.Store.UpdateStatusContent(ctx, tx, st, &previous, rows, tags); err != nil {
+			return err
+		}
+		return s.updateRemoteEvent(ctx, tx, st, post)
 	})
 }
 

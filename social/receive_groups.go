@@ -192,6 +192,13 @@ func (s *Service) receiveGroupAnnounce(ctx context.Context, group *model.Account
 	if s.IsLocalURI(post.ID) {
 		return nil // our own post coming back
 	}
+	if inner.Type == "Update" {
+		author, err := s.Store.AccountByURI(ctx, inner.Actor)
+		if err != nil {
+			return nil // an update of a post we never kept
+		}
+		return s.applyPostUpdate(ctx, author, post)
+	}
 	if s.Resolver == nil {
 		return rejected("cannot resolve the author")
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/uptrace/bun"
 
@@ -173,6 +174,9 @@ func (s *Service) publishStatus(ctx context.Context, tx bun.Tx, typ string, st *
 	if group != nil && st.Visibility != model.VisibilityMembers {
 		post.Cc = append(post.Cc, group.URI) // FEP-1b12: the group is addressed
 	}
+	if err := s.attachEvent(ctx, tx, st, post); err != nil {
+		return err
+	}
 	obj, extra, err := ap.PostType(post)
 	if err != nil {
 		return err
@@ -192,6 +196,11 @@ func (s *Service) publishStatus(ctx context.Context, tx bun.Tx, typ string, st *
 	doc, err := ap.BuildActivity(&ap.Activity{ID: activityID, Type: typ, Actor: author.URI, Object: obj, To: post.To, Cc: post.Cc, Published: published}, extra)
 	if err != nil {
 		return err
+	}
+	if object, ok := doc["object"].(map[string]any); ok && st.EditedAt != nil {
+		// Sub-second precision: an event's gauge may change several times
+		// a second, and receivers drop an Update not newer than the last.
+		object["updated"] = st.EditedAt.UTC().Format(time.RFC3339Nano)
 	}
 	if err := s.publishDocument(ctx, tx, author, doc, inboxes); err != nil {
 		return err
@@ -491,6 +500,9 @@ func (s *Service) PostForStatus(ctx context.Context, st *model.Status) (*ap.Post
 	post := ap.PostFromStatus(st, ap.StatusContext{Author: author, Mentioned: recipients, Tags: tags, TagURL: s.URIs.Tag, InReplyToURI: st.InReplyToURI, Group: group})
 	if group != nil && st.Visibility != model.VisibilityMembers {
 		post.Cc = append(post.Cc, group.URI)
+	}
+	if err := s.attachEvent(ctx, s.Store.DB, st, post); err != nil {
+		return nil, err
 	}
 	return post, nil
 }

@@ -58,6 +58,8 @@ func newActivity(typ string) (activityBuilder, error) {
 		return streams.NewActivityStreamsMove(), nil
 	case "Join":
 		return streams.NewActivityStreamsJoin(), nil
+	case "TentativeAccept":
+		return streams.NewActivityStreamsTentativeAccept(), nil
 	case "Leave":
 		return streams.NewActivityStreamsLeave(), nil
 	case "Invite":

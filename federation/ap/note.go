@@ -29,6 +29,7 @@ type Post struct {
 	Hashtags     []Tag
 	Attachments  []Attachment
 	Poll         *Poll
+	Event        *EventInfo
 }
 
 // Tag is a Mention (Href = actor id, Name = @user@host) or a Hashtag
@@ -96,6 +97,8 @@ func PostType(p *Post) (vocab.Type, map[string]any, error) {
 		t = streams.NewActivityStreamsQuestion()
 	case "Note", "":
 		t = streams.NewActivityStreamsNote()
+	case "Event":
+		return eventType(p)
 	default:
 		return nil, nil, fmt.Errorf("cannot build a %s post", p.Type)
 	}
@@ -341,6 +344,13 @@ func ParsePost(m map[string]any) (*Post, error) {
 	}
 	if typ == "Question" {
 		p.Poll = parsePoll(m)
+	}
+	if typ == "Event" {
+		ev, err := parseEvent(m)
+		if err != nil {
+			return nil, err
+		}
+		p.Event = ev
 	}
 	return p, nil
 }

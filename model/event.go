@@ -1,0 +1,99 @@
+package model
+
+import (
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Event kinds and field-action kinds.
+const (
+	EventKindEvent       = "event"
+	EventKindFieldAction = "field_action"
+)
+
+// ActionKinds are the kinds of field action a section organises.
+var ActionKinds = []string{"leafleting", "door_to_door", "stand", "phoning", "posters"}
+
+// Participation states.
+const (
+	ParticipationGoing      = "going"
+	ParticipationInterested = "interested"
+	ParticipationWaitlisted = "waitlisted"
+	ParticipationPending    = "pending" // sent to a remote organiser, no answer yet
+	ParticipationRejected   = "rejected"
+)
+
+// Event is a meeting, debate, rally or field action. It has a status
+// (StatusID) so that it shows in timelines and federates like a post.
+type Event struct {
+	bun.BaseModel `bun:"table:events,alias:e"`
+
+	ID               string     `bun:"id,pk"`
+	StatusID         string     `bun:"status_id"`
+	URI              string     `bun:"uri"`
+	AccountID        string     `bun:"account_id"`
+	GroupID          *string    `bun:"group_id"`
+	Kind             string     `bun:"kind"`
+	ActionKind       string     `bun:"action_kind"`
+	Title            string     `bun:"title"`
+	StartAt          time.Time  `bun:"start_at"`
+	EndAt            *time.Time `bun:"end_at"`
+	Timezone         string     `bun:"timezone"`
+	PlaceName        string     `bun:"place_name"`
+	StreetAddress    string     `bun:"street_address"`
+	PostalCode       string     `bun:"postal_code"`
+	Locality         string     `bun:"locality"`
+	Region           string     `bun:"region"`
+	Country          string     `bun:"country"`
+	Latitude         *float64   `bun:"latitude"`
+	Longitude        *float64   `bun:"longitude"`
+	OnlineURL        string     `bun:"online_url"`
+	Category         string     `bun:"category"`
+	EventStatus      string     `bun:"event_status"`
+	JoinMode         string     `bun:"join_mode"`
+	Capacity         *int       `bun:"capacity"`
+	ParticipantCount int        `bun:"participant_count"`
+	PollingStationID *string    `bun:"polling_station_id"`
+	ReminderSentAt   *time.Time `bun:"reminder_sent_at"`
+	CreatedAt        time.Time  `bun:"created_at"`
+	UpdatedAt        time.Time  `bun:"updated_at"`
+
+	Status *Status      `bun:"rel:belongs-to,join:status_id=id"`
+	Slots  []*EventSlot `bun:"rel:has-many,join:id=event_id"`
+}
+
+// Remaining is the number of places left, or -1 when unlimited.
+func (e *Event) Remaining() int {
+	if e.Capacity == nil {
+		return -1
+	}
+	return max(*e.Capacity-e.ParticipantCount, 0)
+}
+
+type EventSlot struct {
+	bun.BaseModel `bun:"table:event_slots"`
+
+	ID               string    `bun:"id,pk"`
+	EventID          string    `bun:"event_id"`
+	StartAt          time.Time `bun:"start_at"`
+	EndAt            time.Time `bun:"end_at"`
+	Need             int       `bun:"need"`
+	ParticipantCount int       `bun:"participant_count"`
+}
+
+type Participation struct {
+	bun.BaseModel `bun:"table:participations,alias:p"`
+
+	ID        string    `bun:"id,pk"`
+	EventID   string    `bun:"event_id"`
+	SlotID    string    `bun:"slot_id"`
+	AccountID string    `bun:"account_id"`
+	State     string    `bun:"state"`
+	URI       string    `bun:"uri"`
+	AcceptURI string    `bun:"accept_uri"`
+	CreatedAt time.Time `bun:"created_at"`
+	UpdatedAt time.Time `bun:"updated_at"`
+
+	Account *Account `bun:"rel:belongs-to,join:account_id=id"`
+}
