@@ -22,6 +22,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/coopol/coopol/config"
+	"github.com/coopol/coopol/social"
 	"github.com/coopol/coopol/storage"
 )
 
@@ -39,6 +40,9 @@ type Deps struct {
 	Log    *slog.Logger
 	// Now is the clock; nil means time.Now. Tests inject a fake one.
 	Now func() time.Time
+	// Social is the domain service. Without it (tests of the OAuth and
+	// instance endpoints) the endpoints that need it are not mounted.
+	Social *social.Service
 }
 
 // Handlers carries the dependencies of every endpoint. Later endpoint
@@ -112,6 +116,10 @@ func (h *Handlers) Routes(r *gin.Engine) {
 
 	v2 := r.Group("/api/v2", cors, recoverJSON(h.Log), noStore)
 	v2.GET("/instance", h.instanceV2)
+
+	if h.Social != nil {
+		h.socialRoutes(r, v1, v2)
+	}
 }
 
 // isAPIPath reports whether a path belongs to this transport, so that
@@ -248,6 +256,21 @@ func readParams(c *gin.Context) (*params, error) {
 			return nil, errBadBody
 		}
 		p.form = req.Form
+		if req.Method == http.MethodDelete && ct == "application/x-www-form-urlencoded" && req.Body != nil {
+			// net/http reads form bodies of POST, PUT and PATCH only;
+			// clients send DELETE /api/v1/lists/:id/accounts with one.
+			body, err := io.ReadAll(req.Body)
+			if err != nil {
+				return nil, errBadBody
+			}
+			values, err := url.ParseQuery(string(body))
+			if err != nil {
+				return nil, errBadBody
+			}
+			for k, v := range values {
+				p.form[k] = append(p.form[k], v...)
+			}
+		}
 	}
 	return p, nil
 }

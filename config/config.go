@@ -32,6 +32,11 @@ type Config struct {
 	Federation    Federation `key:"federation"`
 	HTTP          HTTP       `key:"http"`
 	SMTP          SMTP       `key:"smtp"`
+	Events        Events     `key:"events"`
+}
+
+type Events struct {
+	ReminderBefore time.Duration `key:"reminder_before"`
 }
 
 type Log struct {
@@ -111,6 +116,7 @@ func Default() Config {
 		Federation: Federation{Mode: "open", DeliveryWorkers: 8, RequestTimeout: 10 * time.Second},
 		HTTP:       HTTP{ShutdownTimeout: 15 * time.Second},
 		SMTP:       SMTP{Port: 587},
+		Events:     Events{ReminderBefore: 24 * time.Hour},
 	}
 }
 

@@ -35,6 +35,13 @@ type DeliverArgs struct {
 
 func (DeliverArgs) Kind() string { return "deliver" }
 
+// Remind schedules RemindArgs every interval.
+func Remind(interval time.Duration) *river.PeriodicJob {
+	return river.NewPeriodicJob(river.PeriodicInterval(interval), func() (river.JobArgs, *river.InsertOpts) {
+		return RemindArgs{}, &river.InsertOpts{MaxAttempts: 1}
+	}, &river.PeriodicJobOpts{RunOnStart: true})
+}
+
 // MaxDeliveryAttempts with the worker's count⁴+15 s backoff spreads
 // retries over about three days.
 const MaxDeliveryAttempts = 16
@@ -43,8 +50,16 @@ func (DeliverArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{Queue: QueueDelivery, MaxAttempts: MaxDeliveryAttempts}
 }
 
+// RemindArgs asks for reminders of events starting soon. It runs every
+// few minutes; with several replicas, River's leader inserts it once.
+type RemindArgs struct{}
+
+func (RemindArgs) Kind() string { return "remind" }
+
 // Options tune the queue; zero values give production defaults.
 type Options struct {
+	// PeriodicJobs run on a schedule (reminders).
+	PeriodicJobs    []*river.PeriodicJob
 	DeliveryWorkers int
 	PollInterval    time.Duration // how often idle workers look for jobs
 	Logger          *slog.Logger
@@ -85,6 +100,7 @@ func New(store *storage.Storage, workers *river.Workers, opts Options) (*Queue, 
 		}
 		cfg.FetchPollInterval = poll
 		cfg.FetchCooldown = min(poll, 100*time.Millisecond)
+		cfg.PeriodicJobs = opts.PeriodicJobs
 	}
 	client, err := river.NewClient(driverFor(store), cfg)
 	if err != nil {

@@ -61,7 +61,11 @@ func New(ctx context.Context, cfg config.Config, store *storage.Storage, log *sl
 	fed := federation.New(cfg, store, svc, httpclient.Config{Resolver: opts.Resolver, PortOverride: opts.PortOverride}, log)
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &federation.DeliveryWorker{Fed: fed, Backoff: opts.DeliveryBackoff})
-	q, err := queue.New(store, workers, queue.Options{DeliveryWorkers: cfg.Federation.DeliveryWorkers, PollInterval: opts.QueuePollInterval, Logger: log.With("component", "queue")})
+	river.AddWorker(workers, &social.ReminderWorker{Social: svc})
+	q, err := queue.New(store, workers, queue.Options{
+		DeliveryWorkers: cfg.Federation.DeliveryWorkers, PollInterval: opts.QueuePollInterval,
+		Logger: log.With("component", "queue"), PeriodicJobs: []*river.PeriodicJob{queue.Remind(5 * time.Minute)},
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +89,7 @@ func (s *Server) routes() http.Handler {
 		c.String(http.StatusOK, "ok")
 	})
 	s.Federation.Register(r)
-	api.Register(r, api.Deps{Config: s.Config, Store: s.Store, Log: s.Log, Now: s.Social.Now})
+	api.Register(r, api.Deps{Config: s.Config, Store: s.Store, Log: s.Log, Now: s.Social.Now, Social: s.Social})
 	return r
 }
 

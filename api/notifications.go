@@ -1,0 +1,196 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/coopol/coopol/model"
+	"github.com/coopol/coopol/storage"
+)
+
+// coopolNotificationPrefix marks Coopol's own notification kinds
+// (coopol.group_join_request, coopol.action_signup, …). Mastodon clients
+// do not know them, and some fail on unknown types, so they are returned
+// only to clients that name them in types[].
+const coopolNotificationPrefix = "coopol."
+
+// notificationFilter reads types[], exclude_types[] and account_id.
+func notificationFilter(c *gin.Context) storage.NotificationFilter {
+	return storage.NotificationFilter{
+		Types:         queryList(c, "types"),
+		ExcludeTypes:  queryList(c, "exclude_types"),
+		ExcludePrefix: coopolNotificationPrefix,
+		FromAccountID: c.Query("account_id"),
+	}
+}
+
+// renderNotifications renders notifications, leaving out those whose
+// status the viewer may no longer see and those without an account.
+func (h *Handlers) renderNotifications(c *gin.Context, viewer *model.Account, ns []model.Notification) ([]notificationJSON, error) {
+	ctx := c.Request.Context()
+	var accountIDs, statusIDs []string
+	for _, n := range ns {
+		switch {
+		case n.FromAccountID != nil:
+			accountIDs = append(accountIDs, *n.FromAccountID)
+		case n.GroupID != nil:
+			accountIDs = append(accountIDs, *n.GroupID)
+		}
+		if n.StatusID != nil {
+			statusIDs = append(statusIDs, *n.StatusID)
+		}
+	}
+	accounts, err := h.Store.AccountsByIDs(ctx, accountIDs)
+	if err != nil {
+		return nil, err
+	}
+	renderedAccounts, err := h.renderAccounts(ctx, accounts)
+	if err != nil {
+		return nil, err
+	}
+	accountByID := map[string]accountJSON{}
+	for _, a := range renderedAccounts {
+		accountByID[a.ID] = a
+	}
+	visible, err := h.Store.VisibleStatusIDs(ctx, statusIDs, h.visibleFilter(viewer))
+	if err != nil {
+		return nil, err
+	}
+	var shown []string
+	for _, id := range statusIDs {
+		if visible[id] {
+			shown = append(shown, id)
+		}
+	}
+	statuses, err := h.Store.StatusesByIDs(ctx, shown)
+	if err != nil {
+		return nil, err
+	}
+	renderedStatuses, err := h.renderStatuses(ctx, viewer, statuses)
+	if err != nil {
+		return nil, err
+	}
+	statusByID := map[string]statusJSON{}
+	for _, s := range renderedStatuses {
+		statusByID[s.ID] = s
+	}
+	out := make([]notificationJSON, 0, len(ns))
+	for _, n := range ns {
+		from := n.FromAccountID
+		if from == nil {
+			from = n.GroupID
+		}
+		if from == nil {
+			continue
+		}
+		account, ok := accountByID[*from]
+		if !ok {
+			continue
+		}
+		entry := notificationJSON{ID: n.ID, Type: n.Type, GroupKey: "ungrouped-" + n.ID, CreatedAt: isoTime(n.CreatedAt), Account: account}
+		if n.StatusID != nil {
+			st, ok := statusByID[*n.StatusID]
+			if !ok {
+				continue
+			}
+			entry.Status = &st
+		}
+		out = append(out, entry)
+	}
+	return out, nil
+}
+
+// notifications: GET /api/v1/notifications.
+func (h *Handlers) notifications(c *gin.Context) {
+	viewer := CurrentAccount(c)
+	ctx := c.Request.Context()
+	p := pageParams(c, defaultNotificationLimit, maxNotificationLimit)
+	entries, err := h.Store.NotificationsPage(ctx, viewer.ID, notificationFilter(c), h.now(), p)
+	if err != nil {
+		h.internalError(c, err)
+		return
+	}
+	ns, err := h.Store.NotificationsByIDs(ctx, storage.Items(entries))
+	if err != nil {
+		h.internalError(c, err)
+		return
+	}
+	out, err := h.renderNotifications(c, viewer, ns)
+	if err != nil {
+		h.internalError(c, err)
+		return
+	}
+	h.setLink(c, entries, p, false)
+	c.JSON(http.StatusOK, out)
+}
+
+// getNotification: GET /api/v1/notifications/:id.
+func (h *Handlers) getNotification(c *gin.Context) {
+	viewer := CurrentAccount(c)
+	n, err := h.Store.Notification(c.Request.Context(), viewer.ID, c.Param("id"))
+	if err != nil {
+		h.domainError(c, err)
+		return
+	}
+	out, err := h.renderNotifications(c, viewer, []model.Notification{*n})
+	if err != nil {
+		h.internalError(c, err)
+		return
+	}
+	if len(out) == 0 {
+		ErrorJSON(c, http.StatusNotFound, msgNotFound)
+		return
+	}
+	c.JSON(http.StatusOK, out[0])
+}
+
+// dismissNotification: POST /api/v1/notifications/:id/dismiss.
+func (h *Handlers) dismissNotification(c *gin.Context) {
+	viewer := CurrentAccount(c)
+	if _, err := h.Store.Notification(c.Request.Context(), viewer.ID, c.Param("id")); err != nil {
+		h.domainError(c, err)
+		return
+	}
+	if err := h.Store.DeleteNotification(c.Request.Context(), viewer.ID, c.Param("id")); err != nil {
+		h.internalError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{})
+}
+
+// clearNotifications: POST /api/v1/notifications/clear.
+func (h *Handlers) clearNotifications(c *gin.Context) {
+	if err := h.Store.ClearNotifications(c.Request.Context(), CurrentAccount(c).ID); err != nil {
+		h.internalError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{})
+}
+
+// unreadCount: GET /api/v1/notifications/unread_count — notifications
+// newer than the notifications marker (limit: default 100, at most 1000).
+func (h *Handlers) unreadCount(c *gin.Context) {
+	viewer := CurrentAccount(c)
+	ctx := c.Request.Context()
+	limit := 100
+	if n, err := strconv.Atoi(c.Query("limit")); err == nil && n > 0 {
+		limit = min(n, 1000)
+	}
+	markers, err := h.Store.Markers(ctx, viewer.ID, []string{"notifications"})
+	if err != nil {
+		h.internalError(c, err)
+		return
+	}
+	after := ""
+	if len(markers) > 0 {
+		after = markers[0].LastReadID
+	}
+	n, err := h.Store.CountNotificationsAfter(ctx, viewer.ID, after, notificationFilter(c), h.now(), limit)
+	if err != nil {
+		h.internalError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"count": n})
+}

@@ -1,0 +1,23 @@
+package social
+
+import (
+	"context"
+
+	"github.com/riverqueue/river"
+
+	"github.com/coopol/coopol/queue"
+)
+
+// ReminderWorker sends the reminders of events starting soon.
+type ReminderWorker struct {
+	river.WorkerDefaults[queue.RemindArgs]
+	Social *Service
+}
+
+func (w *ReminderWorker) Work(ctx context.Context, _ *river.Job[queue.RemindArgs]) error {
+	n, err := w.Social.SendReminders(ctx, w.Social.Config.Events.ReminderBefore)
+	if n > 0 {
+		w.Social.Log.Info("event reminders sent", "count", n)
+	}
+	return err
+}

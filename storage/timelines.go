@@ -1,0 +1,274 @@
+package storage
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Timelines and other paged lists for the client API.
+//
+// Who may see a status is not decided here: every query over statuses
+// takes a StatusFilter, which callers obtain from the domain
+// (social.Service.VisibleFilter). These functions only add what a
+// timeline is made of (follows, lists, tags) and the viewer's own
+// choices (mutes, blocks).
+
+// StatusFilter restricts a query over statuses aliased "s".
+type StatusFilter func(q *bun.SelectQuery) *bun.SelectQuery
+
+// Page is a Mastodon page request: items with keys below MaxID and above
+// SinceID, or, with MinID, the Limit items immediately above MinID (paging
+// forward from the oldest). Results are always newest first.
+type Page struct {
+	MaxID, SinceID, MinID string
+	Limit                 int
+}
+
+// Entry is one item of a paged list: Key is what the page boundaries
+// (max_id, min_id) refer to — the status id on timelines, the favourite,
+// follow or block id on lists of those — and ID is the item itself.
+type Entry struct {
+	Key string `bun:"page_key"`
+	ID  string `bun:"item_id"`
+}
+
+// Items returns the entries' item ids, in order.
+func Items(entries []Entry) []string {
+	out := make([]string, len(entries))
+	for i, e := range entries {
+		out[i] = e.ID
+	}
+	return out
+}
+
+// pageEntries selects keyCol AS page_key and itemCol AS item_id, pages on
+// keyCol and scans newest first.
+func pageEntries(ctx context.Context, q *bun.SelectQuery, keyCol, itemCol string, p Page) ([]Entry, error) {
+	q = q.ColumnExpr(keyCol + " AS page_key").ColumnExpr(itemCol + " AS item_id")
+	if p.MaxID != "" {
+		q = q.Where(keyCol+" < ?", p.MaxID)
+	}
+	if p.SinceID != "" {
+		q = q.Where(keyCol+" > ?", p.SinceID)
+	}
+	if p.MinID != "" {
+		q = q.Where(keyCol+" > ?", p.MinID).OrderExpr(keyCol + " ASC")
+	} else {
+		q = q.OrderExpr(keyCol + " DESC")
+	}
+	if p.Limit > 0 {
+		q = q.Limit(int64(p.Limit))
+	}
+	var out []Entry
+	if err := q.Scan(ctx, &out); err != nil {
+		return nil, err
+	}
+	if p.MinID != "" {
+		slices.Reverse(out)
+	}
+	return out, nil
+}
+
+// statuses starts a query over statuses aliased "s".
+func (s *Storage) statuses() *bun.SelectQuery {
+	return s.DB.NewSelect().TableExpr("statuses AS s")
+}
+
+// hideUnwanted drops what viewerID chose not to see: statuses (and boosts
+// of statuses) by accounts they block or mute, and by suspended accounts.
+func hideUnwanted(q *bun.SelectQuery, viewerID string, now time.Time) *bun.SelectQuery {
+	q = q.Where("s.account_id NOT IN (SELECT id FROM accounts WHERE suspended_at IS NOT NULL)")
+	if viewerID == "" {
+		return q
+	}
+	blocked := "(SELECT target_account_id FROM blocks WHERE account_id = ?)"
+	muted := "(SELECT target_account_id FROM mutes WHERE account_id = ? AND (expires_at IS NULL OR expires_at > ?))"
+	return q.
+		Where("s.account_id NOT IN "+blocked, viewerID).
+		Where("s.account_id NOT IN "+muted, viewerID, now).
+		Where("(s.reblog_of_id IS NULL OR NOT EXISTS (SELECT 1 FROM statuses ro WHERE ro.id = s.reblog_of_id AND (ro.account_id IN "+
+			blocked+" OR ro.account_id IN "+muted+")))", viewerID, viewerID, now)
+}
+
+const followedBy = "(SELECT target_account_id FROM follows WHERE account_id = ? AND state = 'accepted')"
+
+// HomeTimeline is viewerID's home: their own statuses, those of accounts
+// they follow (with boosts unless they turned them off), and statuses
+// addressed to them. Replies by a followed account to someone the viewer
+// does not follow are left out, as Mastodon does.
+func (s *Storage) HomeTimeline(ctx context.Context, viewerID string, visible StatusFilter, now time.Time, p Page) ([]Entry, error) {
+	q := s.statuses().
+		WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
+			return q.Where("s.account_id = ?", viewerID).
+				WhereOr("(s.account_id IN "+followedBy+" AND (s.reblog_of_id IS NULL OR s.account_id IN "+
+					"(SELECT target_account_id FROM follows WHERE account_id = ? AND state = 'accepted' AND show_reblogs = ?)))",
+					viewerID, viewerID, true).
+				WhereOr("EXISTS (SELECT 1 FROM status_recipients hr WHERE hr.status_id = s.id AND hr.account_id = ?)", viewerID)
+		}).
+		Where("(s.in_reply_to_account_id IS NULL OR s.in_reply_to_account_id = s.account_id OR s.in_reply_to_account_id = ? "+
+			"OR s.account_id = ? OR s.in_reply_to_account_id IN "+followedBy+
+			" OR EXISTS (SELECT 1 FROM status_recipients hr2 WHERE hr2.status_id = s.id AND hr2.account_id = ?))",
+			viewerID, viewerID, viewerID, viewerID).
+		Apply(visible)
+	q = hideUnwanted(q, viewerID, now)
+	return pageEntries(ctx, q, "s.id", "s.id", p)
+}
+
+// PublicOptions narrow the public timeline.
+type PublicOptions struct {
+	Local, Remote bool
+	// Tag, when set, keeps statuses carrying this (normalized) hashtag.
+	Tag string
+}
+
+// PublicTimeline lists public statuses (no boosts, no replies to
+// others), newest first. viewerID may be "" (anonymous).
+func (s *Storage) PublicTimeline(ctx context.Context, viewerID string, visible StatusFilter, opts PublicOptions, now time.Time, p Page) ([]Entry, error) {
+	q := s.statuses().
+		Where("s.visibility = 'public'").
+		Where("s.reblog_of_id IS NULL").
+		Apply(visible)
+	if opts.Tag == "" {
+		q = q.Where("(s.in_reply_to_account_id IS NULL OR s.in_reply_to_account_id = s.account_id)")
+	} else {
+		q = q.Where("EXISTS (SELECT 1 FROM status_tags pt JOIN tags t ON t.id = pt.tag_id WHERE pt.status_id = s.id AND lower(t.name) = ?)", strings.ToLower(opts.Tag))
+	}
+	if opts.Local {
+		q = q.Where("s.local = ?", true)
+	} else if opts.Remote {
+		q = q.Where("s.local = ?", false)
+	}
+	q = hideUnwanted(q, viewerID, now)
+	return pageEntries(ctx, q, "s.id", "s.id", p)
+}
+
+// AccountTimelineOptions are the filters of GET /api/v1/accounts/:id/statuses.
+type AccountTimelineOptions struct {
+	ExcludeReplies, ExcludeReblogs bool
+	Tag                            string
+}
+
+// AccountTimeline lists one account's statuses that the viewer may see.
+func (s *Storage) AccountTimeline(ctx context.Context, accountID string, visible StatusFilter, opts AccountTimelineOptions, p Page) ([]Entry, error) {
+	q := s.statuses().Where("s.account_id = ?", accountID).Apply(visible)
+	if opts.ExcludeReplies {
+		// Mastodon keeps self-replies (threads) when excluding replies.
+		q = q.Where("(s.in_reply_to_account_id IS NULL OR s.in_reply_to_account_id = s.account_id)")
+	}
+	if opts.ExcludeReblogs {
+		q = q.Where("s.reblog_of_id IS NULL")
+	}
+	if opts.Tag != "" {
+		q = q.Where("EXISTS (SELECT 1 FROM status_tags pt JOIN tags t ON t.id = pt.tag_id WHERE pt.status_id = s.id AND lower(t.name) = ?)", strings.ToLower(opts.Tag))
+	}
+	return pageEntries(ctx, q, "s.id", "s.id", p)
+}
+
+// ListTimeline lists the statuses of a list's members. repliesPolicy is
+// the list's: "followed" keeps replies to anyone the owner follows,
+// "list" replies to list members, "none" no replies to others.
+func (s *Storage) ListTimeline(ctx context.Context, ownerID, listID, repliesPolicy string, visible StatusFilter, now time.Time, p Page) ([]Entry, error) {
+	members := "(SELECT account_id FROM list_accounts WHERE list_id = ?)"
+	q := s.statuses().Where("s.account_id IN "+members, listID).Apply(visible)
+	switch repliesPolicy {
+	case "followed":
+		q = q.Where("(s.in_reply_to_account_id IS NULL OR s.in_reply_to_account_id = s.account_id OR s.in_reply_to_account_id = ? OR s.in_reply_to_account_id IN "+followedBy+")", ownerID, ownerID)
+	case "list":
+		q = q.Where("(s.in_reply_to_account_id IS NULL OR s.in_reply_to_account_id = s.account_id OR s.in_reply_to_account_id IN "+members+")", listID)
+	default:
+		q = q.Where("(s.in_reply_to_account_id IS NULL OR s.in_reply_to_account_id = s.account_id)")
+	}
+	q = hideUnwanted(q, ownerID, now)
+	return pageEntries(ctx, q, "s.id", "s.id", p)
+}
+
+// FavouritesPage lists the statuses accountID liked, paged by the like.
+func (s *Storage) FavouritesPage(ctx context.Context, accountID string, visible StatusFilter, p Page) ([]Entry, error) {
+	q := s.statuses().Join("JOIN favourites AS f ON f.status_id = s.id").Where("f.account_id = ?", accountID).Apply(visible)
+	return pageEntries(ctx, q, "f.id", "s.id", p)
+}
+
+// BookmarksPage lists the statuses accountID bookmarked, paged by the
+// bookmark.
+func (s *Storage) BookmarksPage(ctx context.Context, accountID string, visible StatusFilter, p Page) ([]Entry, error) {
+	q := s.statuses().Join("JOIN bookmarks AS b ON b.status_id = s.id").Where("b.account_id = ?", accountID).Apply(visible)
+	return pageEntries(ctx, q, "b.id", "s.id", p)
+}
+
+// ConversationsPage lists accountID's direct-message threads, newest
+// activity first: Key is the thread's last visible status, ID the thread.
+// Threads the person hid stay hidden until a newer message arrives.
+func (s *Storage) ConversationsPage(ctx context.Context, accountID string, visible StatusFilter, p Page) ([]Entry, error) {
+	inner := s.statuses().
+		ColumnExpr("s.thread_id AS thread_id").ColumnExpr("max(s.id) AS last_id").
+		Where("s.visibility = 'direct'").
+		WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
+			return q.Where("s.account_id = ?", accountID).
+				WhereOr("EXISTS (SELECT 1 FROM status_recipients cr WHERE cr.status_id = s.id AND cr.account_id = ?)", accountID)
+		}).
+		Apply(visible).
+		Group("s.thread_id")
+	q := s.DB.NewSelect().TableExpr("(?) AS c", inner).
+		Where("NOT EXISTS (SELECT 1 FROM conversation_states cs WHERE cs.account_id = ? AND cs.thread_id = c.thread_id AND cs.hidden_until_id >= c.last_id)", accountID)
+	return pageEntries(ctx, q, "c.last_id", "c.thread_id", p)
+}
+
+// ConversationStatuses returns, per thread, the ids of the direct statuses
+// in it that the viewer may see, oldest first.
+func (s *Storage) ConversationStatuses(ctx context.Context, threadIDs []string, visible StatusFilter) (map[string][]string, error) {
+	out := map[string][]string{}
+	if len(threadIDs) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		ID       string `bun:"id"`
+		ThreadID string `bun:"thread_id"`
+	}
+	err := s.statuses().Column("s.id", "s.thread_id").
+		Where("s.thread_id IN (?)", bun.In(threadIDs)).Where("s.visibility = 'direct'").
+		Apply(visible).OrderExpr("s.id ASC").Scan(ctx, &rows)
+	for _, r := range rows {
+		out[r.ThreadID] = append(out[r.ThreadID], r.ID)
+	}
+	return out, err
+}
+
+// ThreadNode is the shape of a status in a thread, without its content.
+type ThreadNode struct {
+	ID          string  `bun:"id"`
+	InReplyToID *string `bun:"in_reply_to_id"`
+	AccountID   string  `bun:"account_id"`
+}
+
+// ThreadStructure returns every status of a thread (reply links only, at
+// most limit), for building a context; callers filter what they show.
+func (s *Storage) ThreadStructure(ctx context.Context, threadID string, limit int) ([]ThreadNode, error) {
+	var out []ThreadNode
+	err := s.statuses().Column("s.id", "s.in_reply_to_id", "s.account_id").
+		Where("s.thread_id = ?", threadID).Where("s.reblog_of_id IS NULL").
+		OrderExpr("s.id ASC").Limit(int64(limit)).Scan(ctx, &out)
+	return out, err
+}
+
+// VisibleStatusIDs returns which of ids pass the filter.
+func (s *Storage) VisibleStatusIDs(ctx context.Context, ids []string, visible StatusFilter) (map[string]bool, error) {
+	out := map[string]bool{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var got []string
+	for chunk := range slices.Chunk(ids, 500) {
+		got = got[:0]
+		if err := s.statuses().Column("s.id").Where("s.id IN (?)", bun.In(chunk)).Apply(visible).Scan(ctx, &got); err != nil {
+			return nil, err
+		}
+		for _, id := range got {
+			out[id] = true
+		}
+	}
+	return out, nil
+}
