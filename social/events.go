@@ -409,7 +409,11 @@ func (s *Service) notifyEvent(ctx context.Context, db bun.IDB, recipient *model.
 	if from != nil {
 		n.FromAccountID = &from.ID
 	}
-	return s.Store.InsertNotification(ctx, db, n)
+	if err := s.Store.InsertNotification(ctx, db, n); err != nil {
+		return err
+	}
+	s.emit(ctx, db, "notification", n.ID, recipient.ID)
+	return nil
 }
 
 // answerParticipation tells a remote participant where they stand:

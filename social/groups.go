@@ -228,7 +228,11 @@ func (s *Service) notifyGroup(ctx context.Context, db bun.IDB, recipient *model.
 		return nil
 	}
 	n := &model.Notification{ID: model.NewID(s.now()), AccountID: recipient.ID, Type: typ, FromAccountID: &from.ID, GroupID: &group.ID, CreatedAt: s.now()}
-	return s.Store.InsertNotification(ctx, db, n)
+	if err := s.Store.InsertNotification(ctx, db, n); err != nil {
+		return err
+	}
+	s.emit(ctx, db, "notification", n.ID, recipient.ID)
+	return nil
 }
 
 // answerJoin sends Accept or Reject of a remote Join. It embeds the Join

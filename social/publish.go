@@ -73,5 +73,9 @@ func (s *Service) notify(ctx context.Context, db bun.IDB, recipient *model.Accou
 	if from != nil {
 		n.FromAccountID = &from.ID
 	}
-	return s.Store.InsertNotification(ctx, db, n)
+	if err := s.Store.InsertNotification(ctx, db, n); err != nil {
+		return err
+	}
+	s.emit(ctx, db, "notification", n.ID, recipient.ID)
+	return nil
 }

@@ -385,6 +385,7 @@ func (s *Service) storeRemotePost(ctx context.Context, author *model.Account, po
 		if err := s.storeRemoteEvent(ctx, tx, st, post); err != nil {
 			return err
 		}
+		s.emit(ctx, tx, "status", st.ID, "")
 		if parent != nil {
 			if err := s.Store.AdjustCount(ctx, tx, parent.ID, "replies_count", 1); err != nil {
 				return err
@@ -471,6 +472,7 @@ func (s *Service) applyPostUpdate(ctx context.Context, actor *model.Account, pos
 		if err := s.Store.UpdateStatusContent(ctx, tx, st, &previous, rows, tags); err != nil {
 			return err
 		}
+		s.emit(ctx, tx, "status.update", st.ID, "")
 		return s.updateRemoteEvent(ctx, tx, st, post)
 	})
 }
@@ -557,6 +559,7 @@ func (s *Service) receiveDelete(ctx context.Context, actor *model.Account, in *a
 				return err
 			}
 		}
+		s.emit(ctx, tx, "delete", st.ID, "")
 		return s.Store.AddTombstone(ctx, tx, uri, s.now())
 	})
 }
@@ -631,6 +634,7 @@ func (s *Service) receiveAnnounce(ctx context.Context, actor *model.Account, in 
 		if err := s.Store.AdjustCount(ctx, tx, original.ID, "reblogs_count", 1); err != nil {
 			return err
 		}
+		s.emit(ctx, tx, "status", boost.ID, "")
 		return s.notify(ctx, tx, original.Account, "reblog", actor, &original.ID)
 	})
 }

@@ -42,6 +42,7 @@ type Service struct {
 	Store    *storage.Storage
 	Queue    *queue.Queue
 	Resolver Resolver
+	Live     Live
 	URIs     uris.Layout
 	Log      *slog.Logger
 	Now      func() time.Time

@@ -149,7 +149,11 @@ func (s *Service) CreateStatus(ctx context.Context, author *model.Account, in Ne
 				return err
 			}
 		}
-		return s.publishStatus(ctx, tx, "Create", st, recipients, f.tags)
+		if err := s.publishStatus(ctx, tx, "Create", st, recipients, f.tags); err != nil {
+			return err
+		}
+		s.emit(ctx, tx, "status", st.ID, "")
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -281,7 +285,11 @@ func (s *Service) EditStatus(ctx context.Context, author *model.Account, id stri
 		if err := s.Store.UpdateStatusContent(ctx, tx, st, &previous, rows, f.tags); err != nil {
 			return err
 		}
-		return s.publishStatus(ctx, tx, "Update", st, recipients, f.tags)
+		if err := s.publishStatus(ctx, tx, "Update", st, recipients, f.tags); err != nil {
+			return err
+		}
+		s.emit(ctx, tx, "status.update", st.ID, "")
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -319,6 +327,7 @@ func (s *Service) DeleteStatus(ctx context.Context, author *model.Account, id st
 		if err := s.Store.AddTombstone(ctx, tx, st.URI, s.now()); err != nil {
 			return err
 		}
+		s.emit(ctx, tx, "delete", st.ID, "")
 		var mentionIRIs []string
 		for _, a := range recipients {
 			mentionIRIs = append(mentionIRIs, a.URI)
@@ -429,6 +438,7 @@ func (s *Service) Reblog(ctx context.Context, account *model.Account, statusID s
 		if err := s.notify(ctx, tx, st.Account, "reblog", account, &st.ID); err != nil {
 			return err
 		}
+		s.emit(ctx, tx, "status", boost.ID, "")
 		inboxes, err := s.deliveryInboxes(ctx, tx, boost, []model.Account{*st.Account})
 		if err != nil {
 			return err
