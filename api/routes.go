@@ -98,6 +98,9 @@ func (h *Handlers) socialRoutes(r *gin.Engine, v1, v2 *gin.RouterGroup) {
 	// Search.
 	v2.GET("/search", h.RequireScope("read:search"), h.search)
 
+	// Coopol's extension: groups, events and field actions.
+	h.coopolRoutes(v1)
+
 	// What clients fetch after login and Coopol does not have (yet):
 	// truthful empty answers.
 	v1.GET("/filters", h.RequireScope("read:filters"), emptyList)

@@ -16,6 +16,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/coopol/coopol/api"
+	"github.com/coopol/coopol/calendar"
 	"github.com/coopol/coopol/config"
 	"github.com/coopol/coopol/federation"
 	"github.com/coopol/coopol/httpclient"
@@ -89,6 +90,7 @@ func (s *Server) routes() http.Handler {
 		c.String(http.StatusOK, "ok")
 	})
 	s.Federation.Register(r)
+	(&calendar.Handler{Social: s.Social, Store: s.Store}).Register(r)
 	api.Register(r, api.Deps{Config: s.Config, Store: s.Store, Log: s.Log, Now: s.Social.Now, Social: s.Social})
 	return r
 }

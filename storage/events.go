@@ -173,3 +173,73 @@ func (s *Storage) MarkReminded(ctx context.Context, eventID string, at time.Time
 	n, _ := res.RowsAffected()
 	return n > 0, nil
 }
+
+// EventFilter restricts an event query (statuses alias "s") to what a
+// viewer may see: social.VisibleFilter.
+type EventFilter func(q *bun.SelectQuery) *bun.SelectQuery
+
+// EventsAfter lists visible events that end (or start) after from,
+// soonest first; groupID and kind narrow the list when not empty.
+func (s *Storage) EventsAfter(ctx context.Context, visible EventFilter, from time.Time, groupID, kind string, limit int) ([]model.Event, error) {
+	var ids []string
+	q := s.DB.NewSelect().TableExpr("events AS e").Column("e.id").
+		Join("JOIN statuses AS s ON s.id = e.status_id").
+		Where("COALESCE(e.end_at, e.start_at) >= ?", from).
+		Apply(visible).OrderExpr("e.start_at ASC, e.id ASC").Limit(int64(limit))
+	if groupID != "" {
+		q.Where("e.group_id = ?", groupID)
+	}
+	if kind != "" {
+		q.Where("e.kind = ?", kind)
+	}
+	if err := q.Scan(ctx, &ids); err != nil {
+		return nil, err
+	}
+	return s.eventsByIDs(ctx, ids)
+}
+
+func (s *Storage) eventsByIDs(ctx context.Context, ids []string) ([]model.Event, error) {
+	out := make([]model.Event, 0, len(ids))
+	for _, id := range ids {
+		ev, err := s.EventByID(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *ev)
+	}
+	return out, nil
+}
+
+// AccountEvents lists the events accountID is going to or waiting for.
+func (s *Storage) AccountEvents(ctx context.Context, accountID string, from time.Time) ([]model.Event, error) {
+	var ids []string
+	err := s.DB.NewSelect().TableExpr("events AS e").Column("e.id").
+		Where("e.id IN (SELECT event_id FROM participations WHERE account_id = ? AND state IN (?, ?, ?))",
+			accountID, model.ParticipationGoing, model.ParticipationWaitlisted, model.ParticipationPending).
+		Where("COALESCE(e.end_at, e.start_at) >= ?", from).OrderExpr("e.start_at ASC").Scan(ctx, &ids)
+	if err != nil {
+		return nil, err
+	}
+	return s.eventsByIDs(ctx, ids)
+}
+
+// AccountParticipations returns accountID's participations in an event.
+func (s *Storage) AccountParticipations(ctx context.Context, eventID, accountID string) ([]model.Participation, error) {
+	var out []model.Participation
+	err := s.DB.NewSelect().Model(&out).Where("event_id = ? AND account_id = ?", eventID, accountID).Order("created_at").Scan(ctx)
+	return out, err
+}
+
+// SetCalendarToken stores (replacing) the hash of an account's feed token.
+func (s *Storage) SetCalendarToken(ctx context.Context, accountID, tokenHash string, at time.Time) error {
+	_, err := s.DB.NewInsert().Model(&map[string]any{"account_id": accountID, "token_hash": tokenHash, "created_at": at}).
+		TableExpr("calendar_tokens").On("CONFLICT (account_id) DO UPDATE").Set("token_hash = EXCLUDED.token_hash, created_at = EXCLUDED.created_at").Exec(ctx)
+	return err
+}
+
+// AccountByCalendarToken finds the owner of a feed token hash.
+func (s *Storage) AccountByCalendarToken(ctx context.Context, tokenHash string) (*model.Account, error) {
+	a := new(model.Account)
+	err := s.DB.NewSelect().Model(a).Where("id = (SELECT account_id FROM calendar_tokens WHERE token_hash = ?)", tokenHash).Scan(ctx)
+	return a, notFound(err)
+}

@@ -159,3 +159,9 @@ func (s *Storage) GroupsOf(ctx context.Context, accountID string) ([]model.Accou
 		Order("username").Scan(ctx)
 	return out, err
 }
+
+// GroupTimeline lists a group's posts the viewer may see, newest first.
+func (s *Storage) GroupTimeline(ctx context.Context, groupID string, visible StatusFilter, p Page) ([]Entry, error) {
+	q := s.statuses().Where("s.group_id = ?", groupID).Where("s.reblog_of_id IS NULL").Apply(visible)
+	return pageEntries(ctx, q, "s.id", "s.id", p)
+}

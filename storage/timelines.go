@@ -107,12 +107,15 @@ func (s *Storage) HomeTimeline(ctx context.Context, viewerID string, visible Sta
 				WhereOr("(s.account_id IN "+followedBy+" AND (s.reblog_of_id IS NULL OR s.account_id IN "+
 					"(SELECT target_account_id FROM follows WHERE account_id = ? AND state = 'accepted' AND show_reblogs = ?)))",
 					viewerID, viewerID, true).
-				WhereOr("EXISTS (SELECT 1 FROM status_recipients hr WHERE hr.status_id = s.id AND hr.account_id = ?)", viewerID)
+				WhereOr("EXISTS (SELECT 1 FROM status_recipients hr WHERE hr.status_id = s.id AND hr.account_id = ?)", viewerID).
+				// Discussions of the groups one belongs to.
+				WhereOr("s.group_id IN (SELECT group_account_id FROM memberships WHERE account_id = ? AND state = 'accepted')", viewerID)
 		}).
 		Where("(s.in_reply_to_account_id IS NULL OR s.in_reply_to_account_id = s.account_id OR s.in_reply_to_account_id = ? "+
 			"OR s.account_id = ? OR s.in_reply_to_account_id IN "+followedBy+
-			" OR EXISTS (SELECT 1 FROM status_recipients hr2 WHERE hr2.status_id = s.id AND hr2.account_id = ?))",
-			viewerID, viewerID, viewerID, viewerID).
+			" OR EXISTS (SELECT 1 FROM status_recipients hr2 WHERE hr2.status_id = s.id AND hr2.account_id = ?)"+
+			" OR s.group_id IN (SELECT group_account_id FROM memberships WHERE account_id = ? AND state = 'accepted'))",
+			viewerID, viewerID, viewerID, viewerID, viewerID).
 		Apply(visible)
 	q = hideUnwanted(q, viewerID, now)
 	return pageEntries(ctx, q, "s.id", "s.id", p)
