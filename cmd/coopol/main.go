@@ -183,6 +183,7 @@ func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
 	accountCmd.AddCommand(create, list)
 	admin.AddCommand(accountCmd)
 	root.AddCommand(serve, migrateCmd, admin, version)
+	root.AddCommand(newImportCommand(load, openStore))
 	return root
 }
 
