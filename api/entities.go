@@ -448,6 +448,9 @@ func (r *statusRenderer) entity(st *model.Status) statusJSON {
 		for _, name := range r.tags[st.ID] {
 			out.Tags = append(out.Tags, tagRefJSON{Name: name, URL: r.h.tagURL(name)})
 		}
+		if p := r.h.statusPoll(r.ctx, r.viewer, st); p != nil {
+			out.Poll = p
+		}
 		if st.ApplicationID != nil {
 			if app, ok := r.apps[*st.ApplicationID]; ok {
 				out.Application = &applicationRefJSON{Name: app.Name, Website: strPtr(app.Website)}

@@ -64,6 +64,10 @@ func (h *Handlers) socialRoutes(r *gin.Engine, v1, v2 *gin.RouterGroup) {
 	st.POST("/:id/pin", h.RequireScope("write:accounts"), h.statusAction(actPin))
 	st.POST("/:id/unpin", h.RequireScope("write:accounts"), h.statusAction(actUnpin))
 
+	// Polls.
+	v1.GET("/polls/:id", opt("read:statuses"), h.getPoll)
+	v1.POST("/polls/:id/votes", h.RequireScope("write:statuses"), h.votePoll)
+
 	// Timelines and collections.
 	v1.GET("/timelines/home", h.RequireScope("read:statuses"), h.homeTimeline)
 	v1.GET("/timelines/public", opt("read:statuses"), h.publicTimeline)

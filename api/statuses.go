@@ -28,10 +28,6 @@ func unsupportedStatusParams(c *gin.Context, p *params) bool {
 		ErrorJSON(c, http.StatusUnprocessableEntity, "Media attachments are not supported yet")
 		return true
 	}
-	if p.has("poll") || len(p.List("poll[options]")) > 0 {
-		ErrorJSON(c, http.StatusUnprocessableEntity, "Polls are not supported yet")
-		return true
-	}
 	if p.Get("scheduled_at") != "" {
 		ErrorJSON(c, http.StatusUnprocessableEntity, "Scheduled posts are not supported yet")
 		return true
@@ -62,6 +58,12 @@ func (h *Handlers) createStatus(c *gin.Context) {
 		Text: p.Get("status"), SpoilerText: p.Get("spoiler_text"), Sensitive: sensitive, Visibility: visibility,
 		Language: p.Get("language"), InReplyToID: p.Get("in_reply_to_id"), GroupID: p.Get("group_id"),
 	}
+	poll, ok, msg := parsePoll(p)
+	if !ok {
+		ErrorJSON(c, http.StatusUnprocessableEntity, msg)
+		return
+	}
+	in.Poll = poll
 	ctx := c.Request.Context()
 	key := strings.TrimSpace(c.GetHeader("Idempotency-Key"))
 	if len(key) > 200 {

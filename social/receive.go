@@ -242,6 +242,9 @@ func (s *Service) receiveCreate(ctx context.Context, actor *model.Account, in *a
 	if post.AttributedTo != actor.URI {
 		return rejected("object is attributed to someone other than the actor")
 	}
+	if question, ok := s.isVote(ctx, post); ok {
+		return s.receiveVote(ctx, actor, question, post)
+	}
 	raw, err := json.Marshal(in.Raw)
 	if err != nil {
 		return err
@@ -385,6 +388,9 @@ func (s *Service) storeRemotePost(ctx context.Context, author *model.Account, po
 		if err := s.storeRemoteEvent(ctx, tx, st, post); err != nil {
 			return err
 		}
+		if err := s.storeRemotePoll(ctx, tx, st, post); err != nil {
+			return err
+		}
 		s.emit(ctx, tx, "status", st.ID, "")
 		if parent != nil {
 			if err := s.Store.AdjustCount(ctx, tx, parent.ID, "replies_count", 1); err != nil {
@@ -469,10 +475,24 @@ func (s *Service) applyPostUpdate(ctx context.Context, actor *model.Account, pos
 		return err
 	}
 	return s.Store.InTx(ctx, func(tx bun.Tx) error {
+		// Updates of one object may be processed at once (an event's
+		// gauge changes several times a second): re-check, under a row
+		// lock, that this one is still the newest, or an older Update
+		// committing last would win.
+		current, err := s.Store.LockStatusEditedAt(ctx, tx, st.ID)
+		if err != nil {
+			return err
+		}
+		if current != nil && !updated.After(*current) {
+			return nil
+		}
 		if err := s.Store.UpdateStatusContent(ctx, tx, st, &previous, rows, tags); err != nil {
 			return err
 		}
 		s.emit(ctx, tx, "status.update", st.ID, "")
+		if err := s.storeRemotePoll(ctx, tx, st, post); err != nil {
+			return err
+		}
 		return s.updateRemoteEvent(ctx, tx, st, post)
 	})
 }

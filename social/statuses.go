@@ -25,6 +25,7 @@ type NewStatus struct {
 	InReplyToID string
 	GroupID     string
 	Title       string
+	Poll        *NewPoll
 }
 
 var visibilities = []string{model.VisibilityPublic, model.VisibilityUnlisted, model.VisibilityPrivate, model.VisibilityDirect, model.VisibilityMembers}
@@ -89,6 +90,16 @@ func (s *Service) CreateStatus(ctx context.Context, author *model.Account, in Ne
 	if st.Language == "" {
 		st.Language = s.Config.Instance.Language
 	}
+	var poll *model.Poll
+	if in.Poll != nil {
+		if err := s.validatePoll(in.Poll); err != nil {
+			return nil, err
+		}
+		expires := now.Add(in.Poll.ExpiresIn)
+		st.APType = "Question"
+		poll = &model.Poll{StatusID: st.ID, Options: in.Poll.Options, Votes: make([]int, len(in.Poll.Options)),
+			Multiple: in.Poll.Multiple, HideTotals: in.Poll.HideTotals, ExpiresAt: &expires}
+	}
 	if in.GroupID != "" {
 		group, err := s.postableGroup(ctx, author, in.GroupID)
 		if err != nil {
@@ -139,6 +150,11 @@ func (s *Service) CreateStatus(ctx context.Context, author *model.Account, in Ne
 		if err := s.Store.InsertStatus(ctx, tx, st, rows, f.tags); err != nil {
 			return err
 		}
+		if poll != nil {
+			if err := s.Store.UpsertPoll(ctx, tx, poll); err != nil {
+				return err
+			}
+		}
 		if parent != nil {
 			if err := s.Store.AdjustCount(ctx, tx, parent.ID, "replies_count", 1); err != nil {
 				return err
@@ -179,6 +195,9 @@ func (s *Service) publishStatus(ctx context.Context, tx bun.Tx, typ string, st *
 		post.Cc = append(post.Cc, group.URI) // FEP-1b12: the group is addressed
 	}
 	if err := s.attachEvent(ctx, tx, st, post); err != nil {
+		return err
+	}
+	if err := s.attachPoll(ctx, tx, st, post); err != nil {
 		return err
 	}
 	obj, extra, err := ap.PostType(post)
@@ -512,6 +531,9 @@ func (s *Service) PostForStatus(ctx context.Context, st *model.Status) (*ap.Post
 		post.Cc = append(post.Cc, group.URI)
 	}
 	if err := s.attachEvent(ctx, s.Store.DB, st, post); err != nil {
+		return nil, err
+	}
+	if err := s.attachPoll(ctx, s.Store.DB, st, post); err != nil {
 		return nil, err
 	}
 	return post, nil

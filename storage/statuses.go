@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/uptrace/bun"
 
@@ -181,4 +182,21 @@ func (s *Storage) Notifications(ctx context.Context, accountID string, limit int
 	var out []model.Notification
 	err := s.DB.NewSelect().Model(&out).Where("account_id = ?", accountID).Order("id DESC").Limit(int64(limit)).Scan(ctx)
 	return out, err
+}
+
+// LockStatusEditedAt locks a status row for the rest of tx (PostgreSQL;
+// SQLite transactions are exclusive already) and returns its edited_at.
+func (s *Storage) LockStatusEditedAt(ctx context.Context, tx bun.Tx, id string) (*time.Time, error) {
+	var editedAt []*time.Time
+	q := tx.NewSelect().Model((*model.Status)(nil)).Column("edited_at").Where("id = ?", id)
+	if s.Type == "postgres" {
+		q = q.For("UPDATE")
+	}
+	if err := q.Scan(ctx, &editedAt); err != nil {
+		return nil, err
+	}
+	if len(editedAt) == 0 {
+		return nil, nil
+	}
+	return editedAt[0], nil
 }
