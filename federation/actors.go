@@ -71,24 +71,10 @@ func collection(id string, total int) ap.Document {
 
 // followers and following show counts only: who follows whom among
 // party members is sensitive (P-05).
-func (f *Federation) followers(c *gin.Context) {
-	a, ok := f.localAccount(c)
-	if !ok {
-		return
-	}
-	if _, err := f.viewer(c.Request); err != nil {
-		f.refuse(c, err)
-		return
-	}
-	followers, _, err := f.store.CountFollows(c.Request.Context(), a.ID)
-	if err != nil {
-		f.refuse(c, err)
-		return
-	}
-	writeAS2(c, http.StatusOK, collection(a.FollowersURI, followers))
-}
+func (f *Federation) followers(c *gin.Context) { f.followCollection(c, true) }
+func (f *Federation) following(c *gin.Context) { f.followCollection(c, false) }
 
-func (f *Federation) following(c *gin.Context) {
+func (f *Federation) followCollection(c *gin.Context, followers bool) {
 	a, ok := f.localAccount(c)
 	if !ok {
 		return
@@ -97,12 +83,16 @@ func (f *Federation) following(c *gin.Context) {
 		f.refuse(c, err)
 		return
 	}
-	_, following, err := f.store.CountFollows(c.Request.Context(), a.ID)
+	nFollowers, nFollowing, err := f.store.CountFollows(c.Request.Context(), a.ID)
 	if err != nil {
 		f.refuse(c, err)
 		return
 	}
-	writeAS2(c, http.StatusOK, collection(a.FollowingURI, following))
+	if followers {
+		writeAS2(c, http.StatusOK, collection(a.FollowersURI, nFollowers))
+		return
+	}
+	writeAS2(c, http.StatusOK, collection(a.FollowingURI, nFollowing))
 }
 
 func (f *Federation) featured(c *gin.Context) {

@@ -75,33 +75,8 @@ func eventType(p *Post) (vocab.Type, map[string]any, error) {
 		return nil, nil, fmt.Errorf("event post without event data")
 	}
 	t := streams.NewActivityStreamsEvent()
-	t.SetJSONLDId(idProperty(p.ID))
-	at := streams.NewActivityStreamsAttributedToProperty()
-	at.AppendIRI(mustIRI(p.AttributedTo))
-	t.SetActivityStreamsAttributedTo(at)
-	if len(p.To) > 0 {
-		t.SetActivityStreamsTo(toProperty(p.To))
-	}
-	if len(p.Cc) > 0 {
-		t.SetActivityStreamsCc(ccProperty(p.Cc))
-	}
-	t.SetActivityStreamsPublished(publishedProperty(p.Published))
-	if !p.Updated.IsZero() {
-		u := streams.NewActivityStreamsUpdatedProperty()
-		u.Set(p.Updated.UTC())
-		t.SetActivityStreamsUpdated(u)
-	}
-	if p.URL != "" {
-		t.SetActivityStreamsUrl(urlProperty(p.URL))
-	}
-	t.SetActivityStreamsName(nameProperty(p.Name))
-	content := streams.NewActivityStreamsContentProperty()
-	content.AppendXMLSchemaString(p.Content)
-	t.SetActivityStreamsContent(content)
-	if p.Summary != "" {
-		// Mastodon shows only name + summary + link for an Event.
-		t.SetActivityStreamsSummary(summaryProperty(p.Summary))
-	}
+	// Mastodon shows only name + summary (date, place, gauge) + link.
+	setObjectBasics(t, p)
 	start := streams.NewActivityStreamsStartTimeProperty()
 	start.Set(ev.StartTime)
 	t.SetActivityStreamsStartTime(start)
@@ -109,11 +84,6 @@ func eventType(p *Post) (vocab.Type, map[string]any, error) {
 		end := streams.NewActivityStreamsEndTimeProperty()
 		end.Set(ev.EndTime)
 		t.SetActivityStreamsEndTime(end)
-	}
-	if p.Audience != "" {
-		aud := streams.NewActivityStreamsAudienceProperty()
-		aud.AppendIRI(mustIRI(p.Audience))
-		t.SetActivityStreamsAudience(aud)
 	}
 	if ev.Place != nil {
 		place := streams.NewActivityStreamsPlace()

@@ -58,8 +58,9 @@ type Poll struct {
 	VotersCount int
 }
 
-// postBuilder is what Note, Article and Question share.
-type postBuilder interface {
+// objectBuilder is what every post-like object (Note, Article,
+// Question, Event) lets us set.
+type objectBuilder interface {
 	vocab.Type
 	SetJSONLDId(vocab.JSONLDIdProperty)
 	SetActivityStreamsAttributedTo(vocab.ActivityStreamsAttributedToProperty)
@@ -71,12 +72,54 @@ type postBuilder interface {
 	SetActivityStreamsName(vocab.ActivityStreamsNameProperty)
 	SetActivityStreamsContent(vocab.ActivityStreamsContentProperty)
 	SetActivityStreamsSummary(vocab.ActivityStreamsSummaryProperty)
+	SetActivityStreamsAudience(vocab.ActivityStreamsAudienceProperty)
+	GetUnknownProperties() map[string]any
+}
+
+// postBuilder is what Note, Article and Question share.
+type postBuilder interface {
+	objectBuilder
 	SetActivityStreamsSensitive(vocab.ActivityStreamsSensitiveProperty)
 	SetActivityStreamsInReplyTo(vocab.ActivityStreamsInReplyToProperty)
-	SetActivityStreamsAudience(vocab.ActivityStreamsAudienceProperty)
 	SetActivityStreamsTag(vocab.ActivityStreamsTagProperty)
 	SetActivityStreamsAttachment(vocab.ActivityStreamsAttachmentProperty)
-	GetUnknownProperties() map[string]any
+}
+
+// setObjectBasics sets what every post-like object carries.
+func setObjectBasics(t objectBuilder, p *Post) {
+	t.SetJSONLDId(idProperty(p.ID))
+	at := streams.NewActivityStreamsAttributedToProperty()
+	at.AppendIRI(mustIRI(p.AttributedTo))
+	t.SetActivityStreamsAttributedTo(at)
+	if len(p.To) > 0 {
+		t.SetActivityStreamsTo(toProperty(p.To))
+	}
+	if len(p.Cc) > 0 {
+		t.SetActivityStreamsCc(ccProperty(p.Cc))
+	}
+	t.SetActivityStreamsPublished(publishedProperty(p.Published))
+	if !p.Updated.IsZero() {
+		u := streams.NewActivityStreamsUpdatedProperty()
+		u.Set(p.Updated.UTC())
+		t.SetActivityStreamsUpdated(u)
+	}
+	if p.URL != "" {
+		t.SetActivityStreamsUrl(urlProperty(p.URL))
+	}
+	if p.Name != "" {
+		t.SetActivityStreamsName(nameProperty(p.Name))
+	}
+	content := streams.NewActivityStreamsContentProperty()
+	content.AppendXMLSchemaString(p.Content)
+	t.SetActivityStreamsContent(content)
+	if p.Summary != "" {
+		t.SetActivityStreamsSummary(summaryProperty(p.Summary))
+	}
+	if p.Audience != "" {
+		aud := streams.NewActivityStreamsAudienceProperty()
+		aud.AppendIRI(mustIRI(p.Audience))
+		t.SetActivityStreamsAudience(aud)
+	}
 }
 
 // attachmentContext is needed whenever focalPoint is emitted.
@@ -103,39 +146,12 @@ func PostType(p *Post) (vocab.Type, map[string]any, error) {
 		return nil, nil, fmt.Errorf("cannot build a %s post", p.Type)
 	}
 	ctx := map[string]any{}
-	t.SetJSONLDId(idProperty(p.ID))
-	at := streams.NewActivityStreamsAttributedToProperty()
-	at.AppendIRI(mustIRI(p.AttributedTo))
-	t.SetActivityStreamsAttributedTo(at)
-	if len(p.To) > 0 {
-		t.SetActivityStreamsTo(toProperty(p.To))
-	}
-	if len(p.Cc) > 0 {
-		t.SetActivityStreamsCc(ccProperty(p.Cc))
-	}
-	t.SetActivityStreamsPublished(publishedProperty(p.Published))
-	if !p.Updated.IsZero() {
-		u := streams.NewActivityStreamsUpdatedProperty()
-		u.Set(p.Updated.UTC())
-		t.SetActivityStreamsUpdated(u)
-	}
-	if p.URL != "" {
-		t.SetActivityStreamsUrl(urlProperty(p.URL))
-	}
-	if p.Name != "" {
-		t.SetActivityStreamsName(nameProperty(p.Name))
-	}
-	content := streams.NewActivityStreamsContentProperty()
-	content.AppendXMLSchemaString(p.Content)
-	t.SetActivityStreamsContent(content)
+	setObjectBasics(t, p)
 	if p.Language != "" {
 		// A one-entry contentMap with the same HTML gives the language
 		// (GtS requires equality). streams would turn a second value of
 		// content into a list, which Mastodon does not read.
 		t.GetUnknownProperties()["contentMap"] = map[string]string{p.Language: p.Content}
-	}
-	if p.Summary != "" {
-		t.SetActivityStreamsSummary(summaryProperty(p.Summary))
 	}
 	sens := streams.NewActivityStreamsSensitiveProperty()
 	sens.AppendXMLSchemaBoolean(p.Sensitive)
@@ -144,11 +160,6 @@ func PostType(p *Post) (vocab.Type, map[string]any, error) {
 		irt := streams.NewActivityStreamsInReplyToProperty()
 		irt.AppendIRI(mustIRI(p.InReplyTo))
 		t.SetActivityStreamsInReplyTo(irt)
-	}
-	if p.Audience != "" {
-		aud := streams.NewActivityStreamsAudienceProperty()
-		aud.AppendIRI(mustIRI(p.Audience))
-		t.SetActivityStreamsAudience(aud)
 	}
 	if len(p.Mentions)+len(p.Hashtags) > 0 {
 		tags := streams.NewActivityStreamsTagProperty()
