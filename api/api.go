@@ -22,6 +22,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/coopol/coopol/config"
+	"github.com/coopol/coopol/media"
 	"github.com/coopol/coopol/social"
 	"github.com/coopol/coopol/storage"
 )
@@ -43,6 +44,9 @@ type Deps struct {
 	// Social is the domain service. Without it (tests of the OAuth and
 	// instance endpoints) the endpoints that need it are not mounted.
 	Social *social.Service
+	// Media stores and serves uploads; without it the media endpoints
+	// are not mounted.
+	Media *media.Service
 }
 
 // Handlers carries the dependencies of every endpoint. Later endpoint

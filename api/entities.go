@@ -291,6 +291,7 @@ type statusRenderer struct {
 	flags        storage.ViewerFlags
 	apps         map[string]model.OAuthApplication
 	accountsJSON map[string]accountJSON
+	media        map[string][]model.MediaAttachment
 }
 
 // renderStatuses renders statuses the viewer may see. Boosts whose
@@ -388,6 +389,9 @@ func (r *statusRenderer) load(sts []model.Status) error {
 	if r.apps, err = h.Store.ApplicationsByIDs(ctx, appIDs); err != nil {
 		return err
 	}
+	if r.media, err = h.Store.MediaForStatuses(ctx, contentIDs); err != nil {
+		return err
+	}
 	rendered, err := h.renderAccounts(ctx, accounts)
 	if err != nil {
 		return err
@@ -450,6 +454,9 @@ func (r *statusRenderer) entity(st *model.Status) statusJSON {
 		}
 		if p := r.h.statusPoll(r.ctx, r.viewer, st); p != nil {
 			out.Poll = p
+		}
+		for i := range r.media[st.ID] {
+			out.MediaAttachments = append(out.MediaAttachments, r.h.mediaEntity(&r.media[st.ID][i]))
 		}
 		if st.ApplicationID != nil {
 			if app, ok := r.apps[*st.ApplicationID]; ok {

@@ -64,6 +64,8 @@ func (h *Handlers) socialRoutes(r *gin.Engine, v1, v2 *gin.RouterGroup) {
 	st.POST("/:id/pin", h.RequireScope("write:accounts"), h.statusAction(actPin))
 	st.POST("/:id/unpin", h.RequireScope("write:accounts"), h.statusAction(actUnpin))
 
+	h.mediaRoutes(v1, v2)
+
 	// Polls.
 	v1.GET("/polls/:id", opt("read:statuses"), h.getPoll)
 	v1.POST("/polls/:id/votes", h.RequireScope("write:statuses"), h.votePoll)

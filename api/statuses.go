@@ -24,10 +24,6 @@ var apiVisibilities = []string{model.VisibilityPublic, model.VisibilityUnlisted,
 // unsupportedStatusParams refuses, with 422, what Coopol cannot store yet:
 // accepting and dropping it would lose what the person wrote.
 func unsupportedStatusParams(c *gin.Context, p *params) bool {
-	if ids := p.List("media_ids"); slices.ContainsFunc(ids, func(s string) bool { return s != "" }) {
-		ErrorJSON(c, http.StatusUnprocessableEntity, "Media attachments are not supported yet")
-		return true
-	}
 	if p.Get("scheduled_at") != "" {
 		ErrorJSON(c, http.StatusUnprocessableEntity, "Scheduled posts are not supported yet")
 		return true
@@ -64,6 +60,11 @@ func (h *Handlers) createStatus(c *gin.Context) {
 		return
 	}
 	in.Poll = poll
+	for _, id := range p.List("media_ids") {
+		if id != "" {
+			in.MediaIDs = append(in.MediaIDs, id)
+		}
+	}
 	ctx := c.Request.Context()
 	key := strings.TrimSpace(c.GetHeader("Idempotency-Key"))
 	if len(key) > 200 {

@@ -391,6 +391,9 @@ func (s *Service) storeRemotePost(ctx context.Context, author *model.Account, po
 		if err := s.storeRemotePoll(ctx, tx, st, post); err != nil {
 			return err
 		}
+		if err := s.storeRemoteMedia(ctx, tx, st, post); err != nil {
+			return err
+		}
 		s.emit(ctx, tx, "status", st.ID, "")
 		if parent != nil {
 			if err := s.Store.AdjustCount(ctx, tx, parent.ID, "replies_count", 1); err != nil {

@@ -43,6 +43,9 @@ type Service struct {
 	Queue    *queue.Queue
 	Resolver Resolver
 	Live     Live
+	// MediaURL gives the public address of a stored file (set by the
+	// server from the media package).
+	MediaURL func(m *model.MediaAttachment) string
 	URIs     uris.Layout
 	Log      *slog.Logger
 	Now      func() time.Time

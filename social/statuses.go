@@ -26,7 +26,11 @@ type NewStatus struct {
 	GroupID     string
 	Title       string
 	Poll        *NewPoll
+	MediaIDs    []string
 }
+
+// MaxMediaAttachments per post, as Mastodon's UIs expect.
+const MaxMediaAttachments = 4
 
 var visibilities = []string{model.VisibilityPublic, model.VisibilityUnlisted, model.VisibilityPrivate, model.VisibilityDirect, model.VisibilityMembers}
 
@@ -73,8 +77,11 @@ func (s *Service) CreateStatus(ctx context.Context, author *model.Account, in Ne
 	if !slices.Contains(visibilities, in.Visibility) {
 		return nil, invalid("visibility must be one of %s", strings.Join(visibilities, ", "))
 	}
-	if strings.TrimSpace(in.Text) == "" {
+	if strings.TrimSpace(in.Text) == "" && len(in.MediaIDs) == 0 {
 		return nil, invalid("text can't be blank")
+	}
+	if len(in.MediaIDs) > MaxMediaAttachments {
+		return nil, invalid("at most %d media attachments", MaxMediaAttachments)
 	}
 	if n := text.CountChars(in.Text) + text.CountChars(in.SpoilerText); n > s.Config.Instance.MaxStatusChars {
 		return nil, invalid("text is too long (%d characters, at most %d)", n, s.Config.Instance.MaxStatusChars)
@@ -155,6 +162,12 @@ func (s *Service) CreateStatus(ctx context.Context, author *model.Account, in Ne
 				return err
 			}
 		}
+		if err := s.Store.AttachMedia(ctx, tx, st.ID, in.MediaIDs, author.ID); err != nil {
+			if errors.Is(err, storage.ErrMediaNotAttachable) {
+				return invalid("media attachments must be your own, not yet posted, uploads")
+			}
+			return err
+		}
 		if parent != nil {
 			if err := s.Store.AdjustCount(ctx, tx, parent.ID, "replies_count", 1); err != nil {
 				return err
@@ -198,6 +211,9 @@ func (s *Service) publishStatus(ctx context.Context, tx bun.Tx, typ string, st *
 		return err
 	}
 	if err := s.attachPoll(ctx, tx, st, post); err != nil {
+		return err
+	}
+	if err := s.attachMedia(ctx, tx, st, post); err != nil {
 		return err
 	}
 	obj, extra, err := ap.PostType(post)
@@ -534,6 +550,9 @@ func (s *Service) PostForStatus(ctx context.Context, st *model.Status) (*ap.Post
 		return nil, err
 	}
 	if err := s.attachPoll(ctx, s.Store.DB, st, post); err != nil {
+		return nil, err
+	}
+	if err := s.attachMedia(ctx, s.Store.DB, st, post); err != nil {
 		return nil, err
 	}
 	return post, nil
