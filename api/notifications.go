@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
@@ -28,8 +29,7 @@ func notificationFilter(c *gin.Context) storage.NotificationFilter {
 
 // renderNotifications renders notifications, leaving out those whose
 // status the viewer may no longer see and those without an account.
-func (h *Handlers) renderNotifications(c *gin.Context, viewer *model.Account, ns []model.Notification) ([]notificationJSON, error) {
-	ctx := c.Request.Context()
+func (h *Handlers) renderNotifications(ctx context.Context, viewer *model.Account, ns []model.Notification) ([]notificationJSON, error) {
 	var accountIDs, statusIDs []string
 	for _, n := range ns {
 		switch {
@@ -117,7 +117,7 @@ func (h *Handlers) notifications(c *gin.Context) {
 		h.internalError(c, err)
 		return
 	}
-	out, err := h.renderNotifications(c, viewer, ns)
+	out, err := h.renderNotifications(c.Request.Context(), viewer, ns)
 	if err != nil {
 		h.internalError(c, err)
 		return
@@ -134,7 +134,7 @@ func (h *Handlers) getNotification(c *gin.Context) {
 		h.domainError(c, err)
 		return
 	}
-	out, err := h.renderNotifications(c, viewer, []model.Notification{*n})
+	out, err := h.renderNotifications(c.Request.Context(), viewer, []model.Notification{*n})
 	if err != nil {
 		h.internalError(c, err)
 		return

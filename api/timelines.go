@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"slices"
@@ -116,8 +117,7 @@ type conversationJSON struct {
 // renderConversations renders direct-message threads: the other
 // participants, the last message the viewer may see, and whether it is
 // unread.
-func (h *Handlers) renderConversations(c *gin.Context, viewer *model.Account, threadIDs []string) ([]conversationJSON, error) {
-	ctx := c.Request.Context()
+func (h *Handlers) renderConversations(ctx context.Context, viewer *model.Account, threadIDs []string) ([]conversationJSON, error) {
 	filter := h.visibleFilter(viewer)
 	byThread, err := h.Store.ConversationStatuses(ctx, threadIDs, filter)
 	if err != nil {
@@ -208,7 +208,7 @@ func (h *Handlers) conversations(c *gin.Context) {
 		h.internalError(c, err)
 		return
 	}
-	out, err := h.renderConversations(c, viewer, storage.Items(entries))
+	out, err := h.renderConversations(c.Request.Context(), viewer, storage.Items(entries))
 	if err != nil {
 		h.internalError(c, err)
 		return
@@ -246,7 +246,7 @@ func (h *Handlers) readConversation(c *gin.Context) {
 		h.internalError(c, err)
 		return
 	}
-	out, err := h.renderConversations(c, viewer, []string{id})
+	out, err := h.renderConversations(c.Request.Context(), viewer, []string{id})
 	if err != nil {
 		h.internalError(c, err)
 		return

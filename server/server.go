@@ -20,9 +20,11 @@ import (
 	"github.com/coopol/coopol/config"
 	"github.com/coopol/coopol/federation"
 	"github.com/coopol/coopol/httpclient"
+	"github.com/coopol/coopol/media"
 	"github.com/coopol/coopol/queue"
 	"github.com/coopol/coopol/social"
 	"github.com/coopol/coopol/storage"
+	"github.com/coopol/coopol/streaming"
 )
 
 // Options are the seams tests use; the zero value is production.
@@ -46,6 +48,8 @@ type Server struct {
 	Social     *social.Service
 	Federation *federation.Federation
 	Queue      *queue.Queue
+	Streaming  *streaming.Streaming
+	Media      *media.Service
 	Log        *slog.Logger
 	Handler    http.Handler
 }
@@ -56,6 +60,8 @@ func New(ctx context.Context, cfg config.Config, store *storage.Storage, log *sl
 	if opts.Now != nil {
 		svc.Now = opts.Now
 	}
+	live := streaming.New(streaming.Options{Store: store, Social: svc, Log: log, DSN: cfg.Database.Address})
+	svc.Live = live
 	if err := svc.EnsureInstanceActors(ctx); err != nil {
 		return nil, fmt.Errorf("create instance actors: %w", err)
 	}
@@ -71,7 +77,10 @@ func New(ctx context.Context, cfg config.Config, store *storage.Storage, log *sl
 		return nil, err
 	}
 	svc.Queue = q
-	s := &Server{Config: cfg, Store: store, Social: svc, Federation: fed, Queue: q, Log: log}
+	mediaSvc := media.New(cfg.Media, store, cfg.BaseURL())
+	mediaSvc.Log = log
+	svc.MediaURL = mediaSvc.URL
+	s := &Server{Config: cfg, Store: store, Social: svc, Federation: fed, Queue: q, Streaming: live, Media: mediaSvc, Log: log}
 	s.Handler = s.routes()
 	return s, nil
 }
@@ -91,7 +100,14 @@ func (s *Server) routes() http.Handler {
 	})
 	s.Federation.Register(r)
 	(&calendar.Handler{Social: s.Social, Store: s.Store}).Register(r)
-	api.Register(r, api.Deps{Config: s.Config, Store: s.Store, Log: s.Log, Now: s.Social.Now, Social: s.Social})
+	// Uploads are served under their random names with safe headers;
+	// files of followers-only, direct and members-only posts are refused
+	// to these anonymous fetches (media.PublicOrUnattached).
+	mediaHandler := gin.WrapH(s.Media.Handler(nil))
+	r.GET("/media/*path", mediaHandler)
+	r.HEAD("/media/*path", mediaHandler)
+	h := api.Register(r, api.Deps{Config: s.Config, Store: s.Store, Log: s.Log, Now: s.Social.Now, Social: s.Social, Media: s.Media})
+	s.Streaming.Mount(r, h)
 	return r
 }
 
@@ -109,6 +125,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if err := s.Queue.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("start job queue: %w", err)
 	}
+	// Live events: on PostgreSQL, LISTEN before answering, so that a
+	// client connected to this replica misses nothing committed after.
+	if err := s.Streaming.Start(ctx); err != nil {
+		return fmt.Errorf("start streaming: %w", err)
+	}
+	defer s.Streaming.Stop()
+	srv.RegisterOnShutdown(s.Streaming.CloseAll)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	var serveErr error
