@@ -47,7 +47,11 @@ func (w *DeliveryWorker) Timeout(*river.Job[queue.DeliverArgs]) time.Duration {
 }
 
 func (w *DeliveryWorker) Work(ctx context.Context, job *river.Job[queue.DeliverArgs]) error {
-	return w.Fed.Deliver(ctx, job.Args.ActivityID, job.Args.Inbox)
+	err := w.Fed.Deliver(ctx, job.Args.ActivityID, job.Args.Inbox)
+	if err != nil && job.Attempt >= job.MaxAttempts {
+		w.Fed.deliveryExhausted(ctx, job.Args.Inbox, err)
+	}
+	return err
 }
 
 // permanent marks a delivery failure that retrying cannot fix.
@@ -70,6 +74,12 @@ func (f *Federation) Deliver(ctx context.Context, activityID, inbox string) erro
 	} else if !ok {
 		return permanent(fmt.Errorf("domain %s is not federated with", u.Host))
 	}
+	gate, open, err := f.openHost(ctx, u) // dead instances
+	if err != nil {
+		return err
+	} else if !open {
+		return permanent(fmt.Errorf("%s is unavailable: delivery skipped", u.Host))
+	}
 	actor, err := f.store.AccountByID(ctx, act.AccountID)
 	if err != nil {
 		return permanent(fmt.Errorf("actor of activity %s: %w", activityID, err))
@@ -89,17 +99,20 @@ func (f *Federation) Deliver(ctx context.Context, activityID, inbox string) erro
 	}
 	resp, err := f.client.Do(req)
 	if err != nil {
-		return fmt.Errorf("deliver to %s: %w", u.Host, err)
+		return gate.failed(fmt.Errorf("deliver to %s: %w", u.Host, err))
 	}
 	resp.Body.Close()
 	switch {
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
+		f.hostAnswered(ctx, gate)
 		return nil
 	case resp.StatusCode == http.StatusUnauthorized, resp.StatusCode == http.StatusRequestTimeout,
 		resp.StatusCode == http.StatusTooManyRequests, resp.StatusCode >= 500 && resp.StatusCode != http.StatusNotImplemented:
-		return fmt.Errorf("deliver to %s: HTTP %d", u.Host, resp.StatusCode)
+		return gate.failed(fmt.Errorf("deliver to %s: HTTP %d", u.Host, resp.StatusCode))
 	default:
-		// Other 4xx (and 501) are "unsalvageable", as Mastodon says.
+		// Other 4xx (and 501) are "unsalvageable", as Mastodon says; the
+		// host is up, though.
+		f.hostAnswered(ctx, gate)
 		return permanent(fmt.Errorf("deliver to %s: HTTP %d", u.Host, resp.StatusCode))
 	}
 }

@@ -125,7 +125,7 @@ func (f *Federation) signingKey(ctx context.Context) (*rsa.PrivateKey, string, e
 
 // domainAllowed applies domain blocks and the allow-list mode.
 func (f *Federation) domainAllowed(ctx context.Context, host string) (bool, error) {
-	host = strings.ToLower(host)
+	host = strings.TrimSuffix(strings.ToLower((&url.URL{Host: host}).Hostname()), ".") // "x.org:80" and "x.org." are x.org
 	kind, err := f.store.DomainRule(ctx, host)
 	if err != nil {
 		return false, err

@@ -245,7 +245,7 @@ func (f *Federation) ResolveHandle(ctx context.Context, username, domain string)
 	if a, err := f.store.AccountByUsername(ctx, username, domain); err == nil && a.FetchedAt != nil && f.now().Sub(*a.FetchedAt) < refreshAfter {
 		return a, nil
 	}
-	href, err := f.finger(ctx, username, domain)
+	href, err := f.finger(ctx, domain, username, domain)
 	if err != nil {
 		return nil, err
 	}
@@ -254,9 +254,10 @@ func (f *Federation) ResolveHandle(ctx context.Context, username, domain string)
 		return nil, err
 	}
 	if a.Domain != domain {
-		// The actor lives elsewhere: its own host must say the handle is
-		// its (round trip), else anyone could claim names on any domain.
-		confirm, err := f.finger(ctx, a.Username, a.Domain)
+		// The actor lives elsewhere (a split domain, or a lie): the
+		// actor's own host must answer for the very handle looked up,
+		// else anyone could claim names on any domain.
+		confirm, err := f.finger(ctx, a.Domain, username, domain)
 		if err != nil || confirm != a.URI {
 			return nil, fmt.Errorf("%s@%s does not point back to %s", username, domain, a.URI)
 		}
@@ -264,12 +265,12 @@ func (f *Federation) ResolveHandle(ctx context.Context, username, domain string)
 	return a, nil
 }
 
-// finger asks domain's WebFinger for the actor id of user@domain.
-func (f *Federation) finger(ctx context.Context, username, domain string) (string, error) {
-	if ok, err := f.domainAllowed(ctx, domain); err != nil || !ok {
-		return "", fmt.Errorf("domain %s is not federated with", domain)
+// finger asks host's WebFinger for the actor id of user@domain.
+func (f *Federation) finger(ctx context.Context, host, username, domain string) (string, error) {
+	if ok, err := f.domainAllowed(ctx, host); err != nil || !ok {
+		return "", fmt.Errorf("domain %s is not federated with", host)
 	}
-	u := &url.URL{Scheme: f.cfg.Protocol, Host: domain, Path: "/.well-known/webfinger",
+	u := &url.URL{Scheme: f.cfg.Protocol, Host: host, Path: "/.well-known/webfinger",
 		RawQuery: url.Values{"resource": {"acct:" + username + "@" + domain}}.Encode()}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {

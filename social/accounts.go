@@ -46,7 +46,7 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (*model.User, erro
 		return nil, invalid("username %q is reserved", in.Username)
 	}
 	addr, err := mail.ParseAddress(in.Email)
-	if err != nil || addr.Address != strings.TrimSpace(in.Email) || strings.ContainsAny(addr.Address, "\"\\ ") {
+	if err != nil || addr.Address != strings.TrimSpace(in.Email) || strings.ContainsAny(addr.Address, "\"\\ []") || strings.Contains(addr.Address, "=?") {
 		// Strict: no display names, quoted locals or encodings (U-08).
 		return nil, invalid("e-mail address is not valid")
 	}
