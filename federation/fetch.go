@@ -15,6 +15,7 @@ import (
 	"github.com/coopol/coopol/httpclient"
 	"github.com/coopol/coopol/model"
 	"github.com/coopol/coopol/storage"
+	"github.com/coopol/coopol/text"
 )
 
 // maxJSONDepth bounds nesting of documents we decode (C-08): Go's own
@@ -210,6 +211,11 @@ func (f *Federation) saveActor(ctx context.Context, parsed *ap.RemoteActor) (*mo
 	}
 	now := f.now().UTC()
 	fresh.Note = sanitize(fresh.Note)
+	for i := range fresh.Fields {
+		// Profile fields are HTML from elsewhere too (C-01, C-03).
+		fresh.Fields[i].Name = text.StripHTML(fresh.Fields[i].Name)
+		fresh.Fields[i].Value = sanitize(fresh.Fields[i].Value)
+	}
 	fresh.FetchedAt, fresh.UpdatedAt = &now, now
 	existing, err := f.store.AccountByURI(ctx, fresh.URI)
 	if errors.Is(err, storage.ErrNotFound) {

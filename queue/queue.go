@@ -63,7 +63,19 @@ type Options struct {
 	DeliveryWorkers int
 	PollInterval    time.Duration // how often idle workers look for jobs
 	Logger          *slog.Logger
+	// RescueStuckJobsAfter: a job still "running" this long after it
+	// started was left by a crashed process (kill -9, power cut) and is
+	// retried. Zero means DefaultRescueStuckJobsAfter; tests use seconds
+	// (JobTimeout is lowered to match, as River requires).
+	RescueStuckJobsAfter time.Duration
 }
+
+// DefaultRescueStuckJobsAfter replaces River's one hour: deliveries time
+// out after 30 s and other jobs after JobTimeout (2 min), so a job
+// running longer than that was abandoned by a crash. River also waits
+// for each job's own timeout before rescuing it, so a slow job is never
+// run twice at once.
+const DefaultRescueStuckJobsAfter = 2 * time.Minute
 
 // Queue inserts jobs and, when started with workers, runs them.
 type Queue struct {
@@ -80,7 +92,11 @@ func driverFor(store *storage.Storage) riverdriver.Driver[*sql.Tx] {
 // New builds a queue. workers may be nil for an insert-only queue (the
 // admin commands).
 func New(store *storage.Storage, workers *river.Workers, opts Options) (*Queue, error) {
-	cfg := &river.Config{Logger: opts.Logger, JobTimeout: 2 * time.Minute}
+	cfg := &river.Config{Logger: opts.Logger, JobTimeout: 2 * time.Minute, RescueStuckJobsAfter: DefaultRescueStuckJobsAfter}
+	if opts.RescueStuckJobsAfter > 0 {
+		cfg.RescueStuckJobsAfter = opts.RescueStuckJobsAfter
+		cfg.JobTimeout = min(cfg.JobTimeout, opts.RescueStuckJobsAfter)
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}

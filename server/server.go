@@ -22,9 +22,11 @@ import (
 	"github.com/coopol/coopol/httpclient"
 	"github.com/coopol/coopol/media"
 	"github.com/coopol/coopol/queue"
+	"github.com/coopol/coopol/ratelimit"
 	"github.com/coopol/coopol/social"
 	"github.com/coopol/coopol/storage"
 	"github.com/coopol/coopol/streaming"
+	"github.com/coopol/coopol/web"
 )
 
 // Options are the seams tests use; the zero value is production.
@@ -39,6 +41,12 @@ type Options struct {
 	Now func() time.Time
 	// DeliveryBackoff replaces the delivery retry schedule.
 	DeliveryBackoff func(attempt int) time.Duration
+	// RescueStuckJobsAfter replaces how long a job left "running" by a
+	// crashed process waits before it is retried (queue.Options).
+	RescueStuckJobsAfter time.Duration
+	// RateLimits replaces ratelimit.Defaults(); a zero Config disables
+	// every limit (tests that send many requests from loopback).
+	RateLimits *ratelimit.Config
 }
 
 // Server is one running Coopol instance.
@@ -52,6 +60,8 @@ type Server struct {
 	Media      *media.Service
 	Log        *slog.Logger
 	Handler    http.Handler
+	// RateLimits are shared by every transport (the web forms too).
+	RateLimits *ratelimit.Set
 }
 
 // New builds the instance on an opened, migrated storage.
@@ -72,6 +82,7 @@ func New(ctx context.Context, cfg config.Config, store *storage.Storage, log *sl
 	q, err := queue.New(store, workers, queue.Options{
 		DeliveryWorkers: cfg.Federation.DeliveryWorkers, PollInterval: opts.QueuePollInterval,
 		Logger: log.With("component", "queue"), PeriodicJobs: []*river.PeriodicJob{queue.Remind(5 * time.Minute)},
+		RescueStuckJobsAfter: opts.RescueStuckJobsAfter,
 	})
 	if err != nil {
 		return nil, err
@@ -80,7 +91,11 @@ func New(ctx context.Context, cfg config.Config, store *storage.Storage, log *sl
 	mediaSvc := media.New(cfg.Media, store, cfg.BaseURL())
 	mediaSvc.Log = log
 	svc.MediaURL = mediaSvc.URL
-	s := &Server{Config: cfg, Store: store, Social: svc, Federation: fed, Queue: q, Streaming: live, Media: mediaSvc, Log: log}
+	limits := ratelimit.Defaults()
+	if opts.RateLimits != nil {
+		limits = *opts.RateLimits
+	}
+	s := &Server{Config: cfg, Store: store, Social: svc, Federation: fed, Queue: q, Streaming: live, Media: mediaSvc, Log: log, RateLimits: ratelimit.NewSet(limits)}
 	s.Handler = s.routes()
 	return s, nil
 }
@@ -88,7 +103,12 @@ func New(ctx context.Context, cfg config.Config, store *storage.Storage, log *sl
 func (s *Server) routes() http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	r.Use(gin.Recovery())
+	// X-Forwarded-For is believed only from http.trusted_proxies (gin
+	// would believe anyone): client addresses key the rate limits.
+	if err := r.SetTrustedProxies(s.Config.HTTP.TrustedProxies); err != nil {
+		s.Log.Error("http.trusted_proxies", "err", err)
+	}
+	r.Use(gin.Recovery(), newDBGuard(s.Store.Ping, s.Log).middleware, s.RateLimits.Middleware())
 	r.GET("/livez", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
 	r.GET("/readyz", func(c *gin.Context) {
 		if err := s.Store.Ping(c.Request.Context()); err != nil {
@@ -108,6 +128,7 @@ func (s *Server) routes() http.Handler {
 	r.HEAD("/media/*path", mediaHandler)
 	h := api.Register(r, api.Deps{Config: s.Config, Store: s.Store, Log: s.Log, Now: s.Social.Now, Social: s.Social, Media: s.Media})
 	s.Streaming.Mount(r, h)
+	web.Register(r, web.Deps{Config: s.Config, Store: s.Store, Social: s.Social, Log: s.Log, RateLimits: s.RateLimits, Media: s.Media}) // after api: it installs the NoRoute
 	return r
 }
 

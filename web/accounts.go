@@ -1,0 +1,332 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/coopol/coopol/auth"
+	"github.com/coopol/coopol/model"
+	"github.com/coopol/coopol/ratelimit"
+	"github.com/coopol/coopol/social"
+	"github.com/coopol/coopol/storage"
+	"github.com/coopol/coopol/text"
+)
+
+// Sign up, log in, log out and password reset.
+
+type signupData struct {
+	Mode        string // registrations: open, approval or closed
+	Username    string
+	Email       string
+	DisplayName string
+	// Status is what the person says they are: "sympathisant", or
+	// "member" (an adhérent, to be verified by the section).
+	Status string
+	Error  string
+	// Waiting is set after a sign-up that the section must approve.
+	Waiting bool
+}
+
+func (h *Handlers) signupForm(c *gin.Context) {
+	if viewerOf(c) != nil {
+		c.Redirect(http.StatusSeeOther, "/home")
+		return
+	}
+	d := &signupData{Mode: h.Config.Registrations, Status: "sympathisant"}
+	h.render(c, http.StatusOK, "signup", h.newPage(c, h.t(c, "signup.title"), d))
+}
+
+func (h *Handlers) signupSubmit(c *gin.Context) {
+	d := &signupData{
+		Mode: h.Config.Registrations, Username: strings.TrimSpace(c.PostForm("username")),
+		Email: strings.TrimSpace(c.PostForm("email")), DisplayName: strings.TrimSpace(c.PostForm("display_name")),
+		Status: c.PostForm("status"),
+	}
+	if d.Status != "member" {
+		d.Status = "sympathisant"
+	}
+	again := func(status int, msg string) {
+		d.Error = msg
+		h.render(c, status, "signup", h.newPage(c, h.t(c, "signup.title"), d))
+	}
+	if h.Config.Registrations == "closed" {
+		h.errorPage(c, http.StatusForbidden, "signup.closed")
+		return
+	}
+	if r := h.RateLimits.Registration.Take(c.Request.Context(), ratelimit.ClientKey(c)); r.Reached {
+		tooMany(c, r, h.now())
+		again(http.StatusTooManyRequests, h.t(c, "login.too_many"))
+		return
+	}
+	if text.CountChars(d.DisplayName) > social.MaxDisplayNameChars {
+		again(http.StatusUnprocessableEntity, h.t(c, "signup.name_too_long", "Max", social.MaxDisplayNameChars))
+		return
+	}
+	ctx := c.Request.Context()
+	// Everyone starts as a sympathisant: membership of the party is for
+	// the section to verify, never self-declared.
+	user, err := h.Social.CreateUser(ctx, social.NewUser{
+		Username: d.Username, Email: d.Email, Password: c.PostForm("password"), DisplayName: d.DisplayName,
+		Role: model.RoleSympathisant, Approved: h.Config.Registrations == "open",
+	})
+	var ve *social.ValidationError
+	if errors.As(err, &ve) {
+		again(http.StatusUnprocessableEntity, h.domainMessage(c, ve.Msg))
+		return
+	} else if err != nil {
+		h.fail(c, err)
+		return
+	}
+	if d.Status == "member" {
+		// A join request to the section: its secretaries verify it in the
+		// dashboard (VerifyMember).
+		if section, err := h.section(c); err == nil {
+			if _, err := h.Social.JoinGroup(ctx, user.Account, section); err != nil {
+				h.Log.Error("web: section join request", "err", err)
+			}
+		}
+	}
+	if !user.Approved {
+		d.Waiting = true
+		h.render(c, http.StatusOK, "signup", h.newPage(c, h.t(c, "signup.title"), d))
+		return
+	}
+	if err := h.startSession(c, user); err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.flash(c, "flash.welcome")
+	c.Redirect(http.StatusSeeOther, "/home")
+}
+
+type loginData struct {
+	Login, Next, Error string
+}
+
+func (h *Handlers) loginForm(c *gin.Context) {
+	next := localPath(c.Query("next"), "/home")
+	if viewerOf(c) != nil {
+		c.Redirect(http.StatusSeeOther, next)
+		return
+	}
+	h.render(c, http.StatusOK, "login", h.newPage(c, h.t(c, "login.title"), &loginData{Next: next}))
+}
+
+// dummyHash is checked against when the login matches no one, so that a
+// wrong name takes as long as a wrong password.
+var dummyHash = sync.OnceValue(func() string {
+	hash, _ := auth.HashPassword(auth.NewToken())
+	return hash
+})
+
+func (h *Handlers) loginSubmit(c *gin.Context) {
+	d := &loginData{Login: strings.TrimSpace(c.PostForm("login")), Next: localPath(c.PostForm("next"), "/home")}
+	again := func(status int, key string) {
+		d.Error = h.t(c, key)
+		h.render(c, status, "login", h.newPage(c, h.t(c, "login.title"), d))
+	}
+	// One budget with the OAuth login form: every attempt counts per
+	// address, failures per login name (so that many addresses cannot
+	// share the guessing of one password).
+	ctx := c.Request.Context()
+	limits := h.RateLimits
+	if r := limits.Login.Take(ctx, ratelimit.ClientKey(c)); r.Reached {
+		tooMany(c, r, h.now())
+		again(http.StatusTooManyRequests, "login.too_many")
+		return
+	}
+	loginKey := ratelimit.NormalizeLogin(d.Login)
+	if r := limits.LoginAccount.Peek(ctx, loginKey); loginKey != "" && r.Reached {
+		tooMany(c, r, h.now())
+		again(http.StatusTooManyRequests, "login.too_many")
+		return
+	}
+	user, err := h.Store.UserByLogin(ctx, d.Login)
+	password := c.PostForm("password")
+	switch {
+	case errors.Is(err, storage.ErrNotFound) || d.Login == "":
+		auth.CheckPassword(dummyHash(), password)
+		if loginKey != "" {
+			limits.LoginAccount.Take(ctx, loginKey)
+		}
+		again(http.StatusUnauthorized, "login.bad_credentials")
+		return
+	case err != nil:
+		h.fail(c, err)
+		return
+	}
+	if !auth.CheckPassword(user.PasswordHash, password) {
+		limits.LoginAccount.Take(ctx, loginKey)
+		again(http.StatusUnauthorized, "login.bad_credentials")
+		return
+	}
+	if !mayLogIn(user) {
+		key := "login.disabled"
+		if user.DisabledAt == nil && !user.Approved {
+			key = "login.not_approved"
+		}
+		again(http.StatusForbidden, key)
+		return
+	}
+	if err := h.startSession(c, user); err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, d.Next)
+}
+
+func (h *Handlers) logout(c *gin.Context) {
+	h.endSession(c)
+	c.Redirect(http.StatusSeeOther, "/")
+}
+
+type forgotData struct {
+	Email string
+	// Sent: the request is registered; ByMail tells how the link comes.
+	Sent, ByMail bool
+	Error        string
+}
+
+func (h *Handlers) forgotForm(c *gin.Context) {
+	h.render(c, http.StatusOK, "forgot", h.newPage(c, h.t(c, "forgot.title"), &forgotData{ByMail: h.Mailer != nil}))
+}
+
+// resetLifetime is how long a mailed or handed-over link works.
+const (
+	mailedResetLifetime = time.Hour
+	adminResetLifetime  = 72 * time.Hour
+)
+
+// forgotSubmit registers a reset request. The answer is the same whether
+// or not the address belongs to someone: it must not reveal who has an
+// account here.
+func (h *Handlers) forgotSubmit(c *gin.Context) {
+	d := &forgotData{Email: strings.TrimSpace(c.PostForm("email")), ByMail: h.Mailer != nil}
+	now := h.now()
+	if r := h.mailForms.Take(c.Request.Context(), ratelimit.ClientKey(c)); r.Reached {
+		tooMany(c, r, now)
+		d.Error = h.t(c, "login.too_many")
+		h.render(c, http.StatusTooManyRequests, "forgot", h.newPage(c, h.t(c, "forgot.title"), d))
+		return
+	}
+	ctx := c.Request.Context()
+	user, err := h.Store.UserByLogin(ctx, d.Email)
+	switch {
+	case err == nil && user.DisabledAt == nil:
+		if err := h.requestReset(c, user, now); err != nil {
+			h.fail(c, err)
+			return
+		}
+	case err != nil && !errors.Is(err, storage.ErrNotFound):
+		h.fail(c, err)
+		return
+	}
+	d.Sent = true
+	h.render(c, http.StatusOK, "forgot", h.newPage(c, h.t(c, "forgot.title"), d))
+}
+
+// requestReset mails a link when a mailer exists; otherwise it leaves the
+// request for an administrator, who makes the link in the dashboard.
+func (h *Handlers) requestReset(c *gin.Context, user *model.User, now time.Time) error {
+	pr := &model.PasswordReset{ID: model.NewID(now), UserID: user.ID, RequestedAt: now}
+	if h.Mailer == nil {
+		return h.Store.CreatePasswordReset(c.Request.Context(), pr)
+	}
+	raw := auth.NewToken()
+	hash, expires := auth.HashToken(raw), now.Add(mailedResetLifetime)
+	pr.TokenHash, pr.ExpiresAt = &hash, &expires
+	if err := h.Store.CreatePasswordReset(c.Request.Context(), pr); err != nil {
+		return err
+	}
+	lang := h.msgs.choose(c.Request)
+	link := h.Config.BaseURL() + "/password/reset?token=" + raw
+	subject := h.msgs.T(lang, "mail.reset.subject", "Instance", h.Config.Instance.Name)
+	body := h.msgs.T(lang, "mail.reset.body", "Name", user.Account.Username, "Link", link, "Instance", h.Config.Instance.Name)
+	// Sent in the background: how long the answer takes must not tell
+	// whether an account exists.
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := h.Mailer.Send(ctx, user.Email, subject, body); err != nil {
+			h.Log.Error("web: send reset mail", "user", user.ID, "err", err)
+		}
+	}()
+	return nil
+}
+
+type resetData struct {
+	Token   string
+	Invalid bool
+	Error   string
+}
+
+func (h *Handlers) resetForm(c *gin.Context) {
+	d := &resetData{Token: c.Query("token")}
+	if _, err := h.Store.PasswordResetByTokenHash(c.Request.Context(), auth.HashToken(d.Token), h.now()); err != nil || d.Token == "" {
+		d.Invalid = true
+	}
+	p := h.newPage(c, h.t(c, "reset.title"), d)
+	p.NoIndex = true
+	h.render(c, http.StatusOK, "reset", p)
+}
+
+func (h *Handlers) resetSubmit(c *gin.Context) {
+	d := &resetData{Token: c.PostForm("token")}
+	ctx := c.Request.Context()
+	now := h.now()
+	again := func(status int) {
+		p := h.newPage(c, h.t(c, "reset.title"), d)
+		p.NoIndex = true
+		h.render(c, status, "reset", p)
+	}
+	pr, err := h.Store.PasswordResetByTokenHash(ctx, auth.HashToken(d.Token), now)
+	if errors.Is(err, storage.ErrNotFound) || d.Token == "" {
+		d.Invalid = true
+		again(http.StatusNotFound)
+		return
+	} else if err != nil {
+		h.fail(c, err)
+		return
+	}
+	hash, err := auth.HashPassword(c.PostForm("password"))
+	if errors.Is(err, auth.ErrWeakPassword) {
+		d.Error = h.t(c, "reset.weak", "Min", auth.MinPasswordLength)
+		again(http.StatusUnprocessableEntity)
+		return
+	} else if err != nil {
+		h.fail(c, err)
+		return
+	}
+	used, err := h.Store.ResetPassword(ctx, pr.ID, pr.UserID, hash, now)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	if !used {
+		d.Invalid = true
+		again(http.StatusNotFound)
+		return
+	}
+	h.Log.Info("web: password reset", "user", pr.UserID)
+	h.endSession(c)
+	h.flash(c, "flash.password_changed")
+	c.Redirect(http.StatusSeeOther, "/login")
+}
+
+// tooMany sets the headers of a 429 (the page itself says it in words).
+func tooMany(c *gin.Context, r ratelimit.Result, now time.Time) {
+	r.SetHeaders(c.Writer.Header())
+	c.Header("Retry-After", strconv.Itoa(r.RetryAfter(now)))
+}
+
+// section is this instance's section (a local Group actor).
+func (h *Handlers) section(c *gin.Context) (*model.Account, error) {
+	return h.Store.LocalAccount(c.Request.Context(), h.Config.Section.Username)
+}

@@ -1,0 +1,82 @@
+package web
+
+import (
+	"crypto/subtle"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/coopol/coopol/auth"
+)
+
+// CSRF: every form carries a token the server checks before anything
+// else runs; a refusal is a 403 and changes nothing. A logged-in person's
+// token derives from their session; before login (sign-up, login and
+// password forms) it is a random value in its own cookie, which another
+// site can neither read nor set.
+
+const (
+	csrfCookie = "coopol_csrf"
+	csrfField  = "csrf_token"
+	// maxFormBytes bounds form bodies.
+	maxFormBytes = 1 << 20
+)
+
+// csrfToken is the token forms of this request must carry; for an
+// anonymous visitor it is created (with its cookie) on first need.
+func (h *Handlers) csrfToken(c *gin.Context) string {
+	if v := viewerOf(c); v != nil {
+		return sessionCSRF(v.token)
+	}
+	if tok, ok := c.Get(csrfCookie); ok {
+		return tok.(string)
+	}
+	if ck, err := c.Cookie(csrfCookie); err == nil && len(ck) >= 32 {
+		return ck
+	}
+	tok := auth.NewToken()
+	h.setCookie(c, csrfCookie, tok, 0, true) // a browser-session cookie
+	c.Set(csrfCookie, tok)
+	return tok
+}
+
+// expectedCSRF is the token a form posted in this request must carry, or
+// "" when there is none to match (then every post is refused).
+func expectedCSRF(c *gin.Context) string {
+	if v := viewerOf(c); v != nil {
+		return sessionCSRF(v.token)
+	}
+	if ck, err := c.Cookie(csrfCookie); err == nil && len(ck) >= 32 {
+		return ck
+	}
+	return ""
+}
+
+// checkCSRF guards every POST.
+func (h *Handlers) checkCSRF(c *gin.Context) {
+	limit := int64(maxFormBytes)
+	if viewerOf(c) != nil && c.FullPath() == "/statuses" && strings.HasPrefix(c.ContentType(), "multipart/form-data") {
+		limit = h.maxUpload() // a post with attachments
+	}
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
+	// Browsers say where a request comes from; a cross-site post is
+	// refused even before the token is looked at.
+	if strings.EqualFold(c.GetHeader("Sec-Fetch-Site"), "cross-site") {
+		h.refuseCSRF(c)
+		return
+	}
+	want := expectedCSRF(c)
+	got := c.PostForm(csrfField)
+	if want == "" || got == "" || subtle.ConstantTimeCompare([]byte(want), []byte(got)) != 1 {
+		h.refuseCSRF(c)
+		return
+	}
+	c.Next()
+}
+
+func (h *Handlers) refuseCSRF(c *gin.Context) {
+	h.Log.Info("web: form refused (CSRF)", "path", c.FullPath())
+	h.errorPage(c, http.StatusForbidden, "error.csrf")
+	c.Abort()
+}

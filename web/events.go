@@ -1,0 +1,355 @@
+package web
+
+import (
+	"bytes"
+	"errors"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/coopol/coopol/calendar"
+	"github.com/coopol/coopol/model"
+	"github.com/coopol/coopol/social"
+)
+
+// Events and field actions: the page with its gauge, signing up and
+// withdrawing, one's commitments, and the organisers' form.
+
+type eventPageData struct {
+	Event eventView
+	Group *accountView
+	// MyState is the viewer's participation in the whole event ("" =
+	// none); slots carry their own.
+	MyState      string
+	Participants []participantView
+	CanSignUp    bool
+	Past         bool
+	Organizer    bool
+}
+
+type participantView struct {
+	Account accountView
+	State   string
+	Slot    string
+}
+
+// eventPage shows an event to whoever may see it (the domain decides);
+// its participants only to its organisers.
+func (h *Handlers) eventPage(c *gin.Context) {
+	ctx := c.Request.Context()
+	viewerAcc := accountOf(c)
+	ev, err := h.Social.Event(ctx, viewerAcc, c.Param("id"))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	if wantsActivityJSON(c.Request) && ev.Status.Local {
+		c.Redirect(http.StatusFound, ev.URI)
+		return
+	}
+	d := &eventPageData{Event: h.eventView(ev)}
+	end := ev.StartAt
+	if ev.EndAt != nil {
+		end = *ev.EndAt
+	}
+	d.Past = end.Before(h.now())
+	if ev.GroupID != nil {
+		if g, err := h.Store.AccountByID(ctx, *ev.GroupID); err == nil {
+			gv := h.accountView(g)
+			d.Group = &gv
+		}
+	}
+	if viewerAcc != nil {
+		d.CanSignUp = !d.Event.Cancelled && !d.Past
+		mine, err := h.Store.AccountParticipations(ctx, ev.ID, viewerAcc.ID)
+		if err != nil {
+			h.fail(c, err)
+			return
+		}
+		for _, p := range mine {
+			if p.State == model.ParticipationRejected {
+				continue
+			}
+			if p.SlotID == "" {
+				d.MyState = p.State
+			}
+			for i := range d.Event.Slots {
+				if d.Event.Slots[i].ID == p.SlotID {
+					d.Event.Slots[i].MyState = p.State
+				}
+			}
+		}
+		participants, err := h.Social.Participants(ctx, viewerAcc, ev.ID)
+		switch {
+		case err == nil:
+			d.Organizer = true
+			for i := range participants {
+				d.Participants = append(d.Participants, participantView{Account: h.accountView(participants[i].Account),
+					State: participants[i].State, Slot: participants[i].SlotID})
+			}
+		case !errors.Is(err, social.ErrForbidden):
+			h.fail(c, err)
+			return
+		}
+	}
+	p := h.newPage(c, ev.Title, d)
+	p.Nav = "events"
+	if ev.Status.Visibility == model.VisibilityPublic {
+		p.Description = excerpt(ev.Status.Content, 200)
+		if ev.Status.Local {
+			p.Canonical = h.Social.URIs.Event(ev.ID)
+			p.OG = &openGraph{Type: "article", Title: ev.Title, Description: p.Description, URL: p.Canonical}
+		}
+	} else {
+		p.NoIndex = true
+	}
+	h.render(c, http.StatusOK, "event", p)
+}
+
+// eventCalendar is one event as an .ics file, for the logged-in viewer
+// too (members-only events; the anonymous calendar.ics shows public
+// events only).
+func (h *Handlers) eventCalendar(c *gin.Context) {
+	ev, err := h.Social.Event(c.Request.Context(), accountOf(c), c.Param("id"))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	var buf bytes.Buffer
+	item := calendar.Item{Event: ev, Description: ev.Status.Content, URL: h.Social.URIs.Event(ev.ID)}
+	if ev.Status.Account != nil {
+		item.Organizer = firstNonEmpty(ev.Status.Account.DisplayName, ev.Status.Account.Username)
+	}
+	if err := calendar.Write(&buf, ev.Title, h.Config.Host, []calendar.Item{item}, h.now()); err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.Header("Cache-Control", "private, no-store")
+	c.Header("Content-Disposition", `attachment; filename="event-`+ev.ID+`.ics"`)
+	c.Data(http.StatusOK, "text/calendar; charset=utf-8", buf.Bytes())
+}
+
+// eventSignUp signs the viewer up (for one slot of a field action, when
+// it has slots). The domain decides: a place, the waiting list, or a
+// request sent to a remote organiser.
+func (h *Handlers) eventSignUp(c *gin.Context) {
+	v := viewerOf(c)
+	res, err := h.Social.SignUp(c.Request.Context(), v.Account, c.Param("id"), c.PostForm("slot_id"))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	switch res.Participation.State {
+	case model.ParticipationGoing:
+		h.flash(c, "flash.signed_up")
+	case model.ParticipationWaitlisted:
+		h.flash(c, "flash.waitlisted")
+	default:
+		h.flash(c, "flash.signup_pending")
+	}
+	c.Redirect(http.StatusSeeOther, localPath(c.PostForm("back"), "/events/"+c.Param("id")))
+}
+
+// eventCancel withdraws the viewer's sign-up.
+func (h *Handlers) eventCancel(c *gin.Context) {
+	v := viewerOf(c)
+	if err := h.Social.CancelParticipation(c.Request.Context(), v.Account, c.Param("id"), c.PostForm("slot_id")); err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.flash(c, "flash.cancelled")
+	c.Redirect(http.StatusSeeOther, localPath(c.PostForm("back"), "/events/"+c.Param("id")))
+}
+
+type commitmentsData struct {
+	Items []commitment
+	// FeedURL is the personal calendar address, right after it is made.
+	FeedURL string
+}
+
+type commitment struct {
+	Event  eventView
+	States []string
+}
+
+// commitments lists what the viewer signed up for.
+func (h *Handlers) commitments(c *gin.Context) {
+	ctx := c.Request.Context()
+	v := viewerOf(c)
+	events, err := h.Store.AccountEvents(ctx, v.Account.ID, h.now())
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	d := &commitmentsData{FeedURL: c.GetString(ctxFeedURL)}
+	for i := range events {
+		ev := &events[i]
+		if ok, err := h.Social.CanView(ctx, v.Account, ev.Status); err != nil || !ok {
+			continue
+		}
+		item := commitment{Event: h.eventView(ev)}
+		mine, err := h.Store.AccountParticipations(ctx, ev.ID, v.Account.ID)
+		if err != nil {
+			h.fail(c, err)
+			return
+		}
+		for _, p := range mine {
+			if p.SlotID == "" {
+				item.States = append(item.States, p.State)
+			}
+			for j := range item.Event.Slots {
+				if item.Event.Slots[j].ID == p.SlotID {
+					item.Event.Slots[j].MyState = p.State
+				}
+			}
+		}
+		d.Items = append(d.Items, item)
+	}
+	p := h.newPage(c, h.t(c, "commitments.title"), d)
+	p.Nav = "events"
+	h.render(c, http.StatusOK, "commitments", p)
+}
+
+// organizableGroups are the local groups (and the section) whose events
+// the viewer may organise.
+func (h *Handlers) organizableGroups(c *gin.Context) ([]*model.Account, error) {
+	ctx := c.Request.Context()
+	v := viewerOf(c)
+	var out []*model.Account
+	seen := map[string]bool{}
+	candidates, err := h.Store.GroupsOf(ctx, v.Account.ID)
+	if err != nil {
+		return nil, err
+	}
+	if section, err := h.section(c); err == nil {
+		candidates = append([]model.Account{*section}, candidates...)
+	}
+	for i := range candidates {
+		g := &candidates[i]
+		if seen[g.ID] || !g.IsLocal() {
+			continue
+		}
+		seen[g.ID] = true
+		ok, err := h.Social.CanModerate(ctx, v.Account, g)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, g)
+		}
+	}
+	return out, nil
+}
+
+type eventForm struct {
+	Kind, ActionKind, Title, Description string
+	Date, Start, End                     string
+	PlaceName, Street, PostalCode        string
+	Locality, OnlineURL                  string
+	Capacity                             string
+	Visibility, GroupID                  string
+	Groups                               []accountView
+	ActionKinds                          []string
+	Error                                string
+}
+
+func (h *Handlers) newEventForm(c *gin.Context) {
+	groups, err := h.organizableGroups(c)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	if len(groups) == 0 {
+		h.errorPage(c, http.StatusForbidden, "events.not_organizer")
+		return
+	}
+	kind := model.EventKindEvent
+	if c.Query("kind") == model.EventKindFieldAction {
+		kind = model.EventKindFieldAction
+	}
+	f := &eventForm{Kind: kind, Visibility: model.VisibilityPublic, ActionKind: model.ActionKinds[0]}
+	h.renderEventForm(c, http.StatusOK, f, groups)
+}
+
+func (h *Handlers) renderEventForm(c *gin.Context, status int, f *eventForm, groups []*model.Account) {
+	f.ActionKinds = model.ActionKinds
+	f.Groups = nil
+	for _, g := range groups {
+		f.Groups = append(f.Groups, h.accountView(g))
+	}
+	p := h.newPage(c, h.t(c, "eventform.title"), f)
+	p.Nav = "events"
+	h.render(c, status, "event_new", p)
+}
+
+// createEvent publishes an event or field action through the domain,
+// which checks that the viewer organises for the chosen group.
+func (h *Handlers) createEvent(c *gin.Context) {
+	v := viewerOf(c)
+	f := &eventForm{
+		Kind: c.PostForm("kind"), ActionKind: c.PostForm("action_kind"), Title: strings.TrimSpace(c.PostForm("title")),
+		Description: c.PostForm("description"), Date: c.PostForm("date"), Start: c.PostForm("start"), End: c.PostForm("end"),
+		PlaceName: strings.TrimSpace(c.PostForm("place_name")), Street: strings.TrimSpace(c.PostForm("street")),
+		PostalCode: strings.TrimSpace(c.PostForm("postal_code")), Locality: strings.TrimSpace(c.PostForm("locality")),
+		OnlineURL: strings.TrimSpace(c.PostForm("online_url")), Capacity: strings.TrimSpace(c.PostForm("capacity")),
+		Visibility: c.PostForm("visibility"), GroupID: c.PostForm("group_id"),
+	}
+	groups, err := h.organizableGroups(c)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	again := func(msg string) {
+		f.Error = msg
+		h.renderEventForm(c, http.StatusUnprocessableEntity, f, groups)
+	}
+	if !slices.ContainsFunc(groups, func(g *model.Account) bool { return g.ID == f.GroupID }) {
+		h.errorPage(c, http.StatusForbidden, "events.not_organizer")
+		return
+	}
+	zone := h.zone
+	start, err := time.ParseInLocation("2006-01-02 15:04", f.Date+" "+f.Start, zone)
+	if err != nil {
+		again(h.t(c, "eventform.bad_date"))
+		return
+	}
+	in := social.NewEvent{
+		Title: f.Title, Description: f.Description, Kind: f.Kind, StartAt: start, Timezone: zone.String(),
+		PlaceName: f.PlaceName, StreetAddress: f.Street, PostalCode: f.PostalCode, Locality: f.Locality,
+		OnlineURL: f.OnlineURL, Visibility: f.Visibility, GroupID: f.GroupID,
+	}
+	if f.Kind == model.EventKindFieldAction {
+		in.ActionKind = f.ActionKind
+	}
+	if f.End != "" {
+		end, err := time.ParseInLocation("2006-01-02 15:04", f.Date+" "+f.End, zone)
+		if err != nil {
+			again(h.t(c, "eventform.bad_date"))
+			return
+		}
+		in.EndAt = end
+	}
+	if f.Capacity != "" {
+		n, err := strconv.Atoi(f.Capacity)
+		if err != nil || n < 1 {
+			again(h.t(c, "eventform.bad_capacity"))
+			return
+		}
+		in.Capacity = &n
+	}
+	ev, err := h.Social.CreateEvent(c.Request.Context(), v.Account, in)
+	var ve *social.ValidationError
+	if errors.As(err, &ve) {
+		again(h.domainMessage(c, ve.Msg))
+		return
+	} else if err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.flash(c, "flash.event_created")
+	c.Redirect(http.StatusSeeOther, "/events/"+ev.ID)
+}

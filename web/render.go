@@ -1,0 +1,310 @@
+package web
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/coopol/coopol/social"
+	webtemplates "github.com/coopol/coopol/templates/web"
+)
+
+// renderer holds, per language, the parsed layout, partials and pages.
+// Templates are html/template only: everything is escaped unless a view
+// marks it template.HTML, which only status content and notes do (they
+// come from the domain's text.Format or text.SanitizeRemote).
+type renderer struct {
+	msgs  *catalog
+	base  map[string]*template.Template            // lang → layout + partials
+	pages map[string]map[string]*template.Template // lang → page → set
+}
+
+// sharedFiles are parsed into every page's set.
+var sharedFiles = []string{"layout.html", "partials.html"}
+
+func newRenderer(msgs *catalog) (*renderer, error) {
+	files, err := fs.Glob(webtemplates.FS, "*.html")
+	if err != nil {
+		return nil, err
+	}
+	r := &renderer{msgs: msgs, base: map[string]*template.Template{}, pages: map[string]map[string]*template.Template{}}
+	for _, lang := range Languages {
+		base, err := template.New("").Funcs(templateFuncs(msgs, lang)).ParseFS(webtemplates.FS, sharedFiles...)
+		if err != nil {
+			return nil, fmt.Errorf("web: parse layout: %w", err)
+		}
+		r.base[lang] = base
+		r.pages[lang] = map[string]*template.Template{}
+		for _, f := range files {
+			if isShared(f) {
+				continue
+			}
+			set, err := template.Must(base.Clone()).ParseFS(webtemplates.FS, f)
+			if err != nil {
+				return nil, fmt.Errorf("web: parse %s: %w", f, err)
+			}
+			r.pages[lang][strings.TrimSuffix(f, ".html")] = set
+		}
+	}
+	return r, nil
+}
+
+func isShared(f string) bool {
+	for _, s := range sharedFiles {
+		if s == f {
+			return true
+		}
+	}
+	return false
+}
+
+// page is what the layout shows around every page's content.
+type page struct {
+	Lang  string
+	Title string
+	// Description is the meta description of public pages.
+	Description string
+	// Canonical is the page's absolute URL on this instance.
+	Canonical string
+	// OG is set only on pages showing public content (P-06).
+	OG *openGraph
+	// Feeds are RSS/Atom alternates of public pages.
+	Feeds []feedLink
+	// NoIndex asks search engines to stay away (anything not public).
+	NoIndex bool
+	Viewer  *viewerView
+	CSRF    string
+	Flash   string // catalog key
+	// Nav names the navigation item of this page.
+	Nav string
+	// Path is the current path, for the language switcher to come back.
+	Path         string
+	InstanceName string
+	// Host is the instance's host name, for handles (@alice@host).
+	Host        string
+	SectionName string
+	SectionPath string
+	Languages   []string
+	// Data is the page's own content.
+	Data any
+}
+
+type openGraph struct {
+	Type, Title, Description, URL string
+}
+
+type feedLink struct {
+	Type, Title, Href string
+}
+
+// viewerView is the logged-in person as the layout shows them.
+type viewerView struct {
+	Account     accountView
+	Staff       bool
+	Unread      int
+	CanOrganize bool
+}
+
+// newPage fills the layout's common fields for this request.
+func (h *Handlers) newPage(c *gin.Context, title string, data any) *page {
+	p := &page{
+		Lang: h.msgs.choose(c.Request), Title: title, Data: data,
+		CSRF: h.csrfToken(c), Flash: h.takeFlash(c), Path: c.Request.URL.RequestURI(),
+		InstanceName: h.Config.Instance.Name, Host: h.Config.Host, SectionName: h.Config.Section.DisplayName,
+		SectionPath: "/@" + h.Config.Section.Username, Languages: Languages,
+	}
+	if p.SectionName == "" {
+		p.SectionName = h.Config.Section.Username
+	}
+	if v := viewerOf(c); v != nil {
+		p.NoIndex = true
+		vv := &viewerView{Account: h.accountView(v.Account), Staff: v.User.IsStaff()}
+		ctx := c.Request.Context()
+		if n, err := h.Store.WebCountUnreadNotifications(ctx, v.Account.ID, 100); err == nil {
+			vv.Unread = n
+		}
+		if !vv.Staff {
+			if section, err := h.section(c); err == nil {
+				vv.Staff, _ = h.Social.CanModerate(ctx, v.Account, section)
+			}
+		}
+		p.Viewer = vv
+	}
+	return p
+}
+
+// t translates for the request's language.
+func (h *Handlers) t(c *gin.Context, id string, args ...any) string {
+	return h.msgs.T(h.msgs.choose(c.Request), id, args...)
+}
+
+// render writes a full page; the body is built first so that a template
+// error becomes a clean 500 rather than half a page.
+func (h *Handlers) render(c *gin.Context, status int, name string, p *page) {
+	set := h.pages.pages[p.Lang][name]
+	if set == nil {
+		h.Log.Error("web: no such page template", "page", name)
+		c.AbortWithStatus(http.StatusInternalServerError)
+		return
+	}
+	var buf bytes.Buffer
+	if err := set.ExecuteTemplate(&buf, "layout", p); err != nil {
+		h.Log.Error("web: render", "page", name, "err", err)
+		c.AbortWithStatus(http.StatusInternalServerError)
+		return
+	}
+	h.writeHTML(c, status, buf.Bytes(), p.Viewer != nil)
+}
+
+// renderFragment writes a named partial alone (live timeline updates).
+func (h *Handlers) renderFragment(c *gin.Context, name string, data any) {
+	lang := h.msgs.choose(c.Request)
+	var buf bytes.Buffer
+	if err := h.pages.base[lang].ExecuteTemplate(&buf, name, data); err != nil {
+		h.Log.Error("web: render fragment", "fragment", name, "err", err)
+		c.AbortWithStatus(http.StatusInternalServerError)
+		return
+	}
+	h.writeHTML(c, http.StatusOK, buf.Bytes(), true)
+}
+
+func (h *Handlers) writeHTML(c *gin.Context, status int, body []byte, private bool) {
+	if private {
+		c.Header("Cache-Control", "private, no-store")
+	} else {
+		c.Header("Cache-Control", "no-cache")
+	}
+	c.Data(status, "text/html; charset=utf-8", body)
+}
+
+// errorPage renders a short page with a catalog message.
+func (h *Handlers) errorPage(c *gin.Context, status int, key string) {
+	p := h.newPage(c, h.t(c, "error.title"), errorData{Message: key, Status: status})
+	p.NoIndex = true
+	h.render(c, status, "error", p)
+	c.Abort()
+}
+
+type errorData struct {
+	Message string // catalog key
+	Detail  string // already translated, or a domain message
+	Status  int
+}
+
+// fail maps a domain error to a page: not found (or not visible), not
+// allowed, invalid input, or an internal error that is logged.
+func (h *Handlers) fail(c *gin.Context, err error) {
+	var ve *social.ValidationError
+	switch {
+	case errors.Is(err, social.ErrNotFound):
+		h.notFound(c)
+	case errors.Is(err, social.ErrForbidden):
+		h.errorPage(c, http.StatusForbidden, "error.forbidden")
+	case errors.As(err, &ve):
+		p := h.newPage(c, h.t(c, "error.title"), errorData{Message: "error.invalid", Detail: h.domainMessage(c, ve.Msg), Status: http.StatusUnprocessableEntity})
+		p.NoIndex = true
+		h.render(c, http.StatusUnprocessableEntity, "error", p)
+		c.Abort()
+	default:
+		h.Log.Error("web: request failed", "path", c.FullPath(), "err", err)
+		h.errorPage(c, http.StatusInternalServerError, "error.internal")
+	}
+}
+
+// domainMessage translates a validation message of the domain when the
+// catalog knows it (under "domain."), and shows it as is otherwise.
+func (h *Handlers) domainMessage(c *gin.Context, msg string) string {
+	lang := h.msgs.choose(c.Request)
+	key := "domain." + domainKey(msg)
+	if h.msgs.Has(lang, key) {
+		return h.msgs.T(lang, key)
+	}
+	return msg
+}
+
+// domainKey turns a domain message into a catalog key: quoted values
+// (names) are dropped, words joined by underscores.
+func domainKey(msg string) string {
+	var b strings.Builder
+	quoted := false
+	for _, r := range strings.ToLower(msg) {
+		switch {
+		case r == '"':
+			quoted = !quoted
+		case quoted:
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case b.Len() > 0 && !strings.HasSuffix(b.String(), "_"):
+			b.WriteByte('_')
+		}
+	}
+	return strings.Trim(b.String(), "_")
+}
+
+// templateFuncs are the helpers templates of one language use.
+func templateFuncs(msgs *catalog, lang string) template.FuncMap {
+	return template.FuncMap{
+		"t": func(id string, args ...any) string { return msgs.T(lang, id, args...) },
+		"tn": func(id string, count int, args ...any) string {
+			return msgs.N(lang, id, count, args...)
+		},
+		// date: "samedi 12 décembre 2026 à 10:00" in zone tz ("" = Paris).
+		"date": func(t time.Time, tz string) string { return longDate(msgs, lang, t, tz, true) },
+		"day":  func(t time.Time, tz string) string { return longDate(msgs, lang, t, tz, false) },
+		"hour": func(t time.Time, tz string) string { return inZone(t, tz).Format("15:04") },
+		"short": func(t time.Time) string {
+			lt := inZone(t, "")
+			return msgs.T(lang, "date.short", "Day", lt.Day(), "Month", msgs.T(lang, "date.month.m"+strconv.Itoa(int(lt.Month()))), "Time", lt.Format("15:04"))
+		},
+		"iso":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"dict": dict,
+		"add":  func(a, b int) int { return a + b },
+		"list": func(items ...string) []string { return items },
+	}
+}
+
+func inZone(t time.Time, tz string) time.Time {
+	if tz == "" {
+		tz = defaultZone
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		loc = time.UTC
+	}
+	return t.In(loc)
+}
+
+func longDate(msgs *catalog, lang string, t time.Time, tz string, withTime bool) string {
+	lt := inZone(t, tz)
+	date := msgs.T(lang, "date.long", "Weekday", msgs.T(lang, "date.day.d"+strconv.Itoa(int(lt.Weekday()))),
+		"Day", lt.Day(), "Month", msgs.T(lang, "date.month.m"+strconv.Itoa(int(lt.Month()))), "Year", lt.Year())
+	if !withTime {
+		return date
+	}
+	return msgs.T(lang, "date.long_time", "Date", date, "Time", lt.Format("15:04"))
+}
+
+// dict builds a map from name/value pairs, to hand several values to a
+// partial template.
+func dict(pairs ...any) (map[string]any, error) {
+	if len(pairs)%2 != 0 {
+		return nil, errors.New("dict: odd number of arguments")
+	}
+	m := make(map[string]any, len(pairs)/2)
+	for i := 0; i < len(pairs); i += 2 {
+		k, ok := pairs[i].(string)
+		if !ok {
+			return nil, errors.New("dict: keys must be strings")
+		}
+		m[k] = pairs[i+1]
+	}
+	return m, nil
+}
