@@ -47,6 +47,7 @@ func (h *Handlers) coopolRoutes(v1 *gin.RouterGroup) {
 	g.DELETE("/events/:id/participate", write, h.cancelParticipation)
 	g.GET("/events/:id/participants", read, h.eventParticipants)
 	g.POST("/calendar", write, h.newCalendarFeed)
+	h.coopolAccountRoutes(g)
 }
 
 // ---- Groups ----

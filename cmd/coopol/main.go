@@ -181,7 +181,9 @@ func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
 		},
 	}
 	accountCmd.AddCommand(create, list)
+	accountCmd.AddCommand(newAccountExportCommand(load, openStore), newAccountDeleteCommand(load, openStore))
 	admin.AddCommand(accountCmd)
+	admin.AddCommand(newBackupCommand(load), newRestoreCommand(load, openStore))
 	root.AddCommand(serve, migrateCmd, admin, version)
 	root.AddCommand(newImportCommand(load, openStore))
 	return root
