@@ -126,15 +126,42 @@ func (p *params) has(key string) bool {
 
 // updateCredentials: PATCH /api/v1/accounts/update_credentials.
 func (h *Handlers) updateCredentials(c *gin.Context) {
+	if h.Media != nil && strings.HasPrefix(c.GetHeader("Content-Type"), "multipart/form-data") {
+		// Pictures are larger than the usual API body limit.
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, 2*h.Media.MaxUploadSize()+1<<20)
+		if err := c.Request.ParseMultipartForm(8 << 20); err != nil {
+			ErrorJSON(c, http.StatusRequestEntityTooLarge, "the pictures are too large")
+			return
+		}
+	}
 	p, ok := h.params(c)
 	if !ok {
 		return
 	}
-	if mf := c.Request.MultipartForm; mf != nil && (len(mf.File["avatar"]) > 0 || len(mf.File["header"]) > 0) {
-		ErrorJSON(c, http.StatusUnprocessableEntity, "Avatar and header uploads are not supported yet")
-		return
-	}
 	var in social.ProfileUpdate
+	if mf := c.Request.MultipartForm; mf != nil && (len(mf.File["avatar"]) > 0 || len(mf.File["header"]) > 0) {
+		if h.Media == nil {
+			ErrorJSON(c, http.StatusUnprocessableEntity, "Avatar and header uploads are not available")
+			return
+		}
+		for key, dst := range map[string]**model.MediaAttachment{"avatar": &in.Avatar, "header": &in.Header} {
+			if len(mf.File[key]) == 0 {
+				continue
+			}
+			f, err := mf.File[key][0].Open()
+			if err != nil {
+				ErrorJSON(c, http.StatusUnprocessableEntity, key+" could not be read")
+				return
+			}
+			m, err := h.Media.Upload(c.Request.Context(), CurrentAccount(c), f, mf.File[key][0].Filename, "", 0, 0)
+			f.Close()
+			if err != nil {
+				h.mediaError(c, err)
+				return
+			}
+			*dst = m
+		}
+	}
 	str := func(key string) *string {
 		if !p.has(key) {
 			return nil

@@ -130,3 +130,52 @@ func TestMediaUploadStripsGPS_P07(t *testing.T) {
 		}
 	})
 }
+
+// TestAvatarUpload: an avatar sent to update_credentials is re-encoded
+// (no GPS) and shown on the account and its actor document.
+func TestAvatarUpload(t *testing.T) {
+	eachInstance(t, func(t *testing.T, inst *coopoltest.Instance) {
+		_, alice := login(t, inst, "alice", false)
+		var body bytes.Buffer
+		w := multipart.NewWriter(&body)
+		fw, _ := w.CreateFormFile("avatar", "me.jpg")
+		fw.Write(jpegWithGPS(t))
+		w.WriteField("display_name", "Alice M.")
+		w.Close()
+		req, _ := http.NewRequest(http.MethodPatch, inst.URL("/api/v1/accounts/update_credentials"), &body)
+		req.Header.Set("Content-Type", w.FormDataContentType())
+		req.Header.Set("Authorization", "Bearer "+alice.token)
+		resp, err := alice.http.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		r := &response{t: t, Code: resp.StatusCode, Body: b}
+		acc := r.obj()
+		avatar := str(acc, "avatar")
+		if str(acc, "display_name") != "Alice M." || !strings.Contains(avatar, "/media/") {
+			t.Fatalf("account after update: %v", acc)
+		}
+		got, err := http.Get(inst.URL(strings.TrimPrefix(avatar, inst.Base())))
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, _ := io.ReadAll(got.Body)
+		got.Body.Close()
+		if got.StatusCode != 200 || bytes.Contains(img, []byte("LYON-GPS")) {
+			t.Fatalf("avatar served: %d, carries GPS: %v", got.StatusCode, bytes.Contains(img, []byte("LYON-GPS")))
+		}
+		req, _ = http.NewRequest(http.MethodGet, inst.URL("/users/alice"), nil)
+		req.Header.Set("Accept", "application/activity+json")
+		resp, err = http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(doc), avatar) {
+			t.Fatalf("actor document lacks the avatar: %s", doc)
+		}
+	})
+}

@@ -14,7 +14,8 @@ import (
 const outboxPageSize = 20
 
 func (f *Federation) actorDocument(a *model.Account) (ap.Document, error) {
-	return ap.Actor(a, ap.ActorMedia{})
+	// Avatars and headers are re-encoded uploads: JPEG, PNG or GIF.
+	return ap.Actor(a, ap.ActorMedia{Avatar: a.AvatarRemoteURL, Header: a.HeaderRemoteURL})
 }
 
 // instanceActor is always served without a signature: remote servers

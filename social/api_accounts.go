@@ -31,6 +31,9 @@ type ProfileUpdate struct {
 	Discoverable *bool
 	Indexable    *bool
 	Fields       *[]model.Field
+	// Avatar and Header are uploads of the person's (media package), an
+	// image each; their files' URLs are what others see.
+	Avatar, Header *model.MediaAttachment
 }
 
 // ProfileSource returns the plain text of a local profile: what the
@@ -115,6 +118,24 @@ func (s *Service) UpdateProfile(ctx context.Context, account *model.Account, in 
 			value = value[3 : len(value)-4]
 		}
 		updated.Fields = append(updated.Fields, model.Field{Name: f.Name, Value: value})
+	}
+	for _, pic := range []struct {
+		m       *model.MediaAttachment
+		id      **string
+		address *string
+	}{{in.Avatar, &updated.AvatarMediaID, &updated.AvatarRemoteURL}, {in.Header, &updated.HeaderMediaID, &updated.HeaderRemoteURL}} {
+		if pic.m == nil {
+			continue
+		}
+		if pic.m.AccountID != account.ID || pic.m.Type != model.MediaImage || pic.m.StatusID != nil {
+			return nil, invalid("avatar and header must be images you uploaded")
+		}
+		// avatar_remote_url holds the address others load the picture
+		// from, ours or a remote server's.
+		*pic.id = &pic.m.ID
+		if s.MediaURL != nil {
+			*pic.address = s.MediaURL(pic.m)
+		}
 	}
 	updated.UpdatedAt = s.now()
 	src := &storage.AccountSource{AccountID: account.ID, Note: note, Fields: fields, UpdatedAt: updated.UpdatedAt}

@@ -849,7 +849,8 @@ func (s *Storage) AccountSourceOf(ctx context.Context, accountID string) (*Accou
 
 // UpdateProfile writes a local account's profile and its source together.
 func (s *Storage) UpdateProfile(ctx context.Context, db bun.IDB, a *model.Account, src *AccountSource) error {
-	if _, err := db.NewUpdate().Model(a).Column("display_name", "note", "fields", "locked", "bot", "discoverable", "indexable", "updated_at").
+	if _, err := db.NewUpdate().Model(a).Column("display_name", "note", "fields", "locked", "bot", "discoverable", "indexable", "updated_at",
+		"avatar_media_id", "avatar_remote_url", "header_media_id", "header_remote_url").
 		WherePK().Exec(ctx); err != nil {
 		return fmt.Errorf("update profile: %w", err)
 	}
