@@ -38,6 +38,7 @@ func (h *Handlers) coopolRoutes(v1 *gin.RouterGroup) {
 	g.POST("/groups/:id/members/:account_id/remove", write, h.removeFromGroup)
 	g.POST("/groups/:id/members/:account_id/role", write, h.setGroupRole)
 	g.POST("/members/:account_id/verify", write, h.verifyMember)
+	g.POST("/groups/:id/statuses/:status_id/:action", write, h.moderateGroupPost)
 
 	g.GET("/events", opt, h.listEvents)
 	g.POST("/events", write, h.createEvent)
@@ -640,4 +641,17 @@ func (h *Handlers) newCalendarFeed(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"url": h.Config.BaseURL() + "/calendar/" + strings.TrimSpace(token) + ".ics"})
+}
+
+// moderateGroupPost: POST /api/v1/coopol/groups/:id/statuses/:status_id/
+// pin|unpin|lock|unlock|remove, for the group's moderators.
+func (h *Handlers) moderateGroupPost(c *gin.Context) {
+	if _, ok := h.groupParam(c); !ok {
+		return
+	}
+	if err := h.Social.ModerateGroupPost(c.Request.Context(), CurrentAccount(c), c.Param("status_id"), c.Param("action")); err != nil {
+		h.domainError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{})
 }

@@ -304,6 +304,9 @@ func (s *Service) storeRemotePost(ctx context.Context, author *model.Account, po
 	if post.InReplyTo != "" {
 		if p, err := s.Store.StatusByURI(ctx, post.InReplyTo); err == nil {
 			parent = p
+			if p.GroupID != nil && s.threadLocked(ctx, p) {
+				return nil, rejected("this discussion is locked")
+			}
 		}
 	}
 	group, err := s.groupOf(ctx, post)

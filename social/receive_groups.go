@@ -171,6 +171,9 @@ func (s *Service) receiveGroupAnnounce(ctx context.Context, group *model.Account
 	if err != nil {
 		return rejected("announced activity: %v", err)
 	}
+	if inner.Type == "Delete" && inner.Actor == group.URI {
+		return s.receiveGroupRemoval(ctx, group, inner.ObjectID)
+	}
 	if inner.Type != "Create" && inner.Type != "Update" {
 		return nil // likes and deletes relayed by groups are not needed yet
 	}

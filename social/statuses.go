@@ -139,7 +139,7 @@ func (s *Service) CreateStatus(ctx context.Context, author *model.Account, in Ne
 				st.Visibility = model.VisibilityMembers
 			}
 		}
-		if p.ThreadLocked {
+		if s.threadLocked(ctx, p) {
 			return nil, invalid("this discussion is locked")
 		}
 	}
