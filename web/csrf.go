@@ -59,6 +59,9 @@ func (h *Handlers) checkCSRF(c *gin.Context) {
 	if viewerOf(c) != nil && c.FullPath() == "/statuses" && strings.HasPrefix(c.ContentType(), "multipart/form-data") {
 		limit = h.maxUpload() // a post with attachments
 	}
+	if viewerOf(c) != nil && c.FullPath() == electionsImportPath && strings.HasPrefix(c.ContentType(), "multipart/form-data") {
+		limit = electionsUploadLimit // a results file (staff only, checked next)
+	}
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 	// Browsers say where a request comes from; a cross-site post is
 	// refused even before the token is looked at.

@@ -255,6 +255,9 @@ type eventForm struct {
 	Groups                               []accountView
 	ActionKinds                          []string
 	Error                                string
+	// StationID is the polling station a field action targets (from the
+	// elections ranking); Station names it for the form.
+	StationID, Station string
 }
 
 func (h *Handlers) newEventForm(c *gin.Context) {
@@ -272,6 +275,9 @@ func (h *Handlers) newEventForm(c *gin.Context) {
 		kind = model.EventKindFieldAction
 	}
 	f := &eventForm{Kind: kind, Visibility: model.VisibilityPublic, ActionKind: model.ActionKinds[0]}
+	if station := c.Query("station"); station != "" && !h.stationAction(c, f, station) {
+		return
+	}
 	h.renderEventForm(c, http.StatusOK, f, groups)
 }
 
@@ -297,6 +303,7 @@ func (h *Handlers) createEvent(c *gin.Context) {
 		PostalCode: strings.TrimSpace(c.PostForm("postal_code")), Locality: strings.TrimSpace(c.PostForm("locality")),
 		OnlineURL: strings.TrimSpace(c.PostForm("online_url")), Capacity: strings.TrimSpace(c.PostForm("capacity")),
 		Visibility: c.PostForm("visibility"), GroupID: c.PostForm("group_id"),
+		StationID: c.PostForm("polling_station_id"),
 	}
 	groups, err := h.organizableGroups(c)
 	if err != nil {
@@ -311,6 +318,9 @@ func (h *Handlers) createEvent(c *gin.Context) {
 		h.errorPage(c, http.StatusForbidden, "events.not_organizer")
 		return
 	}
+	if f.StationID != "" && !h.checkActionStation(c, f) {
+		return
+	}
 	zone := h.zone
 	start, err := time.ParseInLocation("2006-01-02 15:04", f.Date+" "+f.Start, zone)
 	if err != nil {
@@ -320,7 +330,7 @@ func (h *Handlers) createEvent(c *gin.Context) {
 	in := social.NewEvent{
 		Title: f.Title, Description: f.Description, Kind: f.Kind, StartAt: start, Timezone: zone.String(),
 		PlaceName: f.PlaceName, StreetAddress: f.Street, PostalCode: f.PostalCode, Locality: f.Locality,
-		OnlineURL: f.OnlineURL, Visibility: f.Visibility, GroupID: f.GroupID,
+		OnlineURL: f.OnlineURL, Visibility: f.Visibility, GroupID: f.GroupID, PollingStationID: f.StationID,
 	}
 	if f.Kind == model.EventKindFieldAction {
 		in.ActionKind = f.ActionKind

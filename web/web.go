@@ -149,6 +149,10 @@ func (h *Handlers) Routes(r *gin.Engine) {
 	in.GET("/report", h.reportForm)
 	staff := in.Group("/dashboard", h.requireStaff)
 	staff.GET("", h.dashboard)
+	// Territorial targeting: staff only, a 404 for anyone else.
+	el := w.Group("/dashboard/elections", h.requireElectionsStaff)
+	el.GET("", h.electionsPage)
+	el.GET("/:id", h.electionRanking)
 
 	// Every form posts behind the CSRF check, which runs first: a
 	// refused form changes nothing.
@@ -183,6 +187,7 @@ func (h *Handlers) Routes(r *gin.Engine) {
 	fstaff.POST("/domains/delete", h.deleteDomainRule)
 	fstaff.POST("/reports/:id/resolve", h.resolveReport)
 	fstaff.POST("/resets/:id/link", h.resetLink)
+	f.POST(electionsImportPath, h.requireElectionsStaff, h.importElection)
 }
 
 // notFound is the web 404 page.
