@@ -7,6 +7,7 @@ package config
 import (
 	"fmt"
 	"net/netip"
+	"net/url"
 	"os"
 	"reflect"
 	"strconv"
@@ -55,6 +56,23 @@ type Media struct {
 	MaxImageSize int64  `key:"max_image_size"`
 	MaxVideoSize int64  `key:"max_video_size"`
 	MaxAudioSize int64  `key:"max_audio_size"`
+	// Storage is where stored files live: "local" (under Path) or "s3"
+	// (an S3-compatible bucket; Path then only holds uploads in progress).
+	Storage string  `key:"storage"`
+	S3      MediaS3 `key:"s3"`
+}
+
+// MediaS3 is the S3-compatible bucket used when media.storage is "s3".
+type MediaS3 struct {
+	Endpoint  string `key:"endpoint"` // host[:port], not a URL
+	Region    string `key:"region"`
+	Bucket    string `key:"bucket"`
+	AccessKey string `key:"access_key"`
+	SecretKey string `key:"secret_key"`
+	UseSSL    bool   `key:"use_ssl"`
+	// PublicURL, when set, is the base URL files are served from (a CDN
+	// or the bucket's public endpoint) instead of Coopol's /media/ handler.
+	PublicURL string `key:"public_url"`
 }
 
 type Instance struct {
@@ -110,6 +128,8 @@ func Default() Config {
 			MaxImageSize: 16 << 20,
 			MaxVideoSize: 100 << 20,
 			MaxAudioSize: 40 << 20,
+			Storage:      "local",
+			S3:           MediaS3{UseSSL: true},
 		},
 		Instance:   Instance{Name: "Coopol", Language: "fr", MaxStatusChars: 5000},
 		Section:    Section{Username: "section", DisplayName: "Section"},
@@ -186,6 +206,7 @@ func (c Config) Validate() error {
 		oneOf("log.format", c.Log.Format, "text", "json"),
 		oneOf("database.type", c.Database.Type, "sqlite", "postgres"),
 		oneOf("federation.mode", c.Federation.Mode, "open", "allowlist"),
+		oneOf("media.storage", c.Media.Storage, "local", "s3"),
 	}
 	for _, err := range checks {
 		if err != nil {
@@ -202,6 +223,9 @@ func (c Config) Validate() error {
 			return fmt.Errorf("config: http.trusted_proxies: %q is not a CIDR prefix", s)
 		}
 	}
+	if err := c.Media.validateS3(); err != nil {
+		return err
+	}
 	if c.Database.MaxOpenConns < 1 {
 		return fmt.Errorf("config: database.max_open_conns: must be at least 1")
 	}
@@ -210,6 +234,30 @@ func (c Config) Validate() error {
 	}
 	if c.Instance.MaxStatusChars < 1 {
 		return fmt.Errorf("config: instance.max_status_chars: must be at least 1")
+	}
+	return nil
+}
+
+// validateS3 checks media.s3.* when media.storage is s3.
+func (m Media) validateS3() error {
+	if m.Storage != "s3" {
+		return nil
+	}
+	if strings.TrimSpace(m.S3.Bucket) == "" {
+		return fmt.Errorf("config: media.s3.bucket: a value is required when media.storage is s3")
+	}
+	ep := m.S3.Endpoint
+	if strings.TrimSpace(ep) == "" {
+		return fmt.Errorf("config: media.s3.endpoint: a value is required when media.storage is s3 (e.g. s3.fr-par.scw.cloud)")
+	}
+	if strings.Contains(ep, "://") || strings.ContainsAny(ep, "/ ") {
+		return fmt.Errorf("config: media.s3.endpoint: %q must be a bare host name and optional port such as s3.fr-par.scw.cloud, not a URL (use media.s3.use_ssl for https)", ep)
+	}
+	if pu := m.S3.PublicURL; pu != "" {
+		u, err := url.Parse(pu)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return fmt.Errorf("config: media.s3.public_url: %q is not a base URL such as https://media.example.org", pu)
+		}
 	}
 	return nil
 }

@@ -114,3 +114,23 @@ func TestEnvName(t *testing.T) {
 		t.Fatal(got)
 	}
 }
+
+func TestMediaStorageKeys(t *testing.T) {
+	cfg, err := Load(writeFile(t, "media:\n  storage: s3\n  s3:\n    endpoint: 127.0.0.1:9000\n    bucket: coopol\n"), []string{"COOPOL_MEDIA_S3_SECRET_KEY=s3cret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Media.Storage != "s3" || cfg.Media.S3.Bucket != "coopol" || cfg.Media.S3.SecretKey != "s3cret" {
+		t.Fatalf("s3 settings: %+v", cfg.Media)
+	}
+	for yaml, key := range map[string]string{
+		"media:\n  storage: ftp\n":                                               "media.storage",
+		"media:\n  storage: s3\n  s3:\n    endpoint: x:9000\n":                   "media.s3.bucket",
+		"media:\n  storage: s3\n  s3:\n    bucket: b\n":                          "media.s3.endpoint",
+		"media:\n  s3:\n    endpoint: https://x\n    bucket: b\n  storage: s3\n": "media.s3.endpoint",
+	} {
+		if _, err := Load(writeFile(t, yaml), nil); err == nil || !strings.Contains(err.Error(), key) {
+			t.Errorf("%q: error %v does not name %s", yaml, err, key)
+		}
+	}
+}

@@ -1,5 +1,6 @@
 // Package media is everything about stored media files: it checks and
-// processes uploads, stores them under media.path with random names, keeps
+// processes uploads, stores them with random names (under media.path, or in
+// an S3-compatible bucket with media.storage: s3, see Store), keeps
 // their rows in media_attachments (through storage), and serves them.
 //
 // Rules it keeps (docs/security-reliability.md):
@@ -73,8 +74,12 @@ type Service struct {
 	cfg     config.Media
 	store   *storage.Storage
 	baseURL string
-	root    string // media.path, absolute
-	ffmpeg  string // path of ffmpeg, "" when not installed
+	root    string // media.path, absolute: the local store and staging
+	files   Store  // where stored files live
+	// publicURL, when set (media.s3.public_url), replaces baseURL+"/media"
+	// in URLs: the bucket or a CDN serves the files, not Handler.
+	publicURL string
+	ffmpeg    string // path of ffmpeg, "" when not installed
 
 	// MaxPixels bounds width×height of images (DefaultMaxPixels).
 	MaxPixels int64
@@ -88,9 +93,23 @@ type Service struct {
 	imageSlots chan struct{}
 }
 
-// New returns the media service for files under cfg.Path, whose URLs start
-// with baseURL (e.g. "https://media.lyon.example" or the instance origin).
+// New returns the media service for cfg, whose URLs start with baseURL
+// (e.g. "https://media.lyon.example" or the instance origin). Files live
+// under cfg.Path, or in the bucket of cfg.S3 when cfg.Storage is "s3".
+// If that store cannot be built (config.Validate rules out the usual
+// causes), every upload and read fails with the reason: prefer
+// NewService, which returns it.
 func New(cfg config.Media, store *storage.Storage, baseURL string) *Service {
+	s, err := NewService(cfg, store, baseURL)
+	if err != nil {
+		s.files = brokenStore{err: err}
+	}
+	return s
+}
+
+// NewService is New returning the error of a store that cannot be built
+// (the returned service is then unusable).
+func NewService(cfg config.Media, store *storage.Storage, baseURL string) (*Service, error) {
 	root, err := filepath.Abs(cfg.Path)
 	if err != nil {
 		root = filepath.Clean(cfg.Path)
@@ -99,11 +118,28 @@ func New(cfg config.Media, store *storage.Storage, baseURL string) *Service {
 	if err != nil {
 		ffmpeg = ""
 	}
-	return &Service{
+	s := &Service{
 		cfg: cfg, store: store, baseURL: strings.TrimRight(baseURL, "/"), root: root, ffmpeg: ffmpeg,
 		MaxPixels:  DefaultMaxPixels,
 		imageSlots: make(chan struct{}, 2),
 	}
+	switch cfg.Storage {
+	case "", "local":
+		s.files = NewLocalStore(root)
+	case "s3":
+		files, err := NewS3Store(cfg.S3)
+		if err != nil {
+			s.files = brokenStore{err: err}
+			return s, err
+		}
+		s.files = files
+		s.publicURL = strings.TrimRight(cfg.S3.PublicURL, "/")
+	default:
+		err := fmt.Errorf("media: media.storage: unknown storage %q", cfg.Storage)
+		s.files = brokenStore{err: err}
+		return s, err
+	}
+	return s, nil
 }
 
 // FFmpegAvailable reports whether audio and video metadata is stripped.
@@ -199,7 +235,7 @@ func (s *Service) Upload(ctx context.Context, account *model.Account, r io.Reade
 		return nil, err
 	}
 	if err := s.store.InsertMedia(ctx, m); err != nil {
-		s.removeFiles(m)
+		s.removeFiles(context.WithoutCancel(ctx), m)
 		return nil, fmt.Errorf("media: %w", err)
 	}
 	return m, nil
@@ -231,11 +267,11 @@ func (s *Service) storeImage(ctx context.Context, m *model.MediaAttachment, ft f
 	if err != nil {
 		return err
 	}
-	if err := s.writeFile(file, p.file); err != nil {
+	if err := s.files.Put(ctx, file, bytes.NewReader(p.file), int64(len(p.file)), p.fileType.ContentType); err != nil {
 		return err
 	}
-	if err := s.writeFile(thumb, p.thumb); err != nil {
-		s.removeFile(file) //nolint:errcheck
+	if err := s.files.Put(ctx, thumb, bytes.NewReader(p.thumb), int64(len(p.thumb)), thumbnailType(thumb)); err != nil {
+		s.removeFile(context.WithoutCancel(ctx), file) //nolint:errcheck
 		return err
 	}
 	m.ContentType = p.fileType.ContentType
@@ -264,7 +300,7 @@ func (s *Service) storeAV(ctx context.Context, m *model.MediaAttachment, ft file
 	if err != nil {
 		return err
 	}
-	if err := s.moveFile(staged, file); err != nil {
+	if err := s.putStaged(ctx, file, staged, ft.ContentType); err != nil {
 		return err
 	}
 	m.ContentType = ft.ContentType
@@ -352,7 +388,7 @@ func (s *Service) Delete(ctx context.Context, m *model.MediaAttachment) error {
 	if err := s.store.DeleteMedia(ctx, m.ID); err != nil {
 		return err
 	}
-	s.removeFiles(m)
+	s.removeFiles(ctx, m)
 	return nil
 }
 
@@ -399,7 +435,7 @@ func (s *Service) CleanOrphans(ctx context.Context, age time.Duration) (int, err
 			return total, err
 		}
 		for i := range gone {
-			s.removeFiles(&gone[i])
+			s.removeFiles(ctx, &gone[i])
 		}
 		total += len(gone)
 		if len(gone) < 100 {
@@ -408,9 +444,9 @@ func (s *Service) CleanOrphans(ctx context.Context, age time.Duration) (int, err
 	}
 }
 
-func (s *Service) removeFiles(m *model.MediaAttachment) {
+func (s *Service) removeFiles(ctx context.Context, m *model.MediaAttachment) {
 	for _, rel := range []string{m.FilePath, m.ThumbnailPath} {
-		if err := s.removeFile(rel); err != nil {
+		if err := s.removeFile(ctx, rel); err != nil {
 			s.log().Warn("media: file not removed", "media_id", m.ID, "error", err)
 		}
 	}
@@ -421,7 +457,20 @@ func (s *Service) URL(m *model.MediaAttachment) string {
 	if m.FilePath == "" {
 		return m.RemoteURL
 	}
-	return s.baseURL + "/media/" + m.FilePath
+	return s.fileURL(m.FilePath)
+}
+
+// fileURL is baseURL/media/<rel>, or <media.s3.public_url>/<rel> when the
+// bucket (or a CDN) serves the files: then Handler is not used and no
+// audience check happens, so the files of non-public posts are protected
+// only by their unguessable names (leave public_url empty to keep the
+// check), and nosniff and the sandboxing CSP are only sent if the
+// bucket or CDN is set up to add them.
+func (s *Service) fileURL(rel string) string {
+	if s.publicURL != "" {
+		return s.publicURL + "/" + rel
+	}
+	return s.baseURL + "/media/" + rel
 }
 
 // PreviewURL is the address of the thumbnail, "" when there is none
@@ -430,7 +479,7 @@ func (s *Service) PreviewURL(m *model.MediaAttachment) string {
 	if m.ThumbnailPath == "" {
 		return ""
 	}
-	return s.baseURL + "/media/" + m.ThumbnailPath
+	return s.fileURL(m.ThumbnailPath)
 }
 
 // Meta is the "meta" object of the Mastodon MediaAttachment entity.

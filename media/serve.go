@@ -2,8 +2,8 @@ package media
 
 import (
 	"errors"
+	"io/fs"
 	"net/http"
-	"os"
 	"strings"
 
 	"github.com/coopol/coopol/model"
@@ -28,6 +28,10 @@ type CanSeeFunc func(r *http.Request, m *model.MediaAttachment) bool
 // When canSee is nil, PublicOrUnattached is used: files of public and
 // unlisted statuses, avatars, headers and not yet posted uploads are
 // served; files of any other status are not.
+//
+// The files are read from the Store (local disk or S3 bucket, streamed);
+// with media.s3.public_url set, URL and PreviewURL point at the bucket or
+// CDN instead and this handler is not reached through them.
 //
 // Only paths of the stored-name pattern are looked up, only the row's own
 // file and thumbnail are served, and only with the content type sniffed at
@@ -80,17 +84,17 @@ func (s *Service) Handler(canSee CanSeeFunc) http.Handler {
 			http.NotFound(w, r)
 			return
 		}
-		f, err := os.Open(s.abs(rel))
-		if err != nil {
+		f, info, err := s.files.Open(r.Context(), rel)
+		if errors.Is(err, fs.ErrNotExist) {
 			http.NotFound(w, r)
+			return
+		}
+		if err != nil {
+			s.log().Error("media: open stored file", "media_id", id, "error", err)
+			http.Error(w, "internal error", http.StatusInternalServerError)
 			return
 		}
 		defer f.Close()
-		info, err := f.Stat()
-		if err != nil || !info.Mode().IsRegular() {
-			http.NotFound(w, r)
-			return
-		}
 		h.Set("Content-Type", contentType)
 		h.Set("Content-Disposition", "inline")
 		// Files never change (a new upload gets a new name). Shared caches
@@ -100,7 +104,7 @@ func (s *Service) Handler(canSee CanSeeFunc) http.Handler {
 		} else {
 			h.Set("Cache-Control", "private, max-age=31536000, immutable")
 		}
-		http.ServeContent(w, r, "", info.ModTime(), f)
+		http.ServeContent(w, r, "", info.ModTime, f)
 	})
 }
 

@@ -88,7 +88,10 @@ func New(ctx context.Context, cfg config.Config, store *storage.Storage, log *sl
 		return nil, err
 	}
 	svc.Queue = q
-	mediaSvc := media.New(cfg.Media, store, cfg.BaseURL())
+	mediaSvc, err := media.NewService(cfg.Media, store, cfg.BaseURL())
+	if err != nil {
+		return nil, fmt.Errorf("media storage: %w", err)
+	}
 	mediaSvc.Log = log
 	svc.MediaURL = mediaSvc.URL
 	limits := ratelimit.Defaults()
