@@ -3,6 +3,7 @@ package federation_test
 import (
 	"bytes"
 	"encoding/json"
+	"net/http"
 	"io"
 
 	"github.com/coopol/coopol/social"
@@ -17,4 +18,8 @@ func socialStatus(text, visibility string) social.NewStatus {
 func jsonString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
+}
+
+func decodeBody(r *http.Request, v any) {
+	json.NewDecoder(r.Body).Decode(v) //nolint:errcheck
 }
