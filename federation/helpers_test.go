@@ -3,8 +3,8 @@ package federation_test
 import (
 	"bytes"
 	"encoding/json"
-	"net/http"
 	"io"
+	"net/http"
 
 	"github.com/coopol/coopol/social"
 )

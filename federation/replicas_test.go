@@ -31,7 +31,9 @@ func TestReplicasShareTheDeliveryQueue(t *testing.T) {
 	received := map[string]int{}
 	network.Serve(t, "recv.test", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost {
-			var body struct{ ID string `json:"id"` }
+			var body struct {
+				ID string `json:"id"`
+			}
 			decodeBody(r, &body)
 			mu.Lock()
 			received[body.ID]++
