@@ -8,6 +8,8 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -47,6 +49,14 @@ func (w *DeliveryWorker) Timeout(*river.Job[queue.DeliverArgs]) time.Duration {
 }
 
 func (w *DeliveryWorker) Work(ctx context.Context, job *river.Job[queue.DeliverArgs]) error {
+	// A slow or hanging server must not take every worker: past a few
+	// deliveries in flight to one host, later ones wait their turn
+	// (snoozed, which costs no attempt) and other hosts go first.
+	host := hostOf(job.Args.Inbox)
+	if !w.Fed.inflight.wait(ctx, host, inflightWait) {
+		return river.JobSnooze(inflightSnooze)
+	}
+	defer w.Fed.inflight.release(host)
 	err := w.Fed.Deliver(ctx, job.Args.ActivityID, job.Args.Inbox)
 	if err != nil && job.Attempt >= job.MaxAttempts {
 		w.Fed.deliveryExhausted(ctx, job.Args.Inbox, err)
@@ -115,4 +125,64 @@ func (f *Federation) Deliver(ctx context.Context, activityID, inbox string) erro
 		f.hostAnswered(ctx, gate)
 		return permanent(fmt.Errorf("deliver to %s: HTTP %d", u.Host, resp.StatusCode))
 	}
+}
+
+// maxInflightPerHost bounds concurrent deliveries to one server.
+const (
+	maxInflightPerHost = 2
+	inflightWait       = 100 * time.Millisecond // a fast server frees a slot well within it
+	inflightSnooze     = time.Second
+)
+
+// inflight counts deliveries in progress per host (per process: with
+// several replicas each keeps its own count, which only loosens the cap).
+type inflight struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (f *inflight) acquire(host string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.n == nil {
+		f.n = map[string]int{}
+	}
+	if f.n[host] >= maxInflightPerHost {
+		return false
+	}
+	f.n[host]++
+	return true
+}
+
+// wait tries to take a slot for host for up to max.
+func (f *inflight) wait(ctx context.Context, host string, max time.Duration) bool {
+	deadline := time.Now().Add(max)
+	for {
+		if f.acquire(host) {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
+
+func (f *inflight) release(host string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.n[host]--; f.n[host] <= 0 {
+		delete(f.n, host)
+	}
+}
+
+func hostOf(inbox string) string {
+	if u, err := url.Parse(inbox); err == nil {
+		return strings.ToLower(u.Host)
+	}
+	return inbox
 }

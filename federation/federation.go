@@ -35,6 +35,8 @@ type Federation struct {
 	log    *slog.Logger
 	now    func() time.Time
 
+	inflight inflight // deliveries in progress per host
+
 	keyMu       sync.Mutex
 	instanceKey *rsa.PrivateKey
 	instanceURI string
