@@ -81,7 +81,7 @@ func New(ctx context.Context, cfg config.Config, store *storage.Storage, log *sl
 	river.AddWorker(workers, &social.ReminderWorker{Social: svc})
 	q, err := queue.New(store, workers, queue.Options{
 		DeliveryWorkers: cfg.Federation.DeliveryWorkers, PollInterval: opts.QueuePollInterval,
-		Logger: log.With("component", "queue"), PeriodicJobs: []*river.PeriodicJob{queue.Remind(5 * time.Minute)},
+		Logger: log.With("component", "queue"), PeriodicJobs: []*river.PeriodicJob{queue.Remind(time.Minute)},
 		RescueStuckJobsAfter: opts.RescueStuckJobsAfter,
 	})
 	if err != nil {

@@ -19,5 +19,12 @@ func (w *ReminderWorker) Work(ctx context.Context, _ *river.Job[queue.RemindArgs
 	if n > 0 {
 		w.Social.Log.Info("event reminders sent", "count", n)
 	}
+	if err != nil {
+		return err
+	}
+	closed, err := w.Social.ClosePolls(ctx)
+	if closed > 0 {
+		w.Social.Log.Info("polls closed", "count", closed)
+	}
 	return err
 }

@@ -397,6 +397,9 @@ func (s *Service) storeRemotePost(ctx context.Context, author *model.Account, po
 		if err := s.storeRemoteMedia(ctx, tx, st, post); err != nil {
 			return err
 		}
+		if err := s.notifySubscribers(ctx, tx, st, author); err != nil {
+			return err
+		}
 		s.emit(ctx, tx, "status", st.ID, "")
 		if parent != nil {
 			if err := s.Store.AdjustCount(ctx, tx, parent.ID, "replies_count", 1); err != nil {
@@ -496,6 +499,11 @@ func (s *Service) applyPostUpdate(ctx context.Context, actor *model.Account, pos
 			return err
 		}
 		s.emit(ctx, tx, "status.update", st.ID, "")
+		if post.Event == nil && post.Poll == nil {
+			if err := s.notifyEdit(ctx, tx, st, actor); err != nil {
+				return err
+			}
+		}
 		if err := s.storeRemotePoll(ctx, tx, st, post); err != nil {
 			return err
 		}

@@ -181,6 +181,9 @@ func (s *Service) CreateStatus(ctx context.Context, author *model.Account, in Ne
 		if err := s.publishStatus(ctx, tx, "Create", st, recipients, f.tags); err != nil {
 			return err
 		}
+		if err := s.notifySubscribers(ctx, tx, st, author); err != nil {
+			return err
+		}
 		s.emit(ctx, tx, "status", st.ID, "")
 		return nil
 	})
@@ -321,6 +324,9 @@ func (s *Service) EditStatus(ctx context.Context, author *model.Account, id stri
 			return err
 		}
 		if err := s.publishStatus(ctx, tx, "Update", st, recipients, f.tags); err != nil {
+			return err
+		}
+		if err := s.notifyEdit(ctx, tx, st, author); err != nil {
 			return err
 		}
 		s.emit(ctx, tx, "status.update", st.ID, "")
