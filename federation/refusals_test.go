@@ -43,7 +43,12 @@ type signedPost struct {
 
 func (p signedPost) send(t *testing.T, target *coopoltest.Instance) int {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, target.Base()+"/inbox", bytes.NewReader(p.body))
+	return p.sendTo(t, target, target.Base()+"/inbox")
+}
+
+func (p signedPost) sendTo(t *testing.T, target *coopoltest.Instance, inbox string) int {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, inbox, bytes.NewReader(p.body))
 	if err != nil {
 		t.Fatal(err)
 	}
