@@ -82,7 +82,10 @@ func Format(src string, tagBase string, resolve MentionResolver) Result {
 		}
 		f.b.WriteString("</p>")
 	}
-	f.res.HTML = f.b.String()
+	// Pieces are escaped one by one, so a "javascript:" split across a
+	// mention and the text after it ("@JAVASCRIPT:") would survive: defuse
+	// the whole result once more.
+	f.res.HTML = defuseScheme(f.b.String())
 	return f.res
 }
 
