@@ -272,13 +272,19 @@ func (h *Handlers) otherAccount(c *gin.Context) (*model.Account, bool) {
 	return a, true
 }
 
+// groupAndMember loads the :id group and the :account_id account.
+func (h *Handlers) groupAndMember(c *gin.Context) (*model.Account, *model.Account, bool) {
+	group, ok := h.groupParam(c)
+	if !ok {
+		return nil, nil, false
+	}
+	member, ok := h.otherAccount(c)
+	return group, member, ok
+}
+
 func (h *Handlers) answerGroupRequest(accept bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		group, ok := h.groupParam(c)
-		if !ok {
-			return
-		}
-		member, ok := h.otherAccount(c)
+		group, member, ok := h.groupAndMember(c)
 		if !ok {
 			return
 		}
@@ -312,11 +318,7 @@ func (h *Handlers) inviteToGroup(c *gin.Context) {
 }
 
 func (h *Handlers) removeFromGroup(c *gin.Context) {
-	group, ok := h.groupParam(c)
-	if !ok {
-		return
-	}
-	member, ok := h.otherAccount(c)
+	group, member, ok := h.groupAndMember(c)
 	if !ok {
 		return
 	}
@@ -333,11 +335,7 @@ func (h *Handlers) removeFromGroup(c *gin.Context) {
 }
 
 func (h *Handlers) setGroupRole(c *gin.Context) {
-	group, ok := h.groupParam(c)
-	if !ok {
-		return
-	}
-	member, ok := h.otherAccount(c)
+	group, member, ok := h.groupAndMember(c)
 	if !ok {
 		return
 	}

@@ -69,7 +69,8 @@ func (h *Handlers) statusPoll(ctx context.Context, viewer *model.Account, st *mo
 	if st.APType != "Question" {
 		return nil
 	}
-	poll, own, err := h.Social.PollOf(ctx, viewer, st.ID)
+	// Every status rendered has passed the audience rules already.
+	poll, own, err := h.Social.PollOfVisible(ctx, viewer, st)
 	if err != nil {
 		return nil
 	}

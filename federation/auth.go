@@ -71,7 +71,7 @@ func (f *Federation) authenticate(ctx context.Context, r *http.Request, body []b
 }
 
 func (f *Federation) verifyWith(r *http.Request, sig *httpsign.Signature, signer *model.Account) error {
-	pub, err := httpsign.ParsePublicKey(signer.PublicKeyPEM)
+	pub, err := f.keys.publicKey(signer.PublicKeyPEM)
 	if err != nil {
 		return err
 	}

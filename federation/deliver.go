@@ -94,7 +94,7 @@ func (f *Federation) Deliver(ctx context.Context, activityID, inbox string) erro
 	if err != nil {
 		return permanent(fmt.Errorf("actor of activity %s: %w", activityID, err))
 	}
-	key, err := httpsign.ParsePrivateKey(actor.PrivateKeyPEM)
+	key, err := f.keys.privateKey(actor.PrivateKeyPEM)
 	if err != nil {
 		return permanent(fmt.Errorf("actor %s has no usable key: %w", actor.Username, err))
 	}

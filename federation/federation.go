@@ -36,6 +36,7 @@ type Federation struct {
 	now    func() time.Time
 
 	inflight inflight // deliveries in progress per host
+	keys     keyCache // parsed keys, by PEM
 
 	keyMu       sync.Mutex
 	instanceKey *rsa.PrivateKey
@@ -117,7 +118,7 @@ func (f *Federation) signingKey(ctx context.Context) (*rsa.PrivateKey, string, e
 	if err != nil {
 		return nil, "", fmt.Errorf("instance actor: %w", err)
 	}
-	key, err := httpsign.ParsePrivateKey(actor.PrivateKeyPEM)
+	key, err := f.keys.privateKey(actor.PrivateKeyPEM)
 	if err != nil {
 		return nil, "", fmt.Errorf("instance actor key: %w", err)
 	}

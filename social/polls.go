@@ -10,7 +10,6 @@ import (
 
 	"github.com/coopol/coopol/federation/ap"
 	"github.com/coopol/coopol/model"
-	"github.com/coopol/coopol/storage"
 	"github.com/coopol/coopol/text"
 )
 
@@ -232,6 +231,12 @@ func (s *Service) PollOf(ctx context.Context, viewer *model.Account, statusID st
 	if err != nil {
 		return nil, nil, err
 	}
+	return s.PollOfVisible(ctx, viewer, st)
+}
+
+// PollOfVisible is PollOf for a status the caller has already checked
+// the viewer may see (timelines render many at once).
+func (s *Service) PollOfVisible(ctx context.Context, viewer *model.Account, st *model.Status) (*model.Poll, []int, error) {
 	poll, err := s.Store.Poll(ctx, s.Store.DB, st.ID)
 	if err != nil {
 		return nil, nil, mapNotFound(err)
@@ -241,9 +246,6 @@ func (s *Service) PollOf(ctx context.Context, viewer *model.Account, statusID st
 		if own, err = s.Store.PollVotesOf(ctx, st.ID, viewer.ID); err != nil {
 			return nil, nil, err
 		}
-	}
-	if _, err := s.Store.AccountByID(ctx, st.AccountID); err != nil && err != storage.ErrNotFound {
-		return nil, nil, err
 	}
 	return poll, own, nil
 }

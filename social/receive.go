@@ -348,29 +348,10 @@ func (s *Service) storeRemotePost(ctx context.Context, author *model.Account, po
 		s.Log.Debug("dropping unsolicited post", "uri", post.ID)
 		return nil, nil
 	}
-	now := s.now()
-	published := post.Published
-	if published.IsZero() || published.After(now) {
-		published = now
-	}
-	st := &model.Status{
-		ID: model.NewID(published), URI: post.ID, URL: post.URL, AccountID: author.ID, APType: post.Type,
-		Title: text.StripHTML(post.Name), Content: text.SanitizeRemote(post.Content), SpoilerText: text.StripHTML(post.Summary),
-		Sensitive: post.Sensitive || post.Summary != "", Language: post.Language,
-		Visibility: visibility, InReplyToURI: post.InReplyTo,
-		CreatedAt: published, UpdatedAt: now, Account: author,
-	}
+	st := s.statusFromPost(author, post, visibility)
 	if group != nil {
 		st.GroupID = &group.ID
 	}
-	if post.Event != nil {
-		// An event's summary is its date and place line, not a warning.
-		st.SpoilerText, st.Sensitive = "", post.Sensitive
-	}
-	if st.URL == "" {
-		st.URL = st.URI
-	}
-	st.ThreadID = st.ID
 	if parent != nil {
 		st.InReplyToID, st.InReplyToAccountID, st.ThreadID = &parent.ID, &parent.AccountID, parent.ThreadID
 	}
@@ -713,22 +694,7 @@ func (s *Service) storeFetchedPost(ctx context.Context, author *model.Account, p
 	if existing, err := s.Store.StatusByURI(ctx, post.ID); err == nil {
 		return existing, nil
 	}
-	now := s.now()
-	published := post.Published
-	if published.IsZero() || published.After(now) {
-		published = now
-	}
-	st := &model.Status{
-		ID: model.NewID(published), URI: post.ID, URL: post.URL, AccountID: author.ID, APType: post.Type,
-		Title: text.StripHTML(post.Name), Content: text.SanitizeRemote(post.Content), SpoilerText: text.StripHTML(post.Summary),
-		Sensitive: post.Sensitive || post.Summary != "", Language: post.Language,
-		Visibility: ap.VisibilityOf(post.To, post.Cc, author.FollowersURI, ""), InReplyToURI: post.InReplyTo,
-		CreatedAt: published, UpdatedAt: now, Account: author,
-	}
-	if st.URL == "" {
-		st.URL = st.URI
-	}
-	st.ThreadID = st.ID
+	st := s.statusFromPost(author, post, ap.VisibilityOf(post.To, post.Cc, author.FollowersURI, ""))
 	if err := s.Store.InsertStatus(ctx, s.Store.DB, st, nil, nil); err != nil {
 		return nil, err
 	}
@@ -799,4 +765,30 @@ func (s *Service) receiveMove(ctx context.Context, actor *model.Account, in *ap.
 	actor.MovedToURI = target.URI
 	_, err = s.Store.DB.NewUpdate().Model(actor).Column("moved_to_uri").WherePK().Exec(ctx)
 	return err
+}
+
+// statusFromPost is the row a remote post becomes: its text sanitized
+// (C-01), its date never in the future.
+func (s *Service) statusFromPost(author *model.Account, post *ap.Post, visibility string) *model.Status {
+	now := s.now()
+	published := post.Published
+	if published.IsZero() || published.After(now) {
+		published = now
+	}
+	st := &model.Status{
+		ID: model.NewID(published), URI: post.ID, URL: post.URL, AccountID: author.ID, APType: post.Type,
+		Title: text.StripHTML(post.Name), Content: text.SanitizeRemote(post.Content), SpoilerText: text.StripHTML(post.Summary),
+		Sensitive: post.Sensitive || post.Summary != "", Language: post.Language,
+		Visibility: visibility, InReplyToURI: post.InReplyTo,
+		CreatedAt: published, UpdatedAt: now, Account: author,
+	}
+	if post.Event != nil {
+		// An event's summary is its date and place line, not a warning.
+		st.SpoilerText, st.Sensitive = "", post.Sensitive
+	}
+	if st.URL == "" {
+		st.URL = st.URI
+	}
+	st.ThreadID = st.ID
+	return st
 }
