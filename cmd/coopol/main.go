@@ -186,7 +186,33 @@ func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
 	admin.AddCommand(newBackupCommand(load), newRestoreCommand(load, openStore))
 	root.AddCommand(serve, migrateCmd, admin, version)
 	root.AddCommand(newImportCommand(load, openStore))
+	requireSubcommands(root)
 	return root
+}
+
+// requireSubcommands makes every parent command below the root fail on an
+// unknown or missing subcommand. Cobra only does this for the root: a nested
+// parent such as "admin" prints its help and exits 0 on "admin bogus", which
+// lets a typo in a cron job or a deployment script pass for success.
+func requireSubcommands(parent *cobra.Command) {
+	for _, cmd := range parent.Commands() {
+		if !cmd.HasSubCommands() {
+			continue
+		}
+		requireSubcommands(cmd)
+		if cmd.Runnable() {
+			continue
+		}
+		cmd.Args = cobra.ArbitraryArgs
+		cmd.RunE = func(cmd *cobra.Command, args []string) error {
+			cmd.SetOut(cmd.ErrOrStderr())
+			cmd.Usage() //nolint:errcheck // best effort: the error below is what counts
+			if len(args) == 0 {
+				return fmt.Errorf("%q needs a subcommand", cmd.CommandPath())
+			}
+			return fmt.Errorf("unknown command %q for %q", args[0], cmd.CommandPath())
+		}
+	}
 }
 
 func newLogger(cfg config.Log, w io.Writer) *slog.Logger {

@@ -136,3 +136,24 @@ func TestVersionAndHelp(t *testing.T) {
 		t.Fatalf("%v %s", err, out)
 	}
 }
+
+// A typo in a nested command must not pass for success in a script: every
+// parent command fails on an unknown or missing subcommand, as the root does.
+func TestUnknownSubcommandFails(t *testing.T) {
+	for _, args := range [][]string{
+		{"bogus"},
+		{"admin", "bogus"},
+		{"admin", "account", "bogus"},
+		{"import", "bogus"},
+		{"admin"},
+		{"admin", "account"},
+	} {
+		out, err := run(t, context.Background(), args...)
+		if err == nil {
+			t.Errorf("coopol %s: exit 0, want an error; output:\n%s", strings.Join(args, " "), out)
+		}
+	}
+	if out, err := run(t, context.Background(), "admin", "--help"); err != nil || !strings.Contains(out, "account") {
+		t.Fatalf("admin --help: %v %s", err, out)
+	}
+}
