@@ -63,8 +63,11 @@ func electionUses(root string) (findings []string, checked int, err error) {
 	storageFuncs := map[string]bool{
 		"ImportElection": true, "SetStationShapes": true, "Elections": true, "Election": true, "ElectionByLabel": true,
 		"DeleteElection": true, "ElectionResults": true, "ElectionCommunes": true, "PollingStation": true,
+		// Door to door: the address file and the turfs.
+		"ImportAddresses": true, "WalkList": true, "DoorTotals": true, "Efforts": true, "ReplaceTurfs": true,
+		"Turfs": true, "Turf": true, "TurfsAssignedTo": true, "AssignTurf": true, "TickDoor": true,
 	}
-	tables := []string{"polling_stations", "station_results", "elections"}
+	tables := []string{"polling_stations", "station_results", "elections", "addresses", "turfs", "turf_doors"}
 	fset := token.NewFileSet()
 	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") {
