@@ -92,7 +92,7 @@ is never federated nor shown on public pages.`,
 				return err
 			}
 
-			progress, done := progressBar(cmd.ErrOrStderr())
+			progress, done := progressBar(cmd.ErrOrStderr(), "Importing polling stations", false)
 			report, err := elections.Import(ctx, store, results, contours, elections.ImportOptions{
 				SectionID: sec.ID, Label: label, Round: round, SourceName: filepath.Base(path),
 				Communes: communes, Replace: replace, Progress: progress,
@@ -119,7 +119,7 @@ is never federated nor shown on public pages.`,
 	f.StringSliceVar(&communes, "commune", nil, "keep only this commune (INSEE code, e.g. 69123); repeat or separate with commas")
 	f.BoolVar(&replace, "replace", false, "replace the figures of an election already imported under this label")
 
-	importCmd.AddCommand(electionsCmd)
+	importCmd.AddCommand(electionsCmd, newImportAddressesCommand(load, openStore))
 	return importCmd
 }
 
@@ -155,7 +155,7 @@ func importSection(ctx context.Context, cfg config.Config, store *storage.Storag
 // progressBar draws a bar on w when it is a terminal, and nothing when it
 // is a file or a pipe (logs, cron). done clears the bar on failure so that
 // the error reads cleanly.
-func progressBar(w io.Writer) (progress func(done, total int), done func(ok bool)) {
+func progressBar(w io.Writer, description string, inBytes bool) (progress func(done, total int), done func(ok bool)) {
 	f, ok := w.(*os.File)
 	if !ok || !term.IsTerminal(int(f.Fd())) {
 		return nil, func(bool) {}
@@ -164,7 +164,7 @@ func progressBar(w io.Writer) (progress func(done, total int), done func(ok bool
 	progress = func(n, total int) {
 		if bar == nil {
 			bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(f),
-				progressbar.OptionSetDescription("Importing polling stations"), progressbar.OptionShowCount(),
+				progressbar.OptionSetDescription(description), progressbar.OptionShowCount(), progressbar.OptionShowBytes(inBytes),
 				progressbar.OptionSetWidth(30), progressbar.OptionThrottle(100*time.Millisecond))
 		}
 		bar.Set(n) //nolint:errcheck // a bar that fails to draw is no reason to stop

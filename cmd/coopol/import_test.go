@@ -66,3 +66,24 @@ func TestImportElections(t *testing.T) {
 		})
 	}
 }
+
+func TestImportAddresses(t *testing.T) {
+	for _, backend := range storagetest.Backends() {
+		t.Run(backend, func(t *testing.T) {
+			useDatabase(t, backend)
+			ctx := context.Background()
+			file := filepath.Join("..", "..", "elections", "testdata", "adresses-bureaux-reu-exemple.csv")
+			out, err := run(t, ctx, "import", "addresses", "--commune", "99350", file)
+			if err != nil {
+				t.Fatalf("import: %v\n%s", err, out)
+			}
+			if want := "Imported 2542 addresses"; !strings.Contains(out, want) || !strings.Contains(out, "24 polling station(s) of 1 commune(s) for @section") {
+				t.Fatalf("output lacks %q:\n%s", want, out)
+			}
+			out, err = run(t, ctx, "import", "addresses", "--commune", "75056", file)
+			if err == nil || !strings.Contains(out, "no address of the requested communes") || !strings.Contains(out, "nothing was imported") {
+				t.Fatalf("other commune: %v\n%s", err, out)
+			}
+		})
+	}
+}
