@@ -123,6 +123,9 @@ func streetElectors(walk []model.Address) int {
 	return n
 }
 
+// ErrNoAddresses: the station has no address to split into turfs.
+var ErrNoAddresses = errors.New("no address for this polling station: import the address file first")
+
 // MakeTurfs splits a station's walk list for a field action and stores
 // the turfs, named after their streets.
 func MakeTurfs(ctx context.Context, store *storage.Storage, section *model.Account, event *model.Event, stationID string, target int, byStreet bool, now time.Time) ([]model.Turf, error) {
@@ -131,7 +134,7 @@ func MakeTurfs(ctx context.Context, store *storage.Storage, section *model.Accou
 		return nil, err
 	}
 	if len(walk) == 0 {
-		return nil, errors.New("no address for this polling station: import the address file first")
+		return nil, ErrNoAddresses
 	}
 	pieces := SplitTurfs(walk, target, byStreet)
 	turfs := make([]model.Turf, len(pieces))

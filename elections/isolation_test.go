@@ -65,7 +65,7 @@ func electionUses(root string) (findings []string, checked int, err error) {
 		"DeleteElection": true, "ElectionResults": true, "ElectionCommunes": true, "PollingStation": true,
 		// Door to door: the address file and the turfs.
 		"ImportAddresses": true, "WalkList": true, "DoorTotals": true, "Efforts": true, "ReplaceTurfs": true,
-		"Turfs": true, "Turf": true, "TurfsAssignedTo": true, "AssignTurf": true, "TickDoor": true,
+		"Turfs": true, "Turf": true, "TurfsAssignedTo": true, "AssignTurf": true, "TickDoor": true, "PollingStations": true,
 	}
 	tables := []string{"polling_stations", "station_results", "elections", "addresses", "turfs", "turf_doors"}
 	fset := token.NewFileSet()

@@ -307,3 +307,11 @@ func (s *Storage) DeleteTurfsBefore(ctx context.Context, cutoff time.Time) (int,
 	n, _ := res.RowsAffected()
 	return int(n), nil
 }
+
+// PollingStations lists the section's stations by commune and code.
+func (s *Storage) PollingStations(ctx context.Context, sectionID string) ([]model.PollingStation, error) {
+	var out []model.PollingStation
+	err := s.DB.NewSelect().Model(&out).Column("id", "commune_code", "commune_name", "code").
+		Where("section_id = ?", sectionID).Order("commune_code", "code").Scan(ctx)
+	return out, err
+}

@@ -62,6 +62,9 @@ func (h *Handlers) checkCSRF(c *gin.Context) {
 	if viewerOf(c) != nil && c.FullPath() == electionsImportPath && strings.HasPrefix(c.ContentType(), "multipart/form-data") {
 		limit = electionsUploadLimit // a results file (staff only, checked next)
 	}
+	if viewerOf(c) != nil && c.FullPath() == addressesImportPath && strings.HasPrefix(c.ContentType(), "multipart/form-data") {
+		limit = addressesUploadLimit // an address file (staff only, checked next)
+	}
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 	// Browsers say where a request comes from; a cross-site post is
 	// refused even before the token is looked at.

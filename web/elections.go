@@ -74,6 +74,14 @@ type electionsData struct {
 	Label, Communes string
 	Replace         bool
 	Error           string
+	// The address import form, and what the section has.
+	AddressCommunes, AddressError string
+	AddressStations               []addressStation
+}
+
+type addressStation struct {
+	ID, Label       string
+	Doors, Electors int
 }
 
 type electionRow struct {
@@ -102,6 +110,10 @@ func (h *Handlers) renderElections(c *gin.Context, status int, d *electionsData)
 		return
 	}
 	d.Elections = electionRows(es)
+	if d.AddressStations, err = h.addressStations(c); err != nil {
+		h.fail(c, err)
+		return
+	}
 	p := h.newPage(c, h.t(c, "elections.title"), d)
 	p.Nav = "dashboard"
 	h.render(c, status, "elections", p)

@@ -29,6 +29,7 @@ type eventPageData struct {
 	CanSignUp    bool
 	Past         bool
 	Organizer    bool
+	Doors        *eventDoors
 }
 
 type participantView struct {
@@ -95,6 +96,10 @@ func (h *Handlers) eventPage(c *gin.Context) {
 			h.fail(c, err)
 			return
 		}
+	}
+	if d.Doors, err = h.eventDoors(c, ev, d.Organizer); err != nil {
+		h.fail(c, err)
+		return
 	}
 	p := h.newPage(c, ev.Title, d)
 	p.Nav = "events"

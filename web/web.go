@@ -153,6 +153,10 @@ func (h *Handlers) Routes(r *gin.Engine) {
 	el := w.Group("/dashboard/elections", h.requireElectionsStaff)
 	el.GET("", h.electionsPage)
 	el.GET("/:id", h.electionRanking)
+	el.GET("/stations/:station/walk", h.walkList)
+	// Door to door: turfs for an action's organisers, one's own turf.
+	in.GET("/events/:id/turfs", h.actionTurfs)
+	in.GET("/turfs/:id", h.turfPage)
 
 	// Every form posts behind the CSRF check, which runs first: a
 	// refused form changes nothing.
@@ -188,6 +192,10 @@ func (h *Handlers) Routes(r *gin.Engine) {
 	fstaff.POST("/reports/:id/resolve", h.resolveReport)
 	fstaff.POST("/resets/:id/link", h.resetLink)
 	f.POST(electionsImportPath, h.requireElectionsStaff, h.importElection)
+	f.POST(addressesImportPath, h.requireElectionsStaff, h.importAddresses)
+	fin.POST("/events/:id/turfs", h.makeTurfs)
+	fin.POST("/events/:id/turfs/:turf/assign", h.assignTurf)
+	fin.POST("/turfs/:id/doors/:door", h.tickDoor)
 }
 
 // notFound is the web 404 page.

@@ -1,0 +1,151 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coopol/coopol/coopoltest"
+	"github.com/coopol/coopol/model"
+)
+
+var addressesFile = filepath.Join("..", "elections", "testdata", "adresses-bureaux-reu-exemple.csv")
+
+// The secretary's door to door: import the address file, see a station's
+// walk list, publish an action there, split it into turfs and give one to
+// a volunteer, who ticks doors on their phone. Nobody else sees a turf,
+// and nothing of it reaches public pages or the action's ActivityPub
+// object.
+func TestDoorToDoorJourney(t *testing.T) {
+	eachInstance(t, func(t *testing.T, inst *coopoltest.Instance) {
+		w := newWorld(t, inst)
+		ctx := context.Background()
+		sec := newBrowser(t, inst)
+		sec.login("sec")
+
+		// Addresses before results is fine: the stations are created.
+		r := sec.postFiles("/dashboard/elections/addresses", url.Values{"csrf_token": {sec.csrf("/dashboard/elections")}, "communes": {"99350"}},
+			upload{"addresses", addressesFile})
+		wantStatus(t, r, http.StatusSeeOther)
+		page := sec.get("/dashboard/elections")
+		mustContain(t, page, "Adresses importées.", "Adresses des électeurs", "/walk")
+		var station model.PollingStation
+		if err := inst.Store.DB.NewSelect().Model(&station).Where("section_id = ? AND code = '0015'", w.section.ID).Scan(ctx); err != nil {
+			t.Fatal(err)
+		}
+		walk := sec.get("/dashboard/elections/stations/" + station.ID + "/walk")
+		wantStatus(t, walk, http.StatusOK)
+		mustContain(t, walk, "Liste des portes — bureau 99350 — 0015", "portes", "électeur·ices")
+		// Not for members, nor for visitors: the pages do not exist.
+		alice := newBrowser(t, inst)
+		alice.login("alice")
+		wantStatus(t, alice.get("/dashboard/elections/stations/"+station.ID+"/walk"), http.StatusNotFound)
+		wantStatus(t, newBrowser(t, inst).get("/dashboard/elections/stations/"+station.ID+"/walk"), http.StatusNotFound)
+		// A broken file says where, and changes nothing.
+		before, _ := inst.Store.DB.NewSelect().Table("addresses").Count(ctx)
+		r = sec.postFiles("/dashboard/elections/addresses", url.Values{"csrf_token": {sec.csrf("/dashboard/elections")}},
+			upload{"addresses", filepath.Join("..", "elections", "testdata", "contours-bureaux-exemple.geojson")})
+		wantStatus(t, r, http.StatusUnprocessableEntity)
+		mustContain(t, r, "ligne 1", "Rien n’a été importé")
+		if after, _ := inst.Store.DB.NewSelect().Table("addresses").Count(ctx); after != before {
+			t.Fatalf("a refused import changed the addresses: %d → %d", before, after)
+		}
+
+		// The action, and two volunteers.
+		day := time.Now().AddDate(0, 0, 10).Format("2006-01-02")
+		r = sec.submit("/events/new?kind=field_action&station="+station.ID, "/events", url.Values{
+			"kind": {"field_action"}, "action_kind": {"door_to_door"}, "title": {"Porte-à-porte — bureau 0015"}, "date": {day},
+			"start": {"10:00"}, "end": {"12:00"}, "place_name": {"Bureau de vote 0015"}, "locality": {"Villeneuve-Exemple"},
+			"capacity": {"4"}, "visibility": {"public"}, "group_id": {w.section.ID}, "polling_station_id": {station.ID},
+		})
+		wantStatus(t, r, http.StatusSeeOther)
+		action := r.Location
+		id := strings.TrimPrefix(action, "/events/")
+		bob := newBrowser(t, inst)
+		bob.login("bob")
+		for _, b := range []*browser{alice, bob} {
+			wantStatus(t, b.submit(action, action+"/signup", url.Values{}), http.StatusSeeOther)
+		}
+		mustContain(t, sec.get(action), "Secteurs de porte-à-porte")
+		mustNotContain(t, alice.get(action), "Secteurs de porte-à-porte", "Mon secteur")
+		wantStatus(t, alice.get(action+"/turfs"), http.StatusNotFound)
+
+		r = sec.submit(action+"/turfs", action+"/turfs", url.Values{"by": {"size"}, "target": {"100"}})
+		wantStatus(t, r, http.StatusSeeOther)
+		turfs, err := inst.Store.Turfs(ctx, id)
+		if err != nil || len(turfs) < 2 {
+			t.Fatalf("turfs: %v %d", err, len(turfs))
+		}
+		page = sec.get(action + "/turfs")
+		mustContain(t, page, "secteurs", turfs[0].Name, ">alice</option>")
+		r = sec.submit(action+"/turfs", action+"/turfs/"+turfs[0].ID+"/assign", url.Values{"account_id": {w.alice.ID}})
+		wantStatus(t, r, http.StatusSeeOther)
+		// Only people who signed up can be given a turf.
+		r = sec.submit(action+"/turfs", action+"/turfs/"+turfs[1].ID+"/assign", url.Values{"account_id": {w.sam.ID}})
+		wantStatus(t, r, http.StatusUnprocessableEntity)
+
+		// Alice finds her turf from the action and ticks three doors.
+		mustContain(t, alice.get(action), "Mon secteur", "/turfs/"+turfs[0].ID)
+		mine := alice.get("/turfs/" + turfs[0].ID)
+		wantStatus(t, mine, http.StatusOK)
+		mustContain(t, mine, turfs[0].Doors[0].Street, "Discuté", "Personne", "Repasser")
+		outcomes := []string{model.DoorTalked, model.DoorAbsent, model.DoorLater}
+		for i, o := range outcomes {
+			door := turfs[0].Doors[i]
+			r := alice.submit("/turfs/"+turfs[0].ID, "/turfs/"+turfs[0].ID+"/doors/"+door.ID, url.Values{"outcome": {o}})
+			wantStatus(t, r, http.StatusSeeOther)
+			if r.Location != "/turfs/"+turfs[0].ID+"#door-"+door.ID {
+				t.Fatalf("after a tick: %s", r.Location)
+			}
+		}
+		mustContain(t, alice.get("/turfs/"+turfs[0].ID), "3 sur")
+
+		// Bob cannot open or tick Alice's turf; nor can a visitor.
+		wantStatus(t, bob.get("/turfs/"+turfs[0].ID), http.StatusNotFound)
+		r = bob.submit(action, "/turfs/"+turfs[0].ID+"/doors/"+turfs[0].Doors[3].ID, url.Values{"outcome": {model.DoorTalked}})
+		wantStatus(t, r, http.StatusNotFound)
+		visitor := newBrowser(t, inst).get("/turfs/" + turfs[0].ID)
+		if visitor.Status == http.StatusOK {
+			t.Fatal("a visitor opened a turf")
+		}
+		got, err := inst.Store.Turf(ctx, turfs[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, d := range got.Doors {
+			want := ""
+			if i < len(outcomes) {
+				want = outcomes[i]
+			}
+			if d.Outcome != want {
+				t.Fatalf("door %d: %q, want %q", i, d.Outcome, want)
+			}
+		}
+		// Once doors are ticked the turfs cannot be made again.
+		r = sec.submit(action+"/turfs", action+"/turfs", url.Values{"by": {"street"}})
+		wantStatus(t, r, http.StatusUnprocessableEntity)
+		mustContain(t, r, "ne peuvent plus être refaits")
+
+		// Public page and ActivityPub object: no street, no turf.
+		pub := newBrowser(t, inst).get(action)
+		mustNotContain(t, pub, turfs[0].Doors[0].Street, "/turfs/", "Secteurs")
+		req, _ := http.NewRequest(http.MethodGet, inst.URL(action), nil)
+		req.Header.Set("Accept", "application/activity+json")
+		ap := newBrowser(t, inst).do(req)
+		ev, _ := inst.Store.EventByID(ctx, id)
+		req, _ = http.NewRequest(http.MethodGet, inst.URL(strings.TrimPrefix(ev.URI, inst.Base())), nil)
+		req.Header.Set("Accept", "application/activity+json")
+		obj := newBrowser(t, inst).do(req)
+		for _, body := range []string{ap.Body, obj.Body} {
+			for _, d := range turfs[0].Doors[:3] {
+				if strings.Contains(body, d.Street) {
+					t.Fatalf("the action's object carries a street of its turfs: %s", body)
+				}
+			}
+		}
+	})
+}
