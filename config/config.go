@@ -38,6 +38,9 @@ type Config struct {
 
 type Events struct {
 	ReminderBefore time.Duration `key:"reminder_before"`
+	// DoorsRetention: how long the turfs of a door-to-door action, and
+	// what volunteers ticked at each door, are kept after the action.
+	DoorsRetention time.Duration `key:"doors_retention"`
 }
 
 type Log struct {
@@ -136,7 +139,7 @@ func Default() Config {
 		Federation: Federation{Mode: "open", DeliveryWorkers: 8, RequestTimeout: 10 * time.Second},
 		HTTP:       HTTP{ShutdownTimeout: 15 * time.Second},
 		SMTP:       SMTP{Port: 587},
-		Events:     Events{ReminderBefore: 24 * time.Hour},
+		Events:     Events{ReminderBefore: 24 * time.Hour, DoorsRetention: 365 * 24 * time.Hour},
 	}
 }
 

@@ -42,6 +42,19 @@ func Remind(interval time.Duration) *river.PeriodicJob {
 	}, &river.PeriodicJobOpts{RunOnStart: true})
 }
 
+// EraseOldTurfs schedules EraseTurfsArgs every interval.
+func EraseOldTurfs(interval time.Duration) *river.PeriodicJob {
+	return river.NewPeriodicJob(river.PeriodicInterval(interval), func() (river.JobArgs, *river.InsertOpts) {
+		return EraseTurfsArgs{}, &river.InsertOpts{MaxAttempts: 3}
+	}, &river.PeriodicJobOpts{RunOnStart: true})
+}
+
+// EraseTurfsArgs asks for the door-to-door records past their retention
+// to be erased.
+type EraseTurfsArgs struct{}
+
+func (EraseTurfsArgs) Kind() string { return "erase_turfs" }
+
 // MaxDeliveryAttempts with the worker's count⁴+15 s backoff spreads
 // retries over about three days.
 const MaxDeliveryAttempts = 16

@@ -12,8 +12,11 @@ import (
 	"slices"
 	"time"
 
+	"github.com/riverqueue/river"
+
 	"github.com/coopol/coopol/elections"
 	"github.com/coopol/coopol/model"
+	"github.com/coopol/coopol/queue"
 	"github.com/coopol/coopol/storage"
 )
 
@@ -163,4 +166,18 @@ func (s *Service) TickDoor(ctx context.Context, viewer *model.Account, turfID, d
 // EraseOldTurfs deletes the turfs of actions older than the retention.
 func (s *Service) EraseOldTurfs(ctx context.Context, retention time.Duration) (int, error) {
 	return s.Store.DeleteTurfsBefore(ctx, s.now().Add(-retention))
+}
+
+// EraseTurfsWorker erases door-to-door records past their retention.
+type EraseTurfsWorker struct {
+	river.WorkerDefaults[queue.EraseTurfsArgs]
+	Social *Service
+}
+
+func (w *EraseTurfsWorker) Work(ctx context.Context, _ *river.Job[queue.EraseTurfsArgs]) error {
+	n, err := w.Social.EraseOldTurfs(ctx, w.Social.Config.Events.DoorsRetention)
+	if n > 0 {
+		w.Social.Log.Info("doors: turfs past retention erased", "count", n)
+	}
+	return err
 }

@@ -149,3 +149,45 @@ func TestDoorToDoorJourney(t *testing.T) {
 		}
 	})
 }
+
+// The ranking shows, per station, the actions done and planned and the
+// doors knocked per 100 electors.
+func TestRankingShowsDoorToDoorEffort(t *testing.T) {
+	eachInstance(t, func(t *testing.T, inst *coopoltest.Instance) {
+		w := newWorld(t, inst)
+		ctx := context.Background()
+		sec := newBrowser(t, inst)
+		sec.login("sec")
+		r := sec.importElection("Présidentielle 2022 T1", upload{"results", resultsFile})
+		wantStatus(t, r, http.StatusSeeOther)
+		ranking := r.Location
+		wantStatus(t, sec.postFiles("/dashboard/elections/addresses", url.Values{"csrf_token": {sec.csrf("/dashboard/elections")}},
+			upload{"addresses", addressesFile}), http.StatusSeeOther)
+		var station model.PollingStation
+		if err := inst.Store.DB.NewSelect().Model(&station).Where("section_id = ? AND code = '0015'", w.section.ID).Scan(ctx); err != nil {
+			t.Fatal(err)
+		}
+		day := time.Now().AddDate(0, 0, 3).Format("2006-01-02")
+		r = sec.submit("/events/new?kind=field_action&station="+station.ID, "/events", url.Values{
+			"kind": {"field_action"}, "action_kind": {"door_to_door"}, "title": {"Porte-à-porte — bureau 0015"}, "date": {day},
+			"start": {"10:00"}, "end": {"12:00"}, "place_name": {"Bureau de vote 0015"}, "locality": {"Villeneuve-Exemple"},
+			"capacity": {"4"}, "visibility": {"public"}, "group_id": {w.section.ID}, "polling_station_id": {station.ID},
+		})
+		wantStatus(t, r, http.StatusSeeOther)
+		action := r.Location
+		wantStatus(t, sec.submit(action+"/turfs", action+"/turfs", url.Values{"by": {"street"}}), http.StatusSeeOther)
+		turfs, err := inst.Store.Turfs(ctx, strings.TrimPrefix(action, "/events/"))
+		if err != nil || len(turfs) == 0 {
+			t.Fatal(err)
+		}
+		for _, d := range turfs[0].Doors[:min(5, len(turfs[0].Doors))] {
+			wantStatus(t, sec.submit("/turfs/"+turfs[0].ID, "/turfs/"+turfs[0].ID+"/doors/"+d.ID, url.Values{"outcome": {model.DoorKnocked}}), http.StatusSeeOther)
+		}
+		page := sec.get(ranking)
+		wantStatus(t, page, http.StatusOK)
+		row := between(page.Body, `id="station-`+station.ID+`"`, "</tr>")
+		if !strings.Contains(row, "0 action faite, 1 prévue") || !strings.Contains(row, "portes frappées pour 100") || !strings.Contains(row, "/walk") {
+			t.Fatalf("station 0015's row lacks its effort: %s", row)
+		}
+	})
+}

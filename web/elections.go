@@ -214,6 +214,10 @@ type stationRow struct {
 	Previous, Change                      string
 	Rising                                bool
 	ActionURL                             string
+	// Door to door: actions done and planned here, doors knocked per 100
+	// electors ("" when none), and the walk list when addresses exist.
+	Done, Planned   int
+	Effort, WalkURL string
 }
 
 // electionRanking shows one election's stations, ranked, with the map.
@@ -270,8 +274,27 @@ func (h *Handlers) electionRanking(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
+	efforts, err := h.Store.Efforts(ctx, section.ID, h.now())
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	doors, err := h.Store.DoorTotals(ctx, section.ID)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
 	for _, s := range stations {
-		d.Stations = append(d.Stations, h.stationRow(c, lang, s))
+		row := h.stationRow(c, lang, s)
+		ef := efforts[s.StationID]
+		row.Done, row.Planned = ef.Done, ef.Planned
+		if ef.Knocked > 0 && s.Registered > 0 {
+			row.Effort = perHundred(float64(ef.Knocked)*100/float64(s.Registered), lang)
+		}
+		if _, ok := doors[s.StationID]; ok {
+			row.WalkURL = "/dashboard/elections/stations/" + s.StationID + "/walk"
+		}
+		d.Stations = append(d.Stations, row)
 		if s.Geometry == "" {
 			d.Unshaped++
 		}
@@ -322,6 +345,15 @@ func percent(f float64, lang string) string {
 		return strings.Replace(s, ".", ",", 1) + "\u202f%"
 	}
 	return s + "%"
+}
+
+// perHundred writes a ratio per 100 with one decimal.
+func perHundred(f float64, lang string) string {
+	s := strconv.FormatFloat(math.Round(f*10)/10, 'f', 1, 64)
+	if lang == "fr" {
+		return strings.Replace(s, ".", ",", 1)
+	}
+	return s
 }
 
 // points writes a change of rate in percentage points, signed.
