@@ -191,3 +191,46 @@ func TestRankingShowsDoorToDoorEffort(t *testing.T) {
 		}
 	})
 }
+
+// With two elections, the ranking compares the change in abstention where
+// the section campaigned with the rest, and says it is no proof.
+func TestEffectViewWithTwoElections(t *testing.T) {
+	eachInstance(t, func(t *testing.T, inst *coopoltest.Instance) {
+		w := newWorld(t, inst)
+		ctx := context.Background()
+		sec := newBrowser(t, inst)
+		sec.login("sec")
+		r := sec.importElection("Législatives 2024 T1", upload{"results", resultsFile})
+		wantStatus(t, r, http.StatusSeeOther)
+		before := strings.TrimPrefix(r.Location, "/dashboard/elections/")
+		r = sec.importElection("Municipales 2026 T1", upload{"results", resultsUTF8})
+		wantStatus(t, r, http.StatusSeeOther)
+		after := r.Location
+		var station model.PollingStation
+		if err := inst.Store.DB.NewSelect().Model(&station).Where("section_id = ? AND code = '0015'", w.section.ID).Scan(ctx); err != nil {
+			t.Fatal(err)
+		}
+		page := sec.get(after + "?compare=" + before)
+		mustContain(t, page, "Effet du terrain", "il faut des bureaux où la section a fait une action")
+
+		day := time.Now().AddDate(0, 0, 3).Format("2006-01-02")
+		r = sec.submit("/events/new?kind=field_action&station="+station.ID, "/events", url.Values{
+			"kind": {"field_action"}, "action_kind": {"door_to_door"}, "title": {"Porte-à-porte — bureau 0015"}, "date": {day},
+			"start": {"10:00"}, "end": {"12:00"}, "place_name": {"Bureau de vote 0015"}, "locality": {"Villeneuve-Exemple"},
+			"capacity": {"4"}, "visibility": {"public"}, "group_id": {w.section.ID}, "polling_station_id": {station.ID},
+		})
+		wantStatus(t, r, http.StatusSeeOther)
+		// The action took place (between the two elections).
+		if _, err := inst.Store.DB.NewUpdate().Table("events").Set("start_at = ?", time.Now().AddDate(0, -6, 0)).
+			Where("id = ?", strings.TrimPrefix(r.Location, "/events/")).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		page = sec.get(after + "?compare=" + before)
+		effect := between(page.Body, `id="effect"`, "</section>")
+		for _, want := range []string{"là où la section a fait du terrain", "1 bureau", "23 bureaux", "Écart", "0,0 pt", "pas une preuve"} {
+			if !strings.Contains(effect, want) {
+				t.Fatalf("effect lacks %q: %s", want, effect)
+			}
+		}
+	})
+}

@@ -203,6 +203,15 @@ type rankingData struct {
 	Total                  stationRow
 	Map                    template.HTML
 	Unshaped               int
+	Effect                 *effectView
+}
+
+// effectView is elections.EffectFigures written for the page.
+type effectView struct {
+	Meaningful                                bool
+	CampaignedStations, OtherStations         int
+	CampaignedElectors, OtherElectors         int
+	CampaignedChange, OtherChange, Difference string
 }
 
 // stationRow is one station's figures, formatted for the page's language.
@@ -298,6 +307,17 @@ func (h *Handlers) electionRanking(c *gin.Context) {
 		if s.Geometry == "" {
 			d.Unshaped++
 		}
+	}
+	if d.Compared != nil {
+		campaigned := map[string]bool{}
+		for id, ef := range efforts {
+			campaigned[id] = ef.Done > 0
+		}
+		f := elections.Effect(stations, campaigned)
+		d.Effect = &effectView{Meaningful: f.Meaningful,
+			CampaignedStations: f.Campaigned.Stations, CampaignedElectors: f.Campaigned.Electors, CampaignedChange: points(f.Campaigned.MeanChange, lang),
+			OtherStations: f.Others.Stations, OtherElectors: f.Others.Electors, OtherChange: points(f.Others.MeanChange, lang),
+			Difference: points(f.Difference, lang)}
 	}
 	d.Total = h.stationRow(c, lang, elections.Total(stations))
 	var svg bytes.Buffer
