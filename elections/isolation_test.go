@@ -65,9 +65,9 @@ func electionUses(root string) (findings []string, checked int, err error) {
 		"DeleteElection": true, "ElectionResults": true, "ElectionCommunes": true, "PollingStation": true,
 		// Door to door: the address file and the turfs.
 		"ImportAddresses": true, "WalkList": true, "DoorTotals": true, "Efforts": true, "ReplaceTurfs": true,
-		"Turfs": true, "Turf": true, "TurfsAssignedTo": true, "AssignTurf": true, "TickDoor": true, "PollingStations": true,
+		"Turfs": true, "Turf": true, "TurfsAssignedTo": true, "AssignTurf": true, "TickDoor": true, "PollingStations": true, "ActionReport": true, "SaveActionReport": true, "DoorOutcomeCounts": true,
 	}
-	tables := []string{"polling_stations", "station_results", "elections", "addresses", "turfs", "turf_doors"}
+	tables := []string{"polling_stations", "station_results", "elections", "addresses", "turfs", "turf_doors", "action_reports", "action_attendance"}
 	fset := token.NewFileSet()
 	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") {

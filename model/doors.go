@@ -66,3 +66,24 @@ type TurfDoor struct {
 	UpdatedAt *time.Time `bun:"updated_at"`
 	UpdatedBy *string    `bun:"updated_by"`
 }
+
+// ActionReport is what the organisers of a field action recorded after it.
+type ActionReport struct {
+	bun.BaseModel `bun:"table:action_reports,alias:ar"`
+
+	EventID      string    `bun:"event_id,pk"`
+	DoorsKnocked int       `bun:"doors_knocked"`
+	PeopleMet    int       `bun:"people_met"`
+	Leaflets     int       `bun:"leaflets"`
+	Notes        string    `bun:"notes"`
+	UpdatedBy    string    `bun:"updated_by"`
+	UpdatedAt    time.Time `bun:"updated_at"`
+}
+
+// Attendance is one participant who came to a field action.
+type Attendance struct {
+	bun.BaseModel `bun:"table:action_attendance,alias:aa"`
+
+	EventID   string `bun:"event_id,pk"`
+	AccountID string `bun:"account_id,pk"`
+}

@@ -181,3 +181,67 @@ func (w *EraseTurfsWorker) Work(ctx context.Context, _ *river.Job[queue.EraseTur
 	}
 	return err
 }
+
+// ActionReportForm is what the organisers fill in after an action.
+type ActionReportForm struct {
+	DoorsKnocked, PeopleMet, Leaflets int
+	Notes                             string
+	Attended                          []string // account ids of participants who came
+}
+
+// ActionReportView is an action's report with what it is made from: the
+// participants to tick and the doors volunteers ticked.
+type ActionReportView struct {
+	Event        *model.Event
+	Report       *model.ActionReport // nil before the first save
+	Attended     []string
+	Participants []model.Participation
+	Outcomes     map[string]int
+}
+
+// ActionReport returns an action's report, for its organisers only.
+func (s *Service) ActionReport(ctx context.Context, viewer *model.Account, eventID string) (*ActionReportView, error) {
+	ev, err := s.organizedEvent(ctx, viewer, eventID)
+	if err != nil {
+		return nil, err
+	}
+	v := &ActionReportView{Event: ev}
+	if v.Report, v.Attended, err = s.Store.ActionReport(ctx, ev.ID); err != nil {
+		return nil, err
+	}
+	if v.Participants, err = s.Store.Participants(ctx, ev.ID); err != nil {
+		return nil, err
+	}
+	v.Outcomes, err = s.Store.DoorOutcomeCounts(ctx, ev.ID)
+	return v, err
+}
+
+// SaveActionReport records the report; attendance is kept only for people
+// who signed up for the action.
+func (s *Service) SaveActionReport(ctx context.Context, viewer *model.Account, eventID string, in ActionReportForm) error {
+	v, err := s.ActionReport(ctx, viewer, eventID)
+	if err != nil {
+		return err
+	}
+	for _, n := range []int{in.DoorsKnocked, in.PeopleMet, in.Leaflets} {
+		if n < 0 || n > 1_000_000 {
+			return &ValidationError{Msg: "counts are whole numbers from 0 to 1000000"}
+		}
+	}
+	if len([]rune(in.Notes)) > 5000 {
+		return &ValidationError{Msg: "the notes are too long (at most 5000 characters)"}
+	}
+	var attended []string
+	for _, id := range in.Attended {
+		if slices.ContainsFunc(v.Participants, func(p model.Participation) bool { return p.AccountID == id }) && !slices.Contains(attended, id) {
+			attended = append(attended, id)
+		}
+	}
+	r := &model.ActionReport{EventID: v.Event.ID, DoorsKnocked: in.DoorsKnocked, PeopleMet: in.PeopleMet, Leaflets: in.Leaflets,
+		Notes: in.Notes, UpdatedBy: viewer.ID, UpdatedAt: s.now()}
+	if err := s.Store.SaveActionReport(ctx, r, attended); err != nil {
+		return err
+	}
+	s.Log.Info("doors: action report saved", "event", v.Event.ID, "by", viewer.ID)
+	return nil
+}

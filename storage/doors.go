@@ -294,18 +294,26 @@ func (s *Storage) TickDoor(ctx context.Context, turfID, doorID, outcome, by stri
 	return nil
 }
 
-// DeleteTurfsBefore erases the turfs (and what volunteers ticked) of the
-// actions that started before the cutoff: the section keeps door-to-door
+// DeleteTurfsBefore erases the turfs (and what volunteers ticked), the
+// reports and the attendance of the actions that started before the cutoff: the section keeps door-to-door
 // records only as long as its configured retention.
 func (s *Storage) DeleteTurfsBefore(ctx context.Context, cutoff time.Time) (int, error) {
-	res, err := s.DB.NewDelete().Model((*model.Turf)(nil)).
-		Where("event_id IN (?)", s.DB.NewSelect().Model((*model.Event)(nil)).Column("id").Where("start_at < ?", cutoff)).
-		Exec(ctx)
-	if err != nil {
-		return 0, err
-	}
-	n, _ := res.RowsAffected()
-	return int(n), nil
+	var n int64
+	err := s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		old := tx.NewSelect().Model((*model.Event)(nil)).Column("id").Where("start_at < ?", cutoff)
+		res, err := tx.NewDelete().Model((*model.Turf)(nil)).Where("event_id IN (?)", old).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		n, _ = res.RowsAffected()
+		for _, m := range []any{(*model.ActionReport)(nil), (*model.Attendance)(nil)} {
+			if _, err := tx.NewDelete().Model(m).Where("event_id IN (?)", old).Exec(ctx); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return int(n), err
 }
 
 // PollingStations lists the section's stations by commune and code.
@@ -313,5 +321,57 @@ func (s *Storage) PollingStations(ctx context.Context, sectionID string) ([]mode
 	var out []model.PollingStation
 	err := s.DB.NewSelect().Model(&out).Column("id", "commune_code", "commune_name", "code").
 		Where("section_id = ?", sectionID).Order("commune_code", "code").Scan(ctx)
+	return out, err
+}
+
+// ActionReport returns an action's report, or nil when none was written.
+func (s *Storage) ActionReport(ctx context.Context, eventID string) (*model.ActionReport, []string, error) {
+	var attended []string
+	if err := s.DB.NewSelect().Model((*model.Attendance)(nil)).Column("account_id").Where("event_id = ?", eventID).Scan(ctx, &attended); err != nil {
+		return nil, nil, err
+	}
+	r := new(model.ActionReport)
+	err := s.DB.NewSelect().Model(r).Where("event_id = ?", eventID).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, attended, nil
+	}
+	return r, attended, err
+}
+
+// SaveActionReport writes an action's report and who came, replacing what
+// was recorded before, in one transaction.
+func (s *Storage) SaveActionReport(ctx context.Context, r *model.ActionReport, attended []string) error {
+	return s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.NewInsert().Model(r).On("CONFLICT (event_id) DO UPDATE").
+			Set("doors_knocked = EXCLUDED.doors_knocked, people_met = EXCLUDED.people_met, leaflets = EXCLUDED.leaflets").
+			Set("notes = EXCLUDED.notes, updated_by = EXCLUDED.updated_by, updated_at = EXCLUDED.updated_at").
+			Exec(ctx); err != nil {
+			return fmt.Errorf("save action report: %w", err)
+		}
+		if _, err := tx.NewDelete().Model((*model.Attendance)(nil)).Where("event_id = ?", r.EventID).Exec(ctx); err != nil {
+			return err
+		}
+		for _, id := range attended {
+			if _, err := tx.NewInsert().Model(&model.Attendance{EventID: r.EventID, AccountID: id}).Exec(ctx); err != nil {
+				return fmt.Errorf("save attendance: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// DoorOutcomeCounts counts an action's ticked doors by outcome.
+func (s *Storage) DoorOutcomeCounts(ctx context.Context, eventID string) (map[string]int, error) {
+	var rows []struct {
+		Outcome string `bun:"outcome"`
+		N       int    `bun:"n"`
+	}
+	err := s.DB.NewSelect().TableExpr("turf_doors AS td").ColumnExpr("td.outcome, COUNT(*) AS n").
+		Join("JOIN turfs AS tu ON tu.id = td.turf_id").
+		Where("tu.event_id = ? AND td.outcome <> ''", eventID).Group("td.outcome").Scan(ctx, &rows)
+	out := map[string]int{}
+	for _, r := range rows {
+		out[r.Outcome] = r.N
+	}
 	return out, err
 }

@@ -309,24 +309,111 @@ func (h *Handlers) addressStations(c *gin.Context) ([]addressStation, error) {
 // eventDoors is what a field action's page links of door to door: the
 // turfs page for its organisers, their own turfs for volunteers.
 type eventDoors struct {
-	EventID string
-	Turfs   bool
-	Mine    []model.Turf
+	EventID       string
+	Turfs, Report bool
+	Mine          []model.Turf
 }
 
 func (h *Handlers) eventDoors(c *gin.Context, ev *model.Event, organizer bool) (*eventDoors, error) {
 	viewer := accountOf(c)
-	if viewer == nil || ev.PollingStationID == nil || !ev.Status.Local {
+	if viewer == nil || !ev.Status.Local || ev.Kind != model.EventKindFieldAction {
 		return nil, nil
 	}
-	d := &eventDoors{EventID: ev.ID, Turfs: organizer}
+	// The report is for any field action; turfs need a polling station.
+	d := &eventDoors{EventID: ev.ID, Turfs: organizer && ev.PollingStationID != nil, Report: organizer}
 	mine, err := h.Store.TurfsAssignedTo(c.Request.Context(), ev.ID, viewer.ID)
 	if err != nil {
 		return nil, err
 	}
 	d.Mine = mine
-	if !d.Turfs && len(d.Mine) == 0 {
+	if !d.Report && len(d.Mine) == 0 {
 		return nil, nil
 	}
 	return d, nil
+}
+
+type actionReportParticipant struct {
+	ID, Name, State string
+	Came            bool
+}
+
+type actionReportData struct {
+	Event                             *eventView
+	Participants                      []actionReportParticipant
+	DoorsKnocked, PeopleMet, Leaflets int
+	Notes                             string
+	Saved                             bool
+	Ticked                            int
+	Error                             string
+}
+
+// actionReport is the organisers' report form of a field action. Before
+// the first save, the door counts come from what volunteers ticked.
+func (h *Handlers) actionReport(c *gin.Context) {
+	h.renderReport(c, http.StatusOK, "", nil)
+}
+
+func (h *Handlers) renderReport(c *gin.Context, status int, errMsg string, sent *social.ActionReportForm) {
+	ctx := c.Request.Context()
+	v, err := h.Social.ActionReport(ctx, accountOf(c), c.Param("id"))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	ev := h.eventView(v.Event)
+	d := &actionReportData{Event: &ev, Error: errMsg}
+	for _, n := range v.Outcomes {
+		d.Ticked += n
+	}
+	came := map[string]bool{}
+	switch {
+	case sent != nil:
+		d.DoorsKnocked, d.PeopleMet, d.Leaflets, d.Notes = sent.DoorsKnocked, sent.PeopleMet, sent.Leaflets, sent.Notes
+		for _, id := range sent.Attended {
+			came[id] = true
+		}
+	case v.Report != nil:
+		d.Saved = true
+		d.DoorsKnocked, d.PeopleMet, d.Leaflets, d.Notes = v.Report.DoorsKnocked, v.Report.PeopleMet, v.Report.Leaflets, v.Report.Notes
+		for _, id := range v.Attended {
+			came[id] = true
+		}
+	default:
+		d.DoorsKnocked, d.PeopleMet = d.Ticked, v.Outcomes[model.DoorTalked]
+	}
+	seen := map[string]bool{}
+	for _, p := range v.Participants {
+		if p.Account == nil || seen[p.AccountID] || p.State == model.ParticipationRejected {
+			continue
+		}
+		seen[p.AccountID] = true
+		d.Participants = append(d.Participants, actionReportParticipant{ID: p.AccountID, Name: h.accountView(p.Account).Name, State: p.State, Came: came[p.AccountID]})
+	}
+	p := h.newPage(c, h.t(c, "doors.report_title", "Title", v.Event.Title), d)
+	p.Nav, p.NoIndex = "events", true
+	h.render(c, status, "doors_report", p)
+}
+
+// saveActionReport records the report.
+func (h *Handlers) saveActionReport(c *gin.Context) {
+	number := func(name string) int {
+		n, err := strconv.Atoi(strings.TrimSpace(c.PostForm(name)))
+		if err != nil && c.PostForm(name) != "" {
+			return -1
+		}
+		return n
+	}
+	in := social.ActionReportForm{DoorsKnocked: number("doors_knocked"), PeopleMet: number("people_met"), Leaflets: number("leaflets"),
+		Notes: strings.TrimSpace(c.PostForm("notes")), Attended: c.PostFormArray("came")}
+	err := h.Social.SaveActionReport(c.Request.Context(), accountOf(c), c.Param("id"), in)
+	if msg, ok := h.validationMessage(c, err); ok {
+		h.renderReport(c, http.StatusUnprocessableEntity, msg, &in)
+		return
+	}
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.flash(c, "flash.report_saved")
+	c.Redirect(http.StatusSeeOther, "/events/"+c.Param("id")+"/report")
 }

@@ -130,6 +130,26 @@ func TestDoorToDoorJourney(t *testing.T) {
 		wantStatus(t, r, http.StatusUnprocessableEntity)
 		mustContain(t, r, "ne peuvent plus être refaits")
 
+		// The report starts from the ticks; who came is kept for people
+		// who signed up only; a member cannot open it.
+		report := sec.get(action + "/report")
+		wantStatus(t, report, http.StatusOK)
+		mustContain(t, report, "Qui est venu", `name="doors_knocked" min="0" value="3"`, `name="people_met" min="0" value="1"`, `name="came" value="`+w.alice.ID+`"`, `name="came" value="`+w.bob.ID+`"`)
+		wantStatus(t, alice.get(action+"/report"), http.StatusNotFound)
+		r = sec.submit(action+"/report", action+"/report", url.Values{"doors_knocked": {"40"}, "people_met": {"12"}, "leaflets": {"150"},
+			"notes": {"Bon accueil rue du Moulin."}, "came": {w.alice.ID, w.sam.ID}})
+		wantStatus(t, r, http.StatusSeeOther)
+		saved, attended, err := inst.Store.ActionReport(ctx, id)
+		if err != nil || saved == nil || saved.DoorsKnocked != 40 || saved.Leaflets != 150 || len(attended) != 1 || attended[0] != w.alice.ID {
+			t.Fatalf("report: %v %+v %v", err, saved, attended)
+		}
+		r = sec.submit(action+"/report", action+"/report", url.Values{"doors_knocked": {"-4"}})
+		wantStatus(t, r, http.StatusUnprocessableEntity)
+		if again, _, _ := inst.Store.ActionReport(ctx, id); again.DoorsKnocked != 40 {
+			t.Fatalf("a refused report changed the saved one: %+v", again)
+		}
+		mustNotContain(t, newBrowser(t, inst).get(action), "Bon accueil", "Compte rendu")
+
 		// Public page and ActivityPub object: no street, no turf.
 		pub := newBrowser(t, inst).get(action)
 		mustNotContain(t, pub, turfs[0].Doors[0].Street, "/turfs/", "Secteurs")

@@ -157,6 +157,7 @@ func (h *Handlers) Routes(r *gin.Engine) {
 	// Door to door: turfs for an action's organisers, one's own turf.
 	in.GET("/events/:id/turfs", h.actionTurfs)
 	in.GET("/turfs/:id", h.turfPage)
+	in.GET("/events/:id/report", h.actionReport)
 
 	// Every form posts behind the CSRF check, which runs first: a
 	// refused form changes nothing.
@@ -196,6 +197,7 @@ func (h *Handlers) Routes(r *gin.Engine) {
 	fin.POST("/events/:id/turfs", h.makeTurfs)
 	fin.POST("/events/:id/turfs/:turf/assign", h.assignTurf)
 	fin.POST("/turfs/:id/doors/:door", h.tickDoor)
+	fin.POST("/events/:id/report", h.saveActionReport)
 }
 
 // notFound is the web 404 page.
