@@ -118,15 +118,17 @@ type StatusTag struct {
 type Notification struct {
 	bun.BaseModel `bun:"table:notifications"`
 
-	ID            string    `bun:"id,pk"`
-	AccountID     string    `bun:"account_id"`
-	FromAccountID *string   `bun:"from_account_id"`
-	Type          string    `bun:"type"`
-	StatusID      *string   `bun:"status_id"`
-	EventID       *string   `bun:"event_id"`
-	GroupID       *string   `bun:"group_id"`
-	Read          bool      `bun:"read"`
-	CreatedAt     time.Time `bun:"created_at"`
+	ID            string  `bun:"id,pk"`
+	AccountID     string  `bun:"account_id"`
+	FromAccountID *string `bun:"from_account_id"`
+	Type          string  `bun:"type"`
+	StatusID      *string `bun:"status_id"`
+	EventID       *string `bun:"event_id"`
+	GroupID       *string `bun:"group_id"`
+	Read          bool    `bun:"read"`
+	// Detail says what changed, for coopol.event_changed: "time,place,status".
+	Detail    string    `bun:"detail"`
+	CreatedAt time.Time `bun:"created_at"`
 }
 
 // OutboxActivity is an activity we emitted, kept so its id dereferences

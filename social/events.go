@@ -45,53 +45,62 @@ type NewSlot struct {
 	Need           int
 }
 
-// CreateEvent publishes an event. Events of a group are organised by its
-// moderators (a section's secretaries).
-func (s *Service) CreateEvent(ctx context.Context, organizer *model.Account, in NewEvent) (*model.Event, error) {
+// validateEvent checks and completes the fields an event is made of, for
+// publishing and for editing alike.
+func validateEvent(in *NewEvent) error {
 	in.Title = strings.TrimSpace(in.Title)
 	if in.Title == "" || len(in.Title) > 200 {
-		return nil, invalid("title is required (at most 200 characters)")
+		return invalid("title is required (at most 200 characters)")
 	}
 	if in.Kind == "" {
 		in.Kind = model.EventKindEvent
 	}
 	if in.Kind != model.EventKindEvent && in.Kind != model.EventKindFieldAction {
-		return nil, invalid("kind must be event or field_action")
+		return invalid("kind must be event or field_action")
 	}
 	if in.Kind == model.EventKindFieldAction {
 		if !slices.Contains(model.ActionKinds, in.ActionKind) {
-			return nil, invalid("action kind must be one of %s", strings.Join(model.ActionKinds, ", "))
+			return invalid("action kind must be one of %s", strings.Join(model.ActionKinds, ", "))
 		}
 		if (in.Capacity == nil || *in.Capacity < 1) && len(in.Slots) == 0 {
-			return nil, invalid("a field action needs the number of people needed")
+			return invalid("a field action needs the number of people needed")
 		}
 	}
 	if in.StartAt.IsZero() {
-		return nil, invalid("start time is required")
+		return invalid("start time is required")
 	}
 	if !in.EndAt.IsZero() && in.EndAt.Before(in.StartAt) {
-		return nil, invalid("the end comes before the start")
+		return invalid("the end comes before the start")
 	}
 	if in.Timezone == "" {
 		in.Timezone = "Europe/Paris"
 	}
 	if _, err := time.LoadLocation(in.Timezone); err != nil {
-		return nil, invalid("unknown time zone %q", in.Timezone)
+		return invalid("unknown time zone %q", in.Timezone)
 	}
 	if in.Status == "" {
 		in.Status = "CONFIRMED"
 	}
 	if !slices.Contains([]string{"CONFIRMED", "TENTATIVE", "CANCELLED"}, in.Status) {
-		return nil, invalid("status must be CONFIRMED, TENTATIVE or CANCELLED")
+		return invalid("status must be CONFIRMED, TENTATIVE or CANCELLED")
 	}
 	if in.Category == "" {
 		in.Category = "MOVEMENTS_POLITICS"
 	}
 	if in.Capacity != nil && (*in.Capacity < 0 || *in.Capacity > 100000) {
-		return nil, invalid("capacity is out of range")
+		return invalid("capacity is out of range")
 	}
 	if in.OnlineURL != "" && !strings.HasPrefix(in.OnlineURL, "https://") && !strings.HasPrefix(in.OnlineURL, "http://") {
-		return nil, invalid("online link must be an http(s) URL")
+		return invalid("online link must be an http(s) URL")
+	}
+	return nil
+}
+
+// CreateEvent publishes an event. Events of a group are organised by its
+// moderators (a section's secretaries).
+func (s *Service) CreateEvent(ctx context.Context, organizer *model.Account, in NewEvent) (*model.Event, error) {
+	if err := validateEvent(&in); err != nil {
+		return nil, err
 	}
 	if in.Visibility == "" {
 		in.Visibility = model.VisibilityPublic

@@ -263,6 +263,8 @@ type eventForm struct {
 	// StationID is the polling station a field action targets (from the
 	// elections ranking); Station names it for the form.
 	StationID, Station string
+	// EditID is the event being edited ("" when publishing a new one).
+	EditID, Status string
 }
 
 func (h *Handlers) newEventForm(c *gin.Context) {

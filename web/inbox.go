@@ -22,6 +22,8 @@ type notificationView struct {
 	Group   *accountView
 	Created time.Time
 	Unread  bool
+	// Changed says what an event one signed up for changed: "l’horaire, le lieu".
+	Changed string
 }
 
 type notificationsData struct {
@@ -35,6 +37,7 @@ var notificationKinds = []string{
 	"mention", "status", "reblog", "follow", "follow_request", "favourite", "poll", "update",
 	"coopol.group_join_request", "coopol.group_join_accepted", "coopol.group_join_rejected", "coopol.group_invite",
 	"coopol.action_signup", "coopol.action_full", "coopol.action_cancel", "coopol.action_reminder", "coopol.action_promoted",
+	"coopol.event_changed",
 }
 
 func notificationKey(typ string) string {
@@ -127,6 +130,13 @@ func (h *Handlers) notificationsPage(c *gin.Context) {
 	}
 	for _, n := range rows {
 		item := notificationView{ID: n.ID, Key: notificationKey(n.Type), Created: n.CreatedAt, Unread: !n.Read}
+		if n.Detail != "" {
+			var parts []string
+			for _, what := range strings.Split(n.Detail, ",") {
+				parts = append(parts, h.t(c, "notif.changed_"+what))
+			}
+			item.Changed = strings.Join(parts, ", ")
+		}
 		if n.FromAccountID != nil && byID[*n.FromAccountID] != nil {
 			av := h.accountView(byID[*n.FromAccountID])
 			item.From = &av

@@ -308,6 +308,7 @@ type eventView struct {
 	Content          template.HTML
 	IsAction         bool
 	SummaryText      string
+	Local            bool // published here: its organisers can edit it here
 }
 
 type slotView struct {
@@ -340,6 +341,7 @@ func (h *Handlers) eventView(ev *model.Event) eventView {
 		v.Slots = append(v.Slots, sv)
 	}
 	if ev.Status != nil {
+		v.Local = ev.Status.Local
 		v.Visibility = ev.Status.Visibility
 		v.Content = template.HTML(ev.Status.Content) //nolint:gosec // text.Format / SanitizeRemote
 		v.SummaryText = text.StripHTML(ev.Status.Content)

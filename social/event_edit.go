@@ -1,0 +1,257 @@
+package social
+
+// Adjusting what is published (issue 14): a rainy Saturday, a new meeting
+// point. An edit, a cancellation or a postponement is an Update of the
+// event that goes where the event went (followers of the organiser and of
+// the group, participants' servers), and the people who signed up here are
+// told once, in one notification that says what changed.
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/coopol/coopol/model"
+)
+
+// EventEdit is what an organiser may change of a published event. Kind,
+// audience, group and target station stay as published.
+type EventEdit struct {
+	Title, Description string
+	ActionKind         string
+	StartAt, EndAt     time.Time
+	PlaceName          string
+	StreetAddress      string
+	PostalCode         string
+	Locality           string
+	OnlineURL          string
+	Capacity           *int   // ignored for an action with slots: the slots' needs add up
+	Status             string // CONFIRMED, TENTATIVE or CANCELLED
+}
+
+// Things an edit can change that participants must hear about.
+const (
+	ChangedTime   = "time"
+	ChangedPlace  = "place"
+	ChangedStatus = "status"
+)
+
+// EditEvent applies an organiser's changes. It returns what changed among
+// time, place and status (the participants are notified of those).
+func (s *Service) EditEvent(ctx context.Context, editor *model.Account, eventID string, in EventEdit) (*model.Event, []string, error) {
+	ev, err := s.organizedEvent(ctx, editor, eventID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !ev.Status.Local {
+		return nil, nil, ErrNotFound
+	}
+	check := NewEvent{Title: in.Title, Kind: ev.Kind, ActionKind: in.ActionKind, StartAt: in.StartAt, EndAt: in.EndAt,
+		Timezone: ev.Timezone, OnlineURL: in.OnlineURL, Status: in.Status, Capacity: in.Capacity, Category: ev.Category}
+	if ev.Kind != model.EventKindFieldAction {
+		check.ActionKind = ""
+	}
+	if len(ev.Slots) > 0 {
+		check.Slots = []NewSlot{{StartAt: in.StartAt, EndAt: in.StartAt, Need: 1}} // the slots carry the need
+		check.Capacity = nil
+	}
+	if err := validateEvent(&check); err != nil {
+		return nil, nil, err
+	}
+
+	var changed []string
+	oldEnd, newEnd := time.Time{}, in.EndAt.UTC()
+	if ev.EndAt != nil {
+		oldEnd = *ev.EndAt
+	}
+	if !ev.StartAt.Equal(in.StartAt.UTC()) || !oldEnd.Equal(newEnd) {
+		changed = append(changed, ChangedTime)
+	}
+	if ev.PlaceName != in.PlaceName || ev.StreetAddress != in.StreetAddress || ev.PostalCode != in.PostalCode ||
+		ev.Locality != in.Locality || ev.OnlineURL != in.OnlineURL {
+		changed = append(changed, ChangedPlace)
+	}
+	if ev.EventStatus != check.Status {
+		changed = append(changed, ChangedStatus)
+	}
+
+	// Slots move with the event: a postponed Saturday keeps its two slots.
+	shift := in.StartAt.UTC().Sub(ev.StartAt)
+	now := s.now()
+	ev.Title, ev.StartAt, ev.PlaceName, ev.StreetAddress = check.Title, in.StartAt.UTC(), in.PlaceName, in.StreetAddress
+	ev.PostalCode, ev.Locality, ev.OnlineURL, ev.EventStatus, ev.UpdatedAt = in.PostalCode, in.Locality, in.OnlineURL, check.Status, now
+	if ev.Kind == model.EventKindFieldAction {
+		ev.ActionKind = check.ActionKind
+	}
+	ev.EndAt = nil
+	if !in.EndAt.IsZero() {
+		ev.EndAt = &newEnd
+	}
+	grew := false
+	if len(ev.Slots) == 0 && in.Capacity != nil {
+		grew = ev.Capacity != nil && *in.Capacity > *ev.Capacity
+		ev.Capacity = in.Capacity
+	}
+	st := ev.Status
+	f := s.format(ctx, in.Description)
+	st.Title, st.SourceText, st.Content, st.EditedAt, st.UpdatedAt = ev.Title, in.Description, f.html, &now, now
+
+	err = s.Store.InTx(ctx, func(tx bun.Tx) error {
+		if err := s.Store.LockEvent(ctx, tx, ev.ID); err != nil {
+			return err
+		}
+		if _, err := tx.NewUpdate().Model(ev).Column("title", "action_kind", "start_at", "end_at", "place_name", "street_address",
+			"postal_code", "locality", "online_url", "event_status", "capacity", "updated_at").WherePK().Exec(ctx); err != nil {
+			return err
+		}
+		for _, slot := range ev.Slots {
+			if shift == 0 {
+				break
+			}
+			slot.StartAt, slot.EndAt = slot.StartAt.Add(shift), slot.EndAt.Add(shift)
+			if _, err := tx.NewUpdate().Model(slot).Column("start_at", "end_at").WherePK().Exec(ctx); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.NewUpdate().Model(st).Column("title", "source_text", "content", "edited_at", "updated_at").WherePK().Exec(ctx); err != nil {
+			return err
+		}
+		if grew {
+			if err := s.promoteWaiting(ctx, tx, ev); err != nil {
+				return err
+			}
+		}
+		if len(changed) > 0 {
+			if err := s.notifyParticipantsOfChange(ctx, tx, ev, editor, strings.Join(changed, ",")); err != nil {
+				return err
+			}
+		}
+		return s.publishStatus(ctx, tx, "Update", st, nil, f.tags)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	s.Log.Info("event edited", "event", ev.ID, "changed", strings.Join(changed, ","))
+	return ev, changed, nil
+}
+
+// CancelEvent cancels an event: it stays visible, marked cancelled.
+func (s *Service) CancelEvent(ctx context.Context, editor *model.Account, eventID string) (*model.Event, error) {
+	ev, err := s.organizedEvent(ctx, editor, eventID)
+	if err != nil {
+		return nil, err
+	}
+	in := editOf(ev)
+	in.Status = "CANCELLED"
+	ev, _, err = s.EditEvent(ctx, editor, eventID, in)
+	return ev, err
+}
+
+// DuplicateEvent publishes a copy of an event (same place, need, slots,
+// group and target) at a new start; its slots keep their offsets.
+func (s *Service) DuplicateEvent(ctx context.Context, organizer *model.Account, eventID string, start time.Time) (*model.Event, error) {
+	ev, err := s.organizedEvent(ctx, organizer, eventID)
+	if err != nil {
+		return nil, err
+	}
+	shift := start.UTC().Sub(ev.StartAt)
+	in := NewEvent{Title: ev.Title, Description: ev.Status.SourceText, Kind: ev.Kind, ActionKind: ev.ActionKind,
+		StartAt: start, Timezone: ev.Timezone, PlaceName: ev.PlaceName, StreetAddress: ev.StreetAddress,
+		PostalCode: ev.PostalCode, Locality: ev.Locality, Latitude: ev.Latitude, Longitude: ev.Longitude,
+		OnlineURL: ev.OnlineURL, Category: ev.Category, Capacity: ev.Capacity, Visibility: ev.Status.Visibility}
+	if ev.EndAt != nil {
+		in.EndAt = ev.EndAt.Add(shift)
+	}
+	if ev.GroupID != nil {
+		in.GroupID = *ev.GroupID
+	}
+	if ev.PollingStationID != nil {
+		in.PollingStationID = *ev.PollingStationID
+	}
+	for _, slot := range ev.Slots {
+		in.Slots = append(in.Slots, NewSlot{StartAt: slot.StartAt.Add(shift), EndAt: slot.EndAt.Add(shift), Need: slot.Need})
+	}
+	if len(in.Slots) > 0 {
+		in.Capacity = nil
+	}
+	return s.CreateEvent(ctx, organizer, in)
+}
+
+// editOf is an event's current values as an edit.
+func editOf(ev *model.Event) EventEdit {
+	in := EventEdit{Title: ev.Title, Description: ev.Status.SourceText, ActionKind: ev.ActionKind, StartAt: ev.StartAt,
+		PlaceName: ev.PlaceName, StreetAddress: ev.StreetAddress, PostalCode: ev.PostalCode, Locality: ev.Locality,
+		OnlineURL: ev.OnlineURL, Capacity: ev.Capacity, Status: ev.EventStatus}
+	if ev.EndAt != nil {
+		in.EndAt = *ev.EndAt
+	}
+	return in
+}
+
+// EditOf is what the edit form starts from.
+func EditOf(ev *model.Event) EventEdit { return editOf(ev) }
+
+// notifyParticipantsOfChange tells the local people going or waiting, once
+// each, what changed.
+func (s *Service) notifyParticipantsOfChange(ctx context.Context, tx bun.Tx, ev *model.Event, from *model.Account, detail string) error {
+	ps, err := s.Store.Participants(ctx, ev.ID)
+	if err != nil {
+		return err
+	}
+	told := map[string]bool{}
+	for _, p := range ps {
+		if told[p.AccountID] || p.Account == nil || !p.Account.IsLocal() || p.AccountID == from.ID ||
+			!slices.Contains([]string{model.ParticipationGoing, model.ParticipationWaitlisted}, p.State) {
+			continue
+		}
+		told[p.AccountID] = true
+		n := &model.Notification{ID: model.NewID(s.now()), AccountID: p.AccountID, FromAccountID: &from.ID, Type: NotificationEventChanged,
+			EventID: &ev.ID, StatusID: &ev.StatusID, Detail: detail, CreatedAt: s.now()}
+		if err := s.Store.InsertNotification(ctx, tx, n); err != nil {
+			return err
+		}
+		s.emit(ctx, tx, "notification", n.ID, p.AccountID)
+	}
+	return nil
+}
+
+// NotificationEventChanged: an event one signed up for changed its time,
+// place or status.
+const NotificationEventChanged = "coopol.event_changed"
+
+// promoteWaiting gives the places a larger need opened to the people
+// waiting, first come first served, under the event's row lock.
+func (s *Service) promoteWaiting(ctx context.Context, tx bun.Tx, ev *model.Event) error {
+	for {
+		going, err := s.Store.CountParticipants(ctx, tx, ev.ID, "", model.ParticipationGoing)
+		if err != nil {
+			return err
+		}
+		if ev.Capacity == nil || going >= *ev.Capacity {
+			return s.Store.SetGauge(ctx, tx, ev.ID, "", going, s.now())
+		}
+		next, err := s.Store.FirstWaitlisted(ctx, tx, ev.ID, "")
+		if err != nil {
+			return s.Store.SetGauge(ctx, tx, ev.ID, "", going, s.now())
+		}
+		next.State, next.UpdatedAt = model.ParticipationGoing, s.now()
+		if err := s.Store.UpsertParticipation(ctx, tx, next); err != nil {
+			return err
+		}
+		promoted, err := s.Store.AccountByID(ctx, next.AccountID)
+		if err != nil {
+			return err
+		}
+		if promoted.IsLocal() {
+			err = s.notifyEvent(ctx, tx, promoted, "coopol.action_promoted", ev.Status.Account, ev)
+		} else {
+			err = s.answerParticipation(ctx, tx, ev, promoted, next)
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
