@@ -62,21 +62,8 @@ func (s *Service) EditEvent(ctx context.Context, editor *model.Account, eventID 
 		return nil, nil, err
 	}
 
-	var changed []string
-	oldEnd, newEnd := time.Time{}, in.EndAt.UTC()
-	if ev.EndAt != nil {
-		oldEnd = *ev.EndAt
-	}
-	if !ev.StartAt.Equal(in.StartAt.UTC()) || !oldEnd.Equal(newEnd) {
-		changed = append(changed, ChangedTime)
-	}
-	if ev.PlaceName != in.PlaceName || ev.StreetAddress != in.StreetAddress || ev.PostalCode != in.PostalCode ||
-		ev.Locality != in.Locality || ev.OnlineURL != in.OnlineURL {
-		changed = append(changed, ChangedPlace)
-	}
-	if ev.EventStatus != check.Status {
-		changed = append(changed, ChangedStatus)
-	}
+	before := *ev
+	newEnd := in.EndAt.UTC()
 
 	// Slots move with the event: a postponed Saturday keeps its two slots.
 	shift := in.StartAt.UTC().Sub(ev.StartAt)
@@ -95,6 +82,7 @@ func (s *Service) EditEvent(ctx context.Context, editor *model.Account, eventID 
 		grew = ev.Capacity != nil && *in.Capacity > *ev.Capacity
 		ev.Capacity = in.Capacity
 	}
+	changed := eventChanges(&before, ev)
 	st := ev.Status
 	f := s.format(ctx, in.Description)
 	st.Title, st.SourceText, st.Content, st.EditedAt, st.UpdatedAt = ev.Title, in.Description, f.html, &now, now
@@ -194,21 +182,49 @@ func editOf(ev *model.Event) EventEdit {
 // EditOf is what the edit form starts from.
 func EditOf(ev *model.Event) EventEdit { return editOf(ev) }
 
+// eventChanges says what participants must hear of between two versions
+// of an event: its time, its place, its status.
+func eventChanges(old, fresh *model.Event) []string {
+	var changed []string
+	end := func(e *model.Event) time.Time {
+		if e.EndAt == nil {
+			return time.Time{}
+		}
+		return e.EndAt.UTC()
+	}
+	if !old.StartAt.Equal(fresh.StartAt) || !end(old).Equal(end(fresh)) {
+		changed = append(changed, ChangedTime)
+	}
+	if old.PlaceName != fresh.PlaceName || old.StreetAddress != fresh.StreetAddress || old.PostalCode != fresh.PostalCode ||
+		old.Locality != fresh.Locality || old.OnlineURL != fresh.OnlineURL {
+		changed = append(changed, ChangedPlace)
+	}
+	if old.EventStatus != fresh.EventStatus {
+		changed = append(changed, ChangedStatus)
+	}
+	return changed
+}
+
 // notifyParticipantsOfChange tells the local people going or waiting, once
 // each, what changed.
-func (s *Service) notifyParticipantsOfChange(ctx context.Context, tx bun.Tx, ev *model.Event, from *model.Account, detail string) error {
+func (s *Service) notifyParticipantsOfChange(ctx context.Context, tx bun.IDB, ev *model.Event, from *model.Account, detail string) error {
 	ps, err := s.Store.Participants(ctx, ev.ID)
 	if err != nil {
 		return err
 	}
 	told := map[string]bool{}
+	var fromID *string
+	if from != nil {
+		fromID = &from.ID
+		told[from.ID] = true // the editor knows
+	}
 	for _, p := range ps {
-		if told[p.AccountID] || p.Account == nil || !p.Account.IsLocal() || p.AccountID == from.ID ||
-			!slices.Contains([]string{model.ParticipationGoing, model.ParticipationWaitlisted}, p.State) {
+		if told[p.AccountID] || p.Account == nil || !p.Account.IsLocal() ||
+			!slices.Contains([]string{model.ParticipationGoing, model.ParticipationWaitlisted, model.ParticipationPending}, p.State) {
 			continue
 		}
 		told[p.AccountID] = true
-		n := &model.Notification{ID: model.NewID(s.now()), AccountID: p.AccountID, FromAccountID: &from.ID, Type: NotificationEventChanged,
+		n := &model.Notification{ID: model.NewID(s.now()), AccountID: p.AccountID, FromAccountID: fromID, Type: NotificationEventChanged,
 			EventID: &ev.ID, StatusID: &ev.StatusID, Detail: detail, CreatedAt: s.now()}
 		if err := s.Store.InsertNotification(ctx, tx, n); err != nil {
 			return err

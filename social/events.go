@@ -656,6 +656,17 @@ func (s *Service) updateRemoteEvent(ctx context.Context, db bun.IDB, st *model.S
 	if err := s.Store.UpdateEvent(ctx, db, fresh); err != nil {
 		return err
 	}
+	// People here who signed up hear of a new time, place or status, as
+	// the organiser's own participants do.
+	if changed := eventChanges(existing, fresh); len(changed) > 0 {
+		var organizer *model.Account
+		if existing.Status != nil {
+			organizer = existing.Status.Account
+		}
+		if err := s.notifyParticipantsOfChange(ctx, db, fresh, organizer, strings.Join(changed, ",")); err != nil {
+			return err
+		}
+	}
 	for _, slot := range fresh.Slots {
 		if _, err := db.NewUpdate().Model((*model.EventSlot)(nil)).Set("participant_count = ?", slot.ParticipantCount).
 			Where("id = ? AND event_id = ?", slot.ID, fresh.ID).Exec(ctx); err != nil {
