@@ -44,6 +44,8 @@ func (h *Handlers) coopolRoutes(v1 *gin.RouterGroup) {
 	g.POST("/events", write, h.createEvent)
 	g.GET("/events/mine", read, h.myEvents)
 	g.GET("/events/:id", opt, h.getEvent)
+	g.PUT("/events/:id", write, h.updateEvent)
+	g.POST("/events/:id/duplicate", write, h.duplicateEvent)
 	g.POST("/events/:id/participate", write, h.participate)
 	g.DELETE("/events/:id/participate", write, h.cancelParticipation)
 	g.GET("/events/:id/participants", read, h.eventParticipants)

@@ -132,3 +132,29 @@ func TestCoopolEventsAPI(t *testing.T) {
 		_ = model.EventKindEvent
 	})
 }
+
+// Issue 14: organisers edit and duplicate an event through the API; a
+// partial update changes only what it names; others get a 404.
+func TestCoopolEventEditAPI(t *testing.T) {
+	eachInstance(t, func(t *testing.T, inst *coopoltest.Instance) {
+		_, sec := login(t, inst, "secretaire", false)
+		_, m1 := login(t, inst, "m1", false)
+		start := time.Now().Add(72 * time.Hour).UTC().Truncate(time.Minute)
+		ev := sec.post("/api/v1/coopol/events", map[string]any{
+			"title": "Tractage", "kind": "field_action", "action_kind": "leafleting",
+			"start_at": start.Format(time.RFC3339), "end_at": start.Add(2 * time.Hour).Format(time.RFC3339),
+			"place_name": "Marché", "capacity": 2,
+		}).obj()
+		id := str(ev, "id")
+		m1.do("PUT", "/api/v1/coopol/events/"+id, map[string]any{"title": "pris"}).status(http.StatusNotFound)
+		got := sec.do("PUT", "/api/v1/coopol/events/"+id, map[string]any{"place_name": "Mairie", "status": "CANCELLED"}).obj()
+		if str(got, "place.name") != "Mairie" || str(got, "title") != "Tractage" || path(got, "capacity") != float64(2) || str(got, "status") != "CANCELLED" {
+			t.Fatalf("after a partial update: %v", got)
+		}
+		sec.do("PUT", "/api/v1/coopol/events/"+id, map[string]any{"start_at": "demain"}).status(http.StatusUnprocessableEntity)
+		dup := sec.post("/api/v1/coopol/events/"+id+"/duplicate", map[string]any{"start_at": start.Add(7 * 24 * time.Hour).Format(time.RFC3339)}).obj()
+		if str(dup, "id") == id || str(dup, "place.name") != "Mairie" || str(dup, "title") != "Tractage" {
+			t.Fatalf("duplicate: %v", dup)
+		}
+	})
+}
