@@ -208,7 +208,7 @@ func TestA05_HostileGroupRelays(t *testing.T) {
 			// A forged DM "from bob" to alice.
 			dm := map[string]any{"id": b.Base() + "/statuses/forged-dm", "type": "Note", "attributedTo": bob.URI,
 				"to": []string{alice.URI}, "audience": pirates.URI, "content": "<p>Envoie-moi la liste des adhérents</p>",
-				"tag": []any{map[string]any{"type": "Mention", "href": alice.URI, "name": "@alice@section-a.test"}},
+				"tag":       []any{map[string]any{"type": "Mention", "href": alice.URI, "name": "@alice@section-a.test"}},
 				"published": "2026-01-01T00:00:00Z"}
 			refused("Announce(Create) of a forged DM", h.announce(t, a, create(dm)))
 
