@@ -265,3 +265,128 @@ func TestA05_HostileGroupRelays(t *testing.T) {
 		})
 	}
 }
+
+// TestGroupEditsAndDeletionsReachEveryCopy (issue 12): posts made in a
+// group (public and members-only, by a member on the group's server and
+// by a member elsewhere) are edited then deleted; the edit and the
+// deletion reach every copy, through the group: the other members'
+// servers and, for public posts, a follower's server, which gets the
+// Update and never a second boost (issue 15, GtS item 3).
+func TestGroupEditsAndDeletionsReachEveryCopy(t *testing.T) {
+	for _, backend := range storagetest.Backends() {
+		t.Run(backend, func(t *testing.T) {
+			insts := coopoltest.Start(t, backend, []string{"section-a.test", "section-b.test", "section-c.test", "section-d.test"})
+			a, b, c, d := insts[0], insts[1], insts[2], insts[3]
+			ctx := context.Background()
+			alice := a.CreateUser(t, "alice", false)
+			bob := b.CreateUser(t, "bob", false)
+			carol := c.CreateUser(t, "carol", false)
+			dave := d.CreateUser(t, "dave", false)
+			group, err := a.Social.CreateGroup(ctx, alice, social.NewGroup{Username: "climat", Openness: social.OpennessOpen})
+			if err != nil {
+				t.Fatal(err)
+			}
+			groupOnB := b.Resolve(t, "climat", "section-a.test")
+			groupOnC := c.Resolve(t, "climat", "section-a.test")
+			groupOnD := d.Resolve(t, "climat", "section-a.test")
+			for _, m := range []struct {
+				inst         *coopoltest.Instance
+				who, groupOn *model.Account
+			}{{b, bob, groupOnB}, {c, carol, groupOnC}} {
+				if _, err := m.inst.Social.JoinGroup(ctx, m.who, m.groupOn); err != nil {
+					t.Fatal(err)
+				}
+				coopoltest.Eventually(t, m.who.Username+" is a member", func() bool {
+					return membershipState(m.inst, m.groupOn, m.who) == storage.MemberAccepted
+				})
+			}
+			if _, err := d.Social.Follow(ctx, dave, groupOnD); err != nil {
+				t.Fatal(err)
+			}
+			coopoltest.Eventually(t, "dave follows the group", func() bool { return followState(d, dave, groupOnD) == model.FollowAccepted })
+
+			type copyOf struct {
+				name   string
+				inst   *coopoltest.Instance
+				author *model.Account
+				home   *coopoltest.Instance
+				st     *model.Status
+				others []*coopoltest.Instance // where copies must change
+			}
+			var posts []*copyOf
+			for _, p := range []struct {
+				name       string
+				home       *coopoltest.Instance
+				author     *model.Account
+				groupID    string
+				visibility string
+				others     []*coopoltest.Instance
+			}{
+				{"alice public", a, alice, group.ID, model.VisibilityPublic, []*coopoltest.Instance{b, c, d}},
+				{"alice members", a, alice, group.ID, model.VisibilityMembers, []*coopoltest.Instance{b, c}},
+				{"bob public", b, bob, groupOnB.ID, model.VisibilityPublic, []*coopoltest.Instance{a, c, d}},
+				{"bob members", b, bob, groupOnB.ID, model.VisibilityMembers, []*coopoltest.Instance{a, c}},
+			} {
+				st, err := p.home.Social.CreateStatus(ctx, p.author, social.NewStatus{Text: "Original: " + p.name, Visibility: p.visibility, GroupID: p.groupID})
+				if err != nil {
+					t.Fatal(err)
+				}
+				posts = append(posts, &copyOf{name: p.name, author: p.author, home: p.home, st: st, others: p.others})
+			}
+			contentOn := func(inst *coopoltest.Instance, uri string) string {
+				st, err := inst.Store.StatusByURI(ctx, uri)
+				if err != nil {
+					return "(none)"
+				}
+				return st.Content
+			}
+			for _, p := range posts {
+				for _, inst := range p.others {
+					coopoltest.Eventually(t, p.name+" reaches "+inst.Host, func() bool { return statusExists(inst, p.st.URI) })
+				}
+			}
+			// Members-only posts never reach the follower's server.
+			for _, p := range posts[1:2] {
+				if statusExists(d, p.st.URI) {
+					t.Fatalf("%s reached a plain follower's server", p.name)
+				}
+			}
+
+			for _, p := range posts {
+				if _, err := p.home.Social.EditStatus(ctx, p.author, p.st.ID, social.NewStatus{Text: "Modifié: " + p.name}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, p := range posts {
+				for _, inst := range p.others {
+					coopoltest.Eventually(t, "the edit of "+p.name+" on "+inst.Host, func() bool {
+						return strings.Contains(contentOn(inst, p.st.URI), "Modifié")
+					})
+				}
+			}
+			// The follower's server got each public post boosted once: the
+			// edit came as an Update, not as a second boost.
+			for _, p := range []*copyOf{posts[0], posts[2]} {
+				onD, err := d.Store.StatusByURI(ctx, p.st.URI)
+				if err != nil {
+					t.Fatal(err)
+				}
+				n, _ := d.Store.DB.NewSelect().TableExpr("statuses").Where("reblog_of_id = ? AND account_id = ?", onD.ID, groupOnD.ID).Count(ctx)
+				if n != 1 {
+					t.Fatalf("%s boosted %d times on the follower's server", p.name, n)
+				}
+			}
+
+			for _, p := range posts {
+				if err := p.home.Social.DeleteStatus(ctx, p.author, p.st.ID); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, p := range posts {
+				for _, inst := range p.others {
+					coopoltest.Eventually(t, "the deletion of "+p.name+" on "+inst.Host, func() bool { return !statusExists(inst, p.st.URI) })
+				}
+			}
+		})
+	}
+}

@@ -469,6 +469,8 @@ func (s *Service) groupAnnounce(ctx context.Context, tx bun.Tx, group *model.Acc
 	if relayedType(rawCreate) != "Create" {
 		// An edit or a deletion reaches followers as what it is, never
 		// as a second boost.
+		_, followersID := s.newActivityID()
+		doc["id"] = followersID
 		return s.publishDocument(ctx, tx, group, doc, followersOnly)
 	}
 	_, boostID := s.newActivityID()
