@@ -390,3 +390,60 @@ func TestGroupEditsAndDeletionsReachEveryCopy(t *testing.T) {
 		})
 	}
 }
+
+// TestA06_ModerationStaysInItsGroup (issue 12): a member creates a group,
+// replies in it to a thread of the instance that is not the group's, and
+// tries to lock and pin that thread; nor may a moderator act, through
+// another group's URL, on a post of a group they do not moderate.
+func TestA06_ModerationStaysInItsGroup(t *testing.T) {
+	for _, backend := range storagetest.Backends() {
+		t.Run(backend, func(t *testing.T) {
+			a := coopoltest.Start(t, backend, []string{"section-a.test"})[0]
+			ctx := context.Background()
+			alice := a.CreateUser(t, "alice", false)
+			mallory := a.CreateUser(t, "mallory", false)
+			climat, err := a.Social.CreateGroup(ctx, alice, social.NewGroup{Username: "climat", Openness: social.OpennessOpen})
+			if err != nil {
+				t.Fatal(err)
+			}
+			own, err := a.Social.CreateGroup(ctx, mallory, social.NewGroup{Username: "mallorygroup", Openness: social.OpennessOpen})
+			if err != nil {
+				t.Fatal(err)
+			}
+			thread, err := a.Social.CreateStatus(ctx, alice, social.NewStatus{Text: "Fil ouvert à tous", Visibility: model.VisibilityPublic})
+			if err != nil {
+				t.Fatal(err)
+			}
+			groupThread, err := a.Social.CreateStatus(ctx, alice, social.NewStatus{Text: "Fil du groupe climat", Visibility: model.VisibilityPublic, GroupID: climat.ID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			reply, err := a.Social.CreateStatus(ctx, mallory, social.NewStatus{Text: "Ma réponse", InReplyToID: thread.ID, GroupID: own.ID, Visibility: model.VisibilityPublic})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, action := range []string{social.ModLock, social.ModPin} {
+				if err := a.Social.ModerateGroupPost(ctx, mallory, reply.ID, action); err == nil {
+					t.Fatalf("%s of a thread whose root is not the group's was accepted", action)
+				}
+			}
+			if err := a.Social.ModerateGroupPostIn(ctx, mallory, own.ID, groupThread.ID, social.ModRemove); err == nil {
+				t.Fatal("a post of another group was removed through this group's URL")
+			}
+			root, err := a.Store.StatusByID(ctx, thread.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if root.ThreadLocked || root.PinnedInGroup {
+				t.Fatalf("thread locked %v, pinned %v by another group's moderator", root.ThreadLocked, root.PinnedInGroup)
+			}
+			if !statusExists(a, groupThread.URI) {
+				t.Fatal("another group's post was removed")
+			}
+			// Mallory still moderates her own post in her group.
+			if err := a.Social.ModerateGroupPostIn(ctx, mallory, own.ID, reply.ID, social.ModRemove); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
