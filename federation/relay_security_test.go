@@ -262,6 +262,24 @@ func TestA05_HostileGroupRelays(t *testing.T) {
 			if state := membershipState(a, piratesOnA, alice); state == storage.MemberAccepted {
 				t.Fatal("a remote group made alice a member without her Join")
 			}
+
+			// Alice does join, and posts in the group: the group relays a
+			// forged Delete and Update "by alice" of her post back to her
+			// own server, which holds the original.
+			if _, err := a.Social.JoinGroup(ctx, alice, piratesOnA); err != nil {
+				t.Fatal(err)
+			}
+			coopoltest.Eventually(t, "alice joins", func() bool { return membershipState(a, piratesOnA, alice) == storage.MemberAccepted })
+			own, err := a.Social.CreateStatus(ctx, alice, social.NewStatus{Text: "Mon message", Visibility: model.VisibilityPublic, GroupID: piratesOnA.ID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			h.announce(t, a, map[string]any{"id": a.Base() + "/activities/forged-local-delete", "type": "Delete", "actor": alice.URI, "object": own.URI})
+			h.announce(t, a, update(map[string]any{"id": own.URI, "type": "Note", "attributedTo": alice.URI, "to": []string{ap.Public},
+				"audience": pirates.URI, "content": "<p>Je démissionne</p>", "updated": time.Now().Add(time.Hour).UTC().Format(time.RFC3339)}))
+			if kept, err := a.Store.StatusByURI(ctx, own.URI); err != nil || strings.Contains(kept.Content, "démissionne") {
+				t.Fatalf("a relay changed a local original: %v", err)
+			}
 		})
 	}
 }

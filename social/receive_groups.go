@@ -183,6 +183,11 @@ func (s *Service) receiveGroupAnnounce(ctx context.Context, group *model.Account
 	if inner.Type == "Delete" && inner.Actor == group.URI {
 		return s.receiveGroupRemoval(ctx, group, inner.ObjectID)
 	}
+	if s.IsLocalURI(inner.Actor) || s.IsLocalURI(inner.ObjectID) {
+		// Our own activity coming back: a relay never changes what we
+		// hold as the origin (nor can a group forge our members' deletes).
+		return nil
+	}
 	switch inner.Type {
 	case "Delete":
 		if !ap.SameOrigin(inner.ID, inner.Actor) || !ap.SameOrigin(inner.ObjectID, inner.Actor) {
@@ -202,9 +207,6 @@ func (s *Service) receiveGroupAnnounce(ctx context.Context, group *model.Account
 		return err
 	}
 	post := relayed.post
-	if s.IsLocalURI(post.ID) {
-		return nil // our own post coming back
-	}
 	if inner.Type == "Update" {
 		st, err := s.relayedTarget(ctx, group, inner.Actor, post.ID)
 		if err != nil || st == nil {
