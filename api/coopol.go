@@ -646,10 +646,11 @@ func (h *Handlers) newCalendarFeed(c *gin.Context) {
 // moderateGroupPost: POST /api/v1/coopol/groups/:id/statuses/:status_id/
 // pin|unpin|lock|unlock|remove, for the group's moderators.
 func (h *Handlers) moderateGroupPost(c *gin.Context) {
-	if _, ok := h.groupParam(c); !ok {
+	group, ok := h.groupParam(c)
+	if !ok {
 		return
 	}
-	if err := h.Social.ModerateGroupPost(c.Request.Context(), CurrentAccount(c), c.Param("status_id"), c.Param("action")); err != nil {
+	if err := h.Social.ModerateGroupPostIn(c.Request.Context(), CurrentAccount(c), group.ID, c.Param("status_id"), c.Param("action")); err != nil {
 		h.domainError(c, err)
 		return
 	}

@@ -26,11 +26,17 @@ const (
 // (FEP-1b12: the group is authoritative for its content), so the post
 // disappears everywhere the group had sent it.
 func (s *Service) ModerateGroupPost(ctx context.Context, moderator *model.Account, statusID, action string) error {
+	return s.ModerateGroupPostIn(ctx, moderator, "", statusID, action)
+}
+
+// ModerateGroupPostIn is ModerateGroupPost for a post that must belong to
+// groupID (the group named in the request; "" for any).
+func (s *Service) ModerateGroupPostIn(ctx context.Context, moderator *model.Account, groupID, statusID, action string) error {
 	st, err := s.Store.StatusByID(ctx, statusID)
 	if err != nil {
 		return mapNotFound(err)
 	}
-	if st.GroupID == nil {
+	if st.GroupID == nil || (groupID != "" && *st.GroupID != groupID) {
 		return ErrNotFound
 	}
 	group, err := s.Store.AccountByID(ctx, *st.GroupID)
@@ -42,6 +48,18 @@ func (s *Service) ModerateGroupPost(ctx context.Context, moderator *model.Accoun
 			return ErrNotFound
 		}
 		return orForbidden(err)
+	}
+	if action != ModRemove {
+		// Pinning and locking act on the thread: its first post must be
+		// this group's too, or a moderator of any group could close any
+		// discussion of the instance by replying to it in their group.
+		root, err := s.Store.StatusByID(ctx, st.ThreadID)
+		if err != nil {
+			return mapNotFound(err)
+		}
+		if root.GroupID == nil || *root.GroupID != group.ID {
+			return ErrForbidden
+		}
 	}
 	switch action {
 	case ModPin, ModUnpin:

@@ -423,7 +423,24 @@ func (s *Service) receiveUpdate(ctx context.Context, actor *model.Account, in *a
 	if err != nil {
 		return rejected("%v", err)
 	}
-	return s.applyPostUpdate(ctx, actor, post)
+	if err := s.applyPostUpdate(ctx, actor, post); err != nil {
+		return err
+	}
+	// An edit of a post made in a group hosted here: the group relays
+	// the author's Update to every server it had sent the post to.
+	st, err := s.Store.StatusByURI(ctx, post.ID)
+	if err != nil {
+		return nil
+	}
+	group, err := s.localGroupOf(ctx, st)
+	if err != nil || group == nil {
+		return err
+	}
+	raw, err := json.Marshal(in.Raw)
+	if err != nil {
+		return err
+	}
+	return s.Store.InTx(ctx, func(tx bun.Tx) error { return s.groupAnnounce(ctx, tx, group, raw, st) })
 }
 
 // applyPostUpdate applies an edit of a remote post (or the new gauge of
@@ -560,6 +577,22 @@ func (s *Service) receiveDelete(ctx context.Context, actor *model.Account, in *a
 	if st.AccountID != actor.ID {
 		return rejected("an actor may only delete its own objects")
 	}
+	raw, err := json.Marshal(in.Raw)
+	if err != nil {
+		return err
+	}
+	return s.deleteRemoteStatus(ctx, st, raw)
+}
+
+// deleteRemoteStatus applies its author's deletion of a remote status.
+// When the post was made in a group hosted here, the group relays raw
+// (the author's Delete) to every server it had sent the post to.
+func (s *Service) deleteRemoteStatus(ctx context.Context, st *model.Status, raw []byte) error {
+	uri := st.URI
+	group, err := s.localGroupOf(ctx, st)
+	if err != nil {
+		return err
+	}
 	return s.Store.InTx(ctx, func(tx bun.Tx) error {
 		if err := s.Store.DeleteStatus(ctx, tx, st.ID); err != nil {
 			return err
@@ -575,7 +608,13 @@ func (s *Service) receiveDelete(ctx context.Context, actor *model.Account, in *a
 			}
 		}
 		s.emit(ctx, tx, "delete", st.ID, "")
-		return s.Store.AddTombstone(ctx, tx, uri, s.now())
+		if err := s.Store.AddTombstone(ctx, tx, uri, s.now()); err != nil {
+			return err
+		}
+		if group != nil && raw != nil {
+			return s.groupAnnounce(ctx, tx, group, raw, st)
+		}
+		return nil
 	})
 }
 
@@ -695,6 +734,13 @@ func (s *Service) storeFetchedPost(ctx context.Context, author *model.Account, p
 		return existing, nil
 	}
 	st := s.statusFromPost(author, post, ap.VisibilityOf(post.To, post.Cc, author.FollowersURI, ""))
+	if group, err := s.groupOf(ctx, post); err != nil {
+		return nil, err
+	} else if group != nil {
+		// A public post of a group (a follower's server gets it boosted):
+		// the group may then relay its edit or deletion.
+		st.GroupID = &group.ID
+	}
 	if err := s.Store.InsertStatus(ctx, s.Store.DB, st, nil, nil); err != nil {
 		return nil, err
 	}

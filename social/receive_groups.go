@@ -2,7 +2,6 @@ package social
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"slices"
 
@@ -111,6 +110,15 @@ func (s *Service) receiveJoinAnswer(ctx context.Context, actor *model.Account, i
 	if m.GroupAccountID != actor.ID {
 		return rejected("only the group may answer a membership request")
 	}
+	if m.State == storage.MemberAccepted && in.Type == "Accept" {
+		return nil // a repeated answer
+	}
+	if m.State != storage.MemberPending {
+		// Only our member's own Join is answered: an Invite the group
+		// sent itself, or a membership already settled, is not a request
+		// (a group cannot enrol anyone by inviting then accepting).
+		return rejected("no pending membership request")
+	}
 	member, err := s.Store.AccountByID(ctx, m.AccountID)
 	if err != nil {
 		return err
@@ -163,9 +171,10 @@ func (s *Service) receiveRemove(ctx context.Context, actor *model.Account, in *a
 	return err
 }
 
-// receiveGroupAnnounce: a group redistributes a member's post (FEP-1b12).
-// The group is trusted for posts in its own audience, including
-// members-only posts that cannot be fetched from their author's server.
+// receiveGroupAnnounce: a group redistributes a member's post, or its
+// edit or deletion (FEP-1b12). What the group relays is believed only as
+// trustRelayedPost decides, and an edit or deletion applies only to a
+// post of this very group, by the activity's actor.
 func (s *Service) receiveGroupAnnounce(ctx context.Context, group *model.Account, in *ap.Incoming) error {
 	inner, err := ap.ParseIncoming(in.Object)
 	if err != nil {
@@ -174,43 +183,38 @@ func (s *Service) receiveGroupAnnounce(ctx context.Context, group *model.Account
 	if inner.Type == "Delete" && inner.Actor == group.URI {
 		return s.receiveGroupRemoval(ctx, group, inner.ObjectID)
 	}
-	if inner.Type != "Create" && inner.Type != "Update" {
-		return nil // likes and deletes relayed by groups are not needed yet
+	if s.IsLocalURI(inner.Actor) || s.IsLocalURI(inner.ObjectID) {
+		// Our own activity coming back: a relay never changes what we
+		// hold as the origin (nor can a group forge our members' deletes).
+		return nil
 	}
-	if inner.Object == nil {
-		return rejected("announced Create must embed its object")
-	}
-	post, err := ap.ParsePost(inner.Object)
-	if err != nil {
-		return rejected("%v", err)
-	}
-	if post.AttributedTo != inner.Actor || !ap.SameOrigin(post.ID, inner.Actor) || !ap.SameOrigin(inner.ID, inner.Actor) {
-		return rejected("announced post and its author are on different origins")
-	}
-	if owner, err := s.groupOf(ctx, post); err != nil {
-		return err
-	} else if owner == nil || owner.ID != group.ID {
-		return rejected("a group may only announce posts of its own audience")
-	}
-	if s.IsLocalURI(post.ID) {
-		return nil // our own post coming back
-	}
-	if inner.Type == "Update" {
-		author, err := s.Store.AccountByURI(ctx, inner.Actor)
-		if err != nil {
-			return nil // an update of a post we never kept
+	switch inner.Type {
+	case "Delete":
+		if !ap.SameOrigin(inner.ID, inner.Actor) || !ap.SameOrigin(inner.ObjectID, inner.Actor) {
+			return rejected("relayed deletion of someone else's object")
 		}
-		return s.applyPostUpdate(ctx, author, post)
+		st, err := s.relayedTarget(ctx, group, inner.Actor, inner.ObjectID)
+		if err != nil || st == nil {
+			return err
+		}
+		return s.deleteRemoteStatus(ctx, st, nil)
+	case "Create", "Update":
+	default:
+		return nil // likes relayed by groups are not needed yet
 	}
-	if s.Resolver == nil {
-		return rejected("cannot resolve the author")
-	}
-	author, err := s.Resolver.ResolveActor(ctx, inner.Actor)
+	relayed, err := s.trustRelayedPost(ctx, group, inner)
 	if err != nil {
-		return rejected("cannot resolve the author: %v", err)
+		return err
 	}
-	raw, _ := json.Marshal(in.Object)
-	_, err = s.storeRemotePost(ctx, author, post, group, raw)
+	post := relayed.post
+	if inner.Type == "Update" {
+		st, err := s.relayedTarget(ctx, group, inner.Actor, post.ID)
+		if err != nil || st == nil {
+			return err
+		}
+		return s.applyPostUpdate(ctx, relayed.author, post)
+	}
+	_, err = s.storeRemotePost(ctx, relayed.author, post, group, nil)
 	return err
 }
 

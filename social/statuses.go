@@ -10,6 +10,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/coopol/coopol/federation/ap"
+	"github.com/coopol/coopol/federation/httpsign"
 	"github.com/coopol/coopol/model"
 	"github.com/coopol/coopol/storage"
 	"github.com/coopol/coopol/text"
@@ -244,6 +245,18 @@ func (s *Service) publishStatus(ctx context.Context, tx bun.Tx, typ string, st *
 		// a second, and receivers drop an Update not newer than the last.
 		object["updated"] = st.EditedAt.UTC().Format(time.RFC3339Nano)
 	}
+	if object, ok := doc["object"].(map[string]any); ok && group != nil && !group.IsLocal() {
+		// The group relays the post to servers that cannot fetch it
+		// (members-only) nor trust the group for it: the author's proof
+		// lets them check it (see trustRelayedPost).
+		key, err := httpsign.ParsePrivateKey(author.PrivateKeyPEM)
+		if err != nil {
+			return err
+		}
+		if err := ap.SignObject(object, author.PublicKeyID, key, s.now()); err != nil {
+			return err
+		}
+	}
 	if err := s.publishDocument(ctx, tx, author, doc, inboxes); err != nil {
 		return err
 	}
@@ -352,6 +365,12 @@ func (s *Service) DeleteStatus(ctx context.Context, author *model.Account, id st
 	if err != nil {
 		return err
 	}
+	var group *model.Account
+	if st.GroupID != nil {
+		if group, err = s.Store.AccountByID(ctx, *st.GroupID); err != nil {
+			return err
+		}
+	}
 	return s.Store.InTx(ctx, func(tx bun.Tx) error {
 		inboxes, err := s.deliveryInboxes(ctx, tx, st, recipients)
 		if err != nil {
@@ -373,9 +392,32 @@ func (s *Service) DeleteStatus(ctx context.Context, author *model.Account, id st
 		for _, a := range recipients {
 			mentionIRIs = append(mentionIRIs, a.URI)
 		}
-		to, cc := ap.Addressing(st.Visibility, author.FollowersURI, "", mentionIRIs)
+		membersURI := ""
+		if group != nil {
+			membersURI = group.MembersURI
+			if !group.IsLocal() {
+				inboxes = appendUnique(inboxes, group.InboxURI) // the group relays it to its members
+			}
+		}
+		to, cc := ap.Addressing(st.Visibility, author.FollowersURI, membersURI, mentionIRIs)
 		_, actID := s.newActivityID()
-		return s.publish(ctx, tx, author, &ap.Activity{ID: actID, Type: "Delete", Actor: author.URI, Object: ap.Tombstone(st.URI), To: to, Cc: cc}, nil, inboxes)
+		doc, err := ap.BuildActivity(&ap.Activity{ID: actID, Type: "Delete", Actor: author.URI, Object: ap.Tombstone(st.URI), To: to, Cc: cc}, nil)
+		if err != nil {
+			return err
+		}
+		if err := s.publishDocument(ctx, tx, author, doc, inboxes); err != nil {
+			return err
+		}
+		if group != nil && group.IsLocal() {
+			// The group relays the deletion to every server it sent the
+			// post to: members' and, for a public post, followers'.
+			raw, err := doc.JSON()
+			if err != nil {
+				return err
+			}
+			return s.groupAnnounce(ctx, tx, group, raw, st)
+		}
+		return nil
 	})
 }
 

@@ -240,6 +240,11 @@ func ParseActor(m map[string]any) (*RemoteActor, error) {
 			a.Fields = append(a.Fields, model.Field{Name: Str(att, "name"), Value: Str(att, "value")})
 		}
 	}
+	// The actor's collections live on its own origin, or they are
+	// dropped: a hostile actor naming another server's members or
+	// followers collection would pass for that group or that audience.
+	a.FollowersURI, a.FollowingURI = ownCollection(a.FollowersURI, id), ownCollection(a.FollowingURI, id)
+	a.MembersURI, a.FeaturedURI = ownCollection(a.MembersURI, id), ownCollection(a.FeaturedURI, id)
 	out := &RemoteActor{Account: a}
 	if key := Object(m["publicKey"]); key != nil {
 		a := &out.Account
@@ -248,4 +253,12 @@ func ParseActor(m map[string]any) (*RemoteActor, error) {
 		out.KeyOwner = ID(key["owner"])
 	}
 	return out, nil
+}
+
+// ownCollection returns uri when it is on actorID's origin, else "".
+func ownCollection(uri, actorID string) string {
+	if uri == "" || !SameOrigin(uri, actorID) {
+		return ""
+	}
+	return uri
 }
