@@ -34,6 +34,14 @@ func (f *Federation) instanceActor(c *gin.Context) {
 	writeAS2(c, http.StatusOK, doc)
 }
 
+// instanceOutbox is the instance actor's advertised outbox: it never
+// publishes anything, but peers log an error for an outbox that 404s.
+func (f *Federation) instanceOutbox(c *gin.Context) {
+	doc := collection(f.social.URIs.InstanceActor()+"/outbox", 0)
+	doc["orderedItems"] = []any{}
+	writeAS2(c, http.StatusOK, doc)
+}
+
 // actor serves a person's or group's actor document; browsers are sent
 // to the profile page.
 func (f *Federation) actor(c *gin.Context) {

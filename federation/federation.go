@@ -75,6 +75,7 @@ func (f *Federation) Register(r *gin.Engine) {
 	r.GET("/nodeinfo/:version", f.nodeinfo)
 	r.GET("/actor", f.instanceActor)
 	r.POST("/actor/inbox", f.inbox)
+	r.GET("/actor/outbox", f.instanceOutbox)
 	r.POST("/inbox", f.inbox)
 	r.GET("/users/:username", f.actor)
 	r.POST("/users/:username/inbox", f.inbox)
