@@ -14,8 +14,7 @@ import (
 const outboxPageSize = 20
 
 func (f *Federation) actorDocument(a *model.Account) (ap.Document, error) {
-	// Avatars and headers are re-encoded uploads: JPEG, PNG or GIF.
-	return ap.Actor(a, ap.ActorMedia{Avatar: a.AvatarRemoteURL, Header: a.HeaderRemoteURL})
+	return ap.LocalActor(a)
 }
 
 // instanceActor is always served without a signature: remote servers
