@@ -414,11 +414,12 @@ func (s *Service) VerifyMember(ctx context.Context, staff, member *model.Account
 	})
 }
 
-// groupAnnounce redistributes a post accepted into a local group
-// (FEP-1b12): members' servers get Announce of the unchanged Create (raw,
-// so its @context survives); plain followers of a public group get an
-// Announce of the object id, which Mastodon shows as a boost.
-// Members-only posts go to members only, never to followers.
+// groupAnnounce redistributes a post accepted into a local group, or its
+// edit or deletion (FEP-1b12): members' servers get Announce of the
+// unchanged Create, Update or Delete (raw, so its @context survives);
+// plain followers of a public group get an Announce of the object id for
+// a Create, which Mastodon shows as a boost, and the Announce of the
+// Update or Delete otherwise. Members-only posts go to members only.
 func (s *Service) groupAnnounce(ctx context.Context, tx bun.Tx, group *model.Account, rawCreate []byte, st *model.Status) error {
 	memberInboxes, err := s.Store.MemberInboxes(ctx, tx, group.ID)
 	if err != nil {
@@ -465,6 +466,11 @@ func (s *Service) groupAnnounce(ctx context.Context, tx bun.Tx, group *model.Acc
 	if len(followersOnly) == 0 {
 		return nil
 	}
+	if relayedType(rawCreate) != "Create" {
+		// An edit or a deletion reaches followers as what it is, never
+		// as a second boost.
+		return s.publishDocument(ctx, tx, group, doc, followersOnly)
+	}
 	_, boostID := s.newActivityID()
 	return s.publish(ctx, tx, group, &ap.Activity{ID: boostID, Type: "Announce", Actor: group.URI, ObjectIRI: st.URI,
 		To: []string{ap.Public}, Cc: []string{group.FollowersURI}, Published: s.now()}, nil, followersOnly)
@@ -495,4 +501,13 @@ func (s *Service) InviteMember(ctx context.Context, moderator, group, invitee *m
 			"actor": moderator.URI, "object": group.URI, "target": invitee.URI, "to": []string{invitee.URI}}
 		return s.publishDocument(ctx, tx, moderator, doc, []string{invitee.InboxURI})
 	})
+}
+
+// relayedType is the type of a raw activity a group relays.
+func relayedType(raw []byte) string {
+	var head struct {
+		Type string `json:"type"`
+	}
+	_ = json.Unmarshal(raw, &head)
+	return head.Type
 }
