@@ -38,6 +38,7 @@ type strictPeer struct {
 	refusals  []string         // why signed GETs were refused
 	received  []map[string]any // verified inbox POSTs, in order
 	inboxErrs []string
+	failInbox int // when set, the inbox answers this status
 }
 
 func newStrictPeer(t *testing.T, network *coopoltest.Network, host string, users ...string) *strictPeer {
@@ -206,6 +207,13 @@ func (p *strictPeer) fetch(rawURL, accept string) (map[string]any, error) {
 // inbox verifies the signature of a delivery (dereferencing its signer
 // strictly) and records the activity.
 func (p *strictPeer) inbox(w http.ResponseWriter, r *http.Request) {
+	p.mu.Lock()
+	fail := p.failInbox
+	p.mu.Unlock()
+	if fail != 0 {
+		http.Error(w, "unavailable", fail)
+		return
+	}
 	body, _ := io.ReadAll(r.Body)
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	sig, err := httpsign.ParseRequest(r, httpsign.VerifyOptions{Now: time.Now(), Host: p.host, Body: body})
