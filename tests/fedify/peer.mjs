@@ -22,8 +22,8 @@ import http from "node:http";
 import { Temporal } from "@js-temporal/polyfill";
 import { createFederation, generateCryptoKeyPair, MemoryKvStore } from "@fedify/fedify";
 import {
-  Accept, Announce, Application, Create, Delete, Endpoints, Event, Follow, Note,
-  Person, PUBLIC_COLLECTION, Tombstone, Update,
+  Accept, Announce, Application, Create, Delete, Endpoints, Follow, Note, Person,
+  PUBLIC_COLLECTION, Update,
 } from "@fedify/vocab";
 
 const bind = process.env.PEER_BIND || "127.0.0.2";
