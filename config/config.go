@@ -34,6 +34,14 @@ type Config struct {
 	HTTP          HTTP       `key:"http"`
 	SMTP          SMTP       `key:"smtp"`
 	Events        Events     `key:"events"`
+	Metrics       Metrics    `key:"metrics"`
+}
+
+// Metrics: Prometheus counters (federation failures by reason) at
+// /metrics, only for requests with "Authorization: Bearer <token>";
+// without a token /metrics does not exist.
+type Metrics struct {
+	Token string `key:"token"`
 }
 
 type Events struct {

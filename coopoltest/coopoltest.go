@@ -45,6 +45,15 @@ type Instance struct {
 type Network struct {
 	mu    sync.Mutex
 	addrs map[string]string // "section-a.test:80" -> "127.0.0.1:port"
+	logTo io.Writer         // see SetLogWriter
+}
+
+// SetLogWriter sends the logs (info and above) of instances started
+// afterwards on this network to w, for tests that check what is logged.
+func (n *Network) SetLogWriter(w io.Writer) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.logTo = w
 }
 
 func NewNetwork() *Network { return &Network{addrs: map[string]string{}} }
@@ -135,7 +144,13 @@ func (inst *Instance) start(t testing.TB) {
 	if err := store.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := server.New(ctx, inst.Config, store, Logger(t, inst.Host), server.Options{
+	log := Logger(t, inst.Host)
+	inst.net.mu.Lock()
+	if inst.net.logTo != nil {
+		log = slog.New(slog.NewTextHandler(inst.net.logTo, &slog.HandlerOptions{Level: slog.LevelInfo})).With("host", inst.Host)
+	}
+	inst.net.mu.Unlock()
+	srv, err := server.New(ctx, inst.Config, store, log, server.Options{
 		Resolver: inst.net, PortOverride: inst.net.Route, QueuePollInterval: 50 * time.Millisecond,
 		DeliveryBackoff: func(int) time.Duration { return 200 * time.Millisecond },
 	})

@@ -14,8 +14,7 @@ import (
 const outboxPageSize = 20
 
 func (f *Federation) actorDocument(a *model.Account) (ap.Document, error) {
-	// Avatars and headers are re-encoded uploads: JPEG, PNG or GIF.
-	return ap.Actor(a, ap.ActorMedia{Avatar: a.AvatarRemoteURL, Header: a.HeaderRemoteURL})
+	return ap.LocalActor(a)
 }
 
 // instanceActor is always served without a signature: remote servers
@@ -31,6 +30,14 @@ func (f *Federation) instanceActor(c *gin.Context) {
 		c.AbortWithStatus(http.StatusInternalServerError)
 		return
 	}
+	writeAS2(c, http.StatusOK, doc)
+}
+
+// instanceOutbox is the instance actor's advertised outbox: it never
+// publishes anything, but peers log an error for an outbox that 404s.
+func (f *Federation) instanceOutbox(c *gin.Context) {
+	doc := collection(f.social.URIs.InstanceActor()+"/outbox", 0)
+	doc["orderedItems"] = []any{}
 	writeAS2(c, http.StatusOK, doc)
 }
 

@@ -15,12 +15,18 @@ import (
 type authError struct {
 	status int
 	msg    string
+	reason string // a metrics label: unsigned, bad_signature, ...
 }
 
 func (e *authError) Error() string { return e.msg }
 
 func refuse(status int, format string, args ...any) error {
-	return &authError{status: status, msg: fmt.Sprintf(format, args...)}
+	return &authError{status: status, msg: fmt.Sprintf(format, args...), reason: "refused"}
+}
+
+// refuseFor is refuse with the reason counted in the metrics.
+func refuseFor(reason string, status int, format string, args ...any) error {
+	return &authError{status: status, msg: fmt.Sprintf(format, args...), reason: reason}
 }
 
 // authenticate verifies a request's HTTP signature and returns the
@@ -33,28 +39,28 @@ func (f *Federation) authenticate(ctx context.Context, r *http.Request, body []b
 	if err != nil {
 		switch {
 		case errors.Is(err, httpsign.ErrUnsigned):
-			return nil, refuse(http.StatusUnauthorized, "request is not signed")
+			return nil, refuseFor("unsigned", http.StatusUnauthorized, "request is not signed")
 		case errors.Is(err, httpsign.ErrDigestMismatch):
-			return nil, refuse(http.StatusUnauthorized, "digest does not match the body")
+			return nil, refuseFor("digest", http.StatusUnauthorized, "digest does not match the body")
 		default:
-			return nil, refuse(http.StatusUnauthorized, "signature refused: %v", err)
+			return nil, refuseFor("bad_signature", http.StatusUnauthorized, "signature refused: %v", err)
 		}
 	}
 	keyHost := ap.Host(sig.KeyID)
 	if keyHost == "" {
-		return nil, refuse(http.StatusUnauthorized, "keyId is not an http(s) IRI")
+		return nil, refuseFor("bad_signature", http.StatusUnauthorized, "keyId is not an http(s) IRI")
 	}
 	if ok, err := f.domainAllowed(ctx, keyHost); err != nil {
 		return nil, err
 	} else if !ok {
-		return nil, refuse(http.StatusForbidden, "domain is not federated with")
+		return nil, refuseFor("domain_blocked", http.StatusForbidden, "domain is not federated with")
 	}
 	if f.isLocal(sig.KeyID) {
-		return nil, refuse(http.StatusUnauthorized, "keyId claims to be local")
+		return nil, refuseFor("bad_signature", http.StatusUnauthorized, "keyId claims to be local")
 	}
 	signer, err := f.keyOwner(ctx, sig.KeyID, false)
 	if err != nil {
-		return nil, refuse(http.StatusUnauthorized, "cannot find the signing key: %v", err)
+		return nil, refuseFor("key_unavailable", http.StatusUnauthorized, "cannot find the signing key: %v", err)
 	}
 	if f.verifyWith(r, sig, signer) == nil {
 		return f.checkSigner(signer)
@@ -62,10 +68,10 @@ func (f *Federation) authenticate(ctx context.Context, r *http.Request, body []b
 	// The key may have been rotated since we cached it: fetch once more.
 	signer, err = f.keyOwner(ctx, sig.KeyID, true)
 	if err != nil {
-		return nil, refuse(http.StatusUnauthorized, "cannot refresh the signing key: %v", err)
+		return nil, refuseFor("key_unavailable", http.StatusUnauthorized, "cannot refresh the signing key: %v", err)
 	}
 	if err := f.verifyWith(r, sig, signer); err != nil {
-		return nil, refuse(http.StatusUnauthorized, "bad signature")
+		return nil, refuseFor("bad_signature", http.StatusUnauthorized, "bad signature")
 	}
 	return f.checkSigner(signer)
 }
@@ -81,7 +87,7 @@ func (f *Federation) verifyWith(r *http.Request, sig *httpsign.Signature, signer
 // checkSigner refuses deleted or suspended actors (P-08).
 func (f *Federation) checkSigner(signer *model.Account) (*model.Account, error) {
 	if signer.SuspendedAt != nil || signer.GoneAt != nil {
-		return nil, refuse(http.StatusForbidden, "actor is suspended or gone")
+		return nil, refuseFor("actor_suspended", http.StatusForbidden, "actor is suspended or gone")
 	}
 	return signer, nil
 }

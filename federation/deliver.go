@@ -82,12 +82,14 @@ func (f *Federation) Deliver(ctx context.Context, activityID, inbox string) erro
 	if ok, err := f.domainAllowed(ctx, u.Host); err != nil {
 		return err
 	} else if !ok {
+		f.deliveryFailed(u.Host, "domain_blocked", 0)
 		return permanent(fmt.Errorf("domain %s is not federated with", u.Host))
 	}
 	gate, open, err := f.openHost(ctx, u) // dead instances
 	if err != nil {
 		return err
 	} else if !open {
+		f.deliveryFailed(u.Host, "host_unavailable", 0)
 		return permanent(fmt.Errorf("%s is unavailable: delivery skipped", u.Host))
 	}
 	actor, err := f.store.AccountByID(ctx, act.AccountID)
@@ -109,6 +111,7 @@ func (f *Federation) Deliver(ctx context.Context, activityID, inbox string) erro
 	}
 	resp, err := f.client.Do(req)
 	if err != nil {
+		f.deliveryFailed(u.Host, "network", 0)
 		return gate.failed(fmt.Errorf("deliver to %s: %w", u.Host, err))
 	}
 	resp.Body.Close()
@@ -118,11 +121,13 @@ func (f *Federation) Deliver(ctx context.Context, activityID, inbox string) erro
 		return nil
 	case resp.StatusCode == http.StatusUnauthorized, resp.StatusCode == http.StatusRequestTimeout,
 		resp.StatusCode == http.StatusTooManyRequests, resp.StatusCode >= 500 && resp.StatusCode != http.StatusNotImplemented:
+		f.deliveryFailed(u.Host, statusReason(resp.StatusCode), resp.StatusCode)
 		return gate.failed(fmt.Errorf("deliver to %s: HTTP %d", u.Host, resp.StatusCode))
 	default:
 		// Other 4xx (and 501) are "unsalvageable", as Mastodon says; the
 		// host is up, though.
 		f.hostAnswered(ctx, gate)
+		f.deliveryFailed(u.Host, statusReason(resp.StatusCode), resp.StatusCode)
 		return permanent(fmt.Errorf("deliver to %s: HTTP %d", u.Host, resp.StatusCode))
 	}
 }
@@ -185,4 +190,16 @@ func hostOf(inbox string) string {
 		return strings.ToLower(u.Host)
 	}
 	return inbox
+}
+
+// statusReason is the metrics label of an inbox's HTTP answer.
+func statusReason(status int) string {
+	switch {
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		return "refused_signature"
+	case status >= 500:
+		return "server_error"
+	default:
+		return "client_error"
+	}
 }

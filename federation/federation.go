@@ -36,6 +36,7 @@ type Federation struct {
 	now    func() time.Time
 
 	inflight inflight // deliveries in progress per host
+	metrics  *metrics
 	keys     keyCache // parsed keys, by PEM
 
 	keyMu       sync.Mutex
@@ -46,7 +47,7 @@ type Federation struct {
 // New builds the federation transport. client is the SSRF-safe client
 // every remote request goes through.
 func New(cfg config.Config, store *storage.Storage, svc *social.Service, clientCfg httpclient.Config, log *slog.Logger) *Federation {
-	f := &Federation{cfg: cfg, store: store, social: svc, log: log, now: svc.Now}
+	f := &Federation{cfg: cfg, store: store, social: svc, log: log, now: svc.Now, metrics: newMetrics()}
 	clientCfg.AllowedPrivate = cfg.PrivatePrefixes()
 	clientCfg.Timeout = cfg.Federation.RequestTimeout
 	clientCfg.UserAgent = "Coopol/" + Version + " (+" + cfg.BaseURL() + "/)"
@@ -75,6 +76,7 @@ func (f *Federation) Register(r *gin.Engine) {
 	r.GET("/nodeinfo/:version", f.nodeinfo)
 	r.GET("/actor", f.instanceActor)
 	r.POST("/actor/inbox", f.inbox)
+	r.GET("/actor/outbox", f.instanceOutbox)
 	r.POST("/inbox", f.inbox)
 	r.GET("/users/:username", f.actor)
 	r.POST("/users/:username/inbox", f.inbox)
@@ -85,6 +87,7 @@ func (f *Federation) Register(r *gin.Engine) {
 	r.GET("/users/:username/members", f.members)
 	r.GET("/users/:username/statuses/:id", f.status)
 	r.GET("/activities/:id", f.activity)
+	r.GET("/metrics", f.serveMetrics)
 }
 
 // wantsActivityJSON reports whether the client asked for AS2 rather than

@@ -31,15 +31,44 @@ var errForeignDocument = errors.New("document is not what was asked for")
 // origin rules: AS2 content type, id equal to the final URL
 // never a document claiming to be ours.
 func (f *Federation) get(ctx context.Context, rawURL string) (map[string]any, error) {
+	doc, err := f.getDocument(ctx, rawURL)
+	if err != nil {
+		reason := "network"
+		var fe *fetchError
+		switch {
+		case errors.As(err, &fe):
+			reason = fe.reason
+		case errors.Is(err, errForeignDocument):
+			reason = "foreign_document"
+		case errors.Is(err, context.Canceled):
+			return nil, err
+		}
+		f.fetchFailed(ap.Host(rawURL), reason)
+	}
+	return doc, err
+}
+
+// fetchError says why a fetch failed, for the logs and metrics.
+type fetchError struct {
+	reason string
+	err    error
+}
+
+func (e *fetchError) Error() string { return e.err.Error() }
+func (e *fetchError) Unwrap() error { return e.err }
+
+func fetchFailure(reason string, err error) error { return &fetchError{reason: reason, err: err} }
+
+func (f *Federation) getDocument(ctx context.Context, rawURL string) (map[string]any, error) {
 	u, err := httpclient.ValidateURL(rawURL)
 	if err != nil {
-		return nil, err
+		return nil, fetchFailure("bad_url", err)
 	}
 	if f.isLocal(u.String()) {
-		return nil, fmt.Errorf("refusing to fetch %s: it is on this instance", u.Redacted())
+		return nil, fetchFailure("bad_url", fmt.Errorf("refusing to fetch %s: it is on this instance", u.Redacted()))
 	}
 	if ok, err := f.domainAllowed(ctx, u.Host); err != nil || !ok {
-		return nil, fmt.Errorf("domain %s is not federated with", u.Host)
+		return nil, fetchFailure("domain_blocked", fmt.Errorf("domain %s is not federated with", u.Host))
 	}
 	doc, final, err := f.getOnce(ctx, u)
 	if err != nil {
@@ -93,13 +122,13 @@ func (f *Federation) getOnce(ctx context.Context, u *url.URL) (map[string]any, *
 	defer resp.Body.Close()
 	final := resp.Request.URL // the origin is where the content came from
 	if resp.StatusCode == http.StatusGone {
-		return nil, final, fmt.Errorf("%s is gone", final.Redacted())
+		return nil, final, fetchFailure("gone", fmt.Errorf("%s is gone", final.Redacted()))
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, final, fmt.Errorf("fetching %s: HTTP %d", final.Redacted(), resp.StatusCode)
+		return nil, final, fetchFailure("http_status", fmt.Errorf("fetching %s: HTTP %d", final.Redacted(), resp.StatusCode))
 	}
 	if !httpclient.IsActivityPubContentType(resp.Header.Get("Content-Type")) {
-		return nil, final, fmt.Errorf("fetching %s: content type %q is not ActivityPub", final.Redacted(), resp.Header.Get("Content-Type"))
+		return nil, final, fetchFailure("content_type", fmt.Errorf("fetching %s: content type %q is not ActivityPub", final.Redacted(), resp.Header.Get("Content-Type")))
 	}
 	body, err := httpclient.ReadLimited(resp, httpclient.LimitJSON)
 	if err != nil {
@@ -107,7 +136,7 @@ func (f *Federation) getOnce(ctx context.Context, u *url.URL) (map[string]any, *
 	}
 	doc, err := decodeJSON(body)
 	if err != nil {
-		return nil, final, err
+		return nil, final, fetchFailure("malformed", err)
 	}
 	return doc, final, nil
 }
@@ -271,8 +300,17 @@ func (f *Federation) ResolveHandle(ctx context.Context, username, domain string)
 	return a, nil
 }
 
-// finger asks host's WebFinger for the actor id of user@domain.
+// finger asks host's WebFinger for the actor id of user@domain; a
+// failure is logged and counted.
 func (f *Federation) finger(ctx context.Context, host, username, domain string) (string, error) {
+	href, err := f.fingerOnce(ctx, host, username, domain)
+	if err != nil && !errors.Is(err, context.Canceled) {
+		f.fetchFailed(host, "webfinger")
+	}
+	return href, err
+}
+
+func (f *Federation) fingerOnce(ctx context.Context, host, username, domain string) (string, error) {
 	if ok, err := f.domainAllowed(ctx, host); err != nil || !ok {
 		return "", fmt.Errorf("domain %s is not federated with", host)
 	}

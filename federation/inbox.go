@@ -27,51 +27,63 @@ func (f *Federation) inbox(c *gin.Context) {
 			return
 		}
 	}
+	// Every refusal is logged (peer host and reason, nothing personal)
+	// and counted: federation failures must be visible (issue 15).
+	peer := signerHost(r)
+	refuse := func(status int, reason, msg string) {
+		f.inboxRefused(peer, reason, status)
+		c.AbortWithStatusJSON(status, gin.H{"error": msg})
+	}
 	if !isActivityContentType(r.Header.Get("Content-Type")) {
-		c.AbortWithStatusJSON(http.StatusUnsupportedMediaType, gin.H{"error": "content type must be application/activity+json"})
+		refuse(http.StatusUnsupportedMediaType, "content_type", "content type must be application/activity+json")
 		return
 	}
 	if r.ContentLength > maxInboxBody {
-		c.AbortWithStatusJSON(http.StatusRequestEntityTooLarge, gin.H{"error": "body too large"})
+		refuse(http.StatusRequestEntityTooLarge, "too_large", "body too large")
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, r.Body, maxInboxBody))
 	if err != nil {
-		c.AbortWithStatusJSON(http.StatusRequestEntityTooLarge, gin.H{"error": "body too large"})
+		refuse(http.StatusRequestEntityTooLarge, "too_large", "body too large")
 		return
 	}
 	// Authenticate before parsing: an unsigned body costs us nothing.
 	signer, err := f.authenticate(ctx, r, body)
 	if err != nil {
+		var ae *authError
+		if errors.As(err, &ae) {
+			f.inboxRefused(peer, ae.reason, ae.status)
+		}
 		f.refuse(c, err)
 		return
 	}
+	peer = signer.Domain
 	doc, err := decodeJSON(body)
 	if err != nil {
-		c.AbortWithStatusJSON(http.StatusBadRequest, gin.H{"error": err.Error()})
+		refuse(http.StatusBadRequest, "malformed", err.Error())
 		return
 	}
 	if _, err := ap.ToType(ctx, doc); err != nil {
-		c.AbortWithStatusJSON(http.StatusBadRequest, gin.H{"error": err.Error()})
+		refuse(http.StatusBadRequest, "malformed", err.Error())
 		return
 	}
 	in, err := ap.ParseIncoming(doc)
 	if err != nil {
-		c.AbortWithStatusJSON(http.StatusBadRequest, gin.H{"error": err.Error()})
+		refuse(http.StatusBadRequest, "malformed", err.Error())
 		return
 	}
 	// H-08: a valid signature proves nothing about someone else's
 	// activity. Forwarded activities are not trusted (H-14).
 	if in.Actor != signer.URI {
-		c.AbortWithStatusJSON(http.StatusUnauthorized, gin.H{"error": "signer is not the activity's actor"})
+		refuse(http.StatusUnauthorized, "actor_mismatch", "signer is not the activity's actor")
 		return
 	}
 	if !ap.SameOrigin(in.ID, signer.URI) {
-		c.AbortWithStatusJSON(http.StatusBadRequest, gin.H{"error": "activity id is not on the actor's origin"})
+		refuse(http.StatusBadRequest, "origin", "activity id is not on the actor's origin")
 		return
 	}
 	if in.Object != nil && in.Type == "Create" && !ap.SameOrigin(in.ObjectID, signer.URI) {
-		c.AbortWithStatusJSON(http.StatusBadRequest, gin.H{"error": "object is not on the actor's origin"})
+		refuse(http.StatusBadRequest, "origin", "object is not on the actor's origin")
 		return
 	}
 	if seen, err := f.store.IsSeen(ctx, in.ID); err != nil {
@@ -85,11 +97,11 @@ func (f *Federation) inbox(c *gin.Context) {
 	var rej *social.RejectedError
 	switch {
 	case errors.As(err, &rej):
-		f.log.Info("inbox: activity refused", "type", in.Type, "actor", signer.URI, "reason", rej.Reason)
-		c.AbortWithStatusJSON(http.StatusBadRequest, gin.H{"error": rej.Reason})
+		refuse(http.StatusBadRequest, "rejected", in.Type+": "+rej.Reason)
 		return
 	case err != nil:
-		f.log.Error("inbox: processing failed", "type", in.Type, "actor", signer.URI, "err", err)
+		f.metrics.inboxRefused.WithLabelValues("error").Inc()
+		f.log.Error("inbox: processing failed", "type", in.Type, "peer", peer, "err", err)
 		c.AbortWithStatusJSON(http.StatusInternalServerError, gin.H{"error": "internal error"})
 		return
 	}

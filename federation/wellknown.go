@@ -9,8 +9,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/coopol/coopol/model"
 	"github.com/coopol/coopol/storage"
+	"github.com/coopol/coopol/uris"
 )
 
 // Version is reported in NodeInfo.
@@ -18,7 +18,9 @@ var Version = "0.1.0"
 
 // webfinger answers acct:user@host (and actor or profile URLs) for
 // people, sections and groups alike: one namespace, so a person and a
-// group never share a name (federation-interop.md §1).
+// group never share a name (federation-interop.md §1). The instance actor
+// answers too: peers such as GoToSocial WebFinger every signer back and
+// refuse our signed fetches otherwise (§10, issue 15).
 func (f *Federation) webfinger(c *gin.Context) {
 	resource := c.Query("resource")
 	username := ""
@@ -30,6 +32,8 @@ func (f *Federation) webfinger(c *gin.Context) {
 			return
 		}
 		username = strings.TrimPrefix(user, "@")
+	case resource == f.social.URIs.InstanceActor():
+		username = uris.InstanceActorUsername
 	case strings.HasPrefix(resource, f.social.URIs.Base+"/users/"):
 		username = strings.TrimPrefix(resource, f.social.URIs.Base+"/users/")
 	case strings.HasPrefix(resource, f.social.URIs.Base+"/@"):
@@ -39,7 +43,7 @@ func (f *Federation) webfinger(c *gin.Context) {
 		return
 	}
 	a, err := f.store.LocalAccount(c.Request.Context(), username)
-	if errors.Is(err, storage.ErrNotFound) || (err == nil && (a.ActorType == model.ActorApplication || a.SuspendedAt != nil)) || username == "" {
+	if errors.Is(err, storage.ErrNotFound) || (err == nil && a.SuspendedAt != nil) || username == "" {
 		c.JSON(http.StatusNotFound, gin.H{"error": "not found"})
 		return
 	} else if err != nil {

@@ -3,6 +3,7 @@ package social
 import (
 	"context"
 	"errors"
+	"maps"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -158,25 +159,18 @@ func (s *Service) publishActorUpdate(ctx context.Context, tx bun.Tx, a *model.Ac
 	if err != nil || len(inboxes) == 0 {
 		return err
 	}
-	doc, err := ap.Actor(a, ap.ActorMedia{})
+	// The object is the very document a GET serves (one builder), its
+	// context carried by the Update so its extra terms keep their meaning.
+	doc, err := ap.LocalActor(a)
 	if err != nil {
 		return err
 	}
-	obj, err := ap.ToType(ctx, doc)
-	if err != nil {
-		return err
-	}
-	var extra map[string]any
-	if list, ok := doc["@context"].([]any); ok {
-		for _, item := range list {
-			if m, ok := item.(map[string]any); ok {
-				extra = m
-			}
-		}
-	}
+	object := maps.Clone(doc)
+	delete(object, "@context")
 	_, id := s.newActivityID()
-	return s.publish(ctx, tx, a, &ap.Activity{ID: id, Type: "Update", Actor: a.URI, Object: obj,
-		To: []string{ap.Public}, Cc: []string{a.FollowersURI}, Published: a.UpdatedAt}, extra, inboxes)
+	return s.publishDocument(ctx, tx, a, ap.Document{"@context": doc["@context"], "id": id, "type": "Update", "actor": a.URI,
+		"object": object, "to": []string{ap.Public}, "cc": []string{a.FollowersURI},
+		"published": a.UpdatedAt.UTC().Format(time.RFC3339)}, inboxes)
 }
 
 // Mute hides target from account's timelines (and, with notifications,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html"
 	"slices"
 	"strings"
 	"time"
@@ -178,7 +179,7 @@ func (s *Service) CreateEvent(ctx context.Context, organizer *model.Account, in 
 	return ev, nil
 }
 
-// eventSummary is what Mastodon users see of an event (it drops content):
+// eventSummary is the facts line of an event (in its federated content):
 // date · place · gauge, in French first.
 func eventSummary(ev *model.Event) string {
 	loc, err := time.LoadLocation(ev.Timezone)
@@ -245,9 +246,19 @@ func (s *Service) attachEvent(ctx context.Context, db bun.IDB, st *model.Status,
 		return fmt.Errorf("event of status %s: %w", st.ID, err)
 	}
 	post.Event = eventInfo(ev)
-	post.Summary = eventSummary(ev)
 	post.Name = ev.Title
+	// GoToSocial and Mastodon show a summary as a content warning: the
+	// title and the key facts open the content instead, and there is no
+	// summary (issue 15). Mobilizon reads name, startTime and location.
+	post.Summary = ""
+	post.Content = eventContent(ev) + post.Content
 	return nil
+}
+
+// eventContent is the head of an event's federated content: its title,
+// then date · place · gauge, as plain HTML any microblog renders.
+func eventContent(ev *model.Event) string {
+	return "<p><strong>" + html.EscapeString(ev.Title) + "</strong></p><p>" + html.EscapeString(eventSummary(ev)) + "</p>"
 }
 
 // visibleEvent loads an event the viewer may see.

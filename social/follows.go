@@ -131,6 +131,7 @@ func (s *Service) Block(ctx context.Context, blocker, target *model.Account) err
 		return invalid("you cannot block yourself")
 	}
 	ourFollow, followErr := s.Store.Follow(ctx, blocker.ID, target.ID)
+	theirFollow, theirErr := s.Store.Follow(ctx, target.ID, blocker.ID)
 	return s.Store.InTx(ctx, func(tx bun.Tx) error {
 		_, uri := s.newActivityID()
 		if err := s.Store.InsertBlock(ctx, tx, &model.Block{ID: model.NewID(s.now()), AccountID: blocker.ID, TargetAccountID: target.ID, URI: uri, CreatedAt: s.now()}); err != nil {
@@ -152,6 +153,14 @@ func (s *Service) Block(ctx context.Context, blocker, target *model.Account) err
 			}
 			_, id := s.newActivityID()
 			if err := s.publish(ctx, tx, blocker, &ap.Activity{ID: id, Type: "Undo", Actor: blocker.URI, Object: inner, To: []string{target.URI}}, nil, []string{target.InboxURI}); err != nil {
+				return err
+			}
+		}
+		if !s.Config.Federation.DeliverBlocks && theirErr == nil && blocker.IsLocal() {
+			// Without a Block, the blocked follower's server would go on
+			// believing it follows: end the follow as a refused request
+			// would, which reveals nothing (issue 15, GtS 5).
+			if err := s.answerRemoteFollow(ctx, tx, blocker, target, theirFollow, false); err != nil {
 				return err
 			}
 		}

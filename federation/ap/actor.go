@@ -37,6 +37,15 @@ type actorBuilder interface {
 // ActorMedia are the absolute URLs of an actor's avatar and header.
 type ActorMedia struct{ Avatar, AvatarType, Header, HeaderType string }
 
+// LocalActor is the one actor document of a local account: what a GET
+// serves and what an Update(Person) carries, since peers replace their
+// copy with the Update (a missing icon would delete the avatar, issue 15).
+// Avatars and headers are re-encoded uploads whose addresses are kept in
+// avatar_remote_url and header_remote_url.
+func LocalActor(a *model.Account) (Document, error) {
+	return Actor(a, ActorMedia{Avatar: a.AvatarRemoteURL, Header: a.HeaderRemoteURL})
+}
+
 // Actor builds the actor document of a local account, in the shape
 // Mastodon and GoToSocial expect (federation-interop.md §2, §3).
 func Actor(a *model.Account, media ActorMedia) (Document, error) {

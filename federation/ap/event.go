@@ -75,7 +75,8 @@ func eventType(p *Post) (vocab.Type, map[string]any, error) {
 		return nil, nil, fmt.Errorf("event post without event data")
 	}
 	t := streams.NewActivityStreamsEvent()
-	// Mastodon shows only name + summary (date, place, gauge) + link.
+	// Mastodon shows only name + link; GoToSocial the content, which opens
+	// with the title and the facts (social.eventContent).
 	setObjectBasics(t, p)
 	start := streams.NewActivityStreamsStartTimeProperty()
 	start.Set(ev.StartTime)
