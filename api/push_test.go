@@ -57,7 +57,9 @@ func newPushReceiver(t *testing.T, inst *coopoltest.Instance) *pushReceiver {
 	return r
 }
 
-func (r *pushReceiver) p256dh() string { return base64.RawURLEncoding.EncodeToString(r.key.PublicKey().Bytes()) }
+func (r *pushReceiver) p256dh() string {
+	return base64.RawURLEncoding.EncodeToString(r.key.PublicKey().Bytes())
+}
 func (r *pushReceiver) authKey() string { return base64.RawURLEncoding.EncodeToString(r.auth) }
 
 func (r *pushReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
