@@ -112,7 +112,9 @@ func TestNoPreview(t *testing.T) {
 			w.Header().Set("Content-Type", "image/png")
 			fmt.Fprint(w, "<html><head><title>fake</title></head></html>")
 		},
-		"/missing": func(w http.ResponseWriter, r *http.Request) { http.Error(w, "<title>Not found</title>", http.StatusNotFound) },
+		"/missing": func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, "<title>Not found</title>", http.StatusNotFound)
+		},
 		// The tags come after the limit: never read.
 		"/huge-late": page("<html><body>" + big + big + `<title>too late</title></body></html>`),
 		// A huge page whose head comes first still gives its card, and
