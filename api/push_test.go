@@ -219,6 +219,31 @@ func (r *pushReceiver) waitFor(t *testing.T, typ string) map[string]any {
 	return got
 }
 
+// waitPushJobs waits until every queued push job has run.
+func waitPushJobs(t *testing.T, inst *coopoltest.Instance) {
+	t.Helper()
+	coopoltest.Eventually(t, "push jobs done", func() bool {
+		var n int
+		err := inst.Store.DB.NewRaw("SELECT count(*) FROM river_job WHERE kind = 'web_push' AND state NOT IN ('completed', 'cancelled', 'discarded')").Scan(context.Background(), &n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n == 0
+	})
+}
+
+func (r *pushReceiver) bodies(typ string) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for _, m := range r.messages {
+		if m["notification_type"] == typ {
+			out = append(out, fmt.Sprint(m["body"]))
+		}
+	}
+	return out
+}
+
 func (r *pushReceiver) count(typ string) int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -329,7 +354,21 @@ func TestWebPush(t *testing.T) {
 			t.Fatalf("promotion push: %s", mustJSON(msg))
 		}
 
-		// PUT changes alerts and policy only; policy "none" stops pushes.
+		// Policy "followed": only from accounts alice follows. Bob's first
+		// mention comes before she follows him, the second after.
+		ac.do("PUT", "/api/v1/push/subscription", map[string]any{"data": map[string]any{"policy": "followed"}}).obj()
+		bc.postStatus("@alice première relance", "public")
+		waitPushJobs(t, a) // the policy is applied when the job runs
+		ac.post("/api/v1/accounts/"+bob.ID+"/follow", nil).obj()
+		bc.postStatus("@alice seconde relance", "public")
+		coopoltest.Eventually(t, "the mention from a followed account", func() bool {
+			return strings.Contains(strings.Join(recv.bodies("mention"), "\n"), "seconde relance")
+		})
+		if all := strings.Join(recv.bodies("mention"), "\n"); strings.Contains(all, "première relance") {
+			t.Fatalf("policy followed: a mention from an account alice did not follow was pushed: %s", all)
+		}
+
+		// PUT changes alerts and policy only.
 		upd := ac.do("PUT", "/api/v1/push/subscription", url.Values{"data[alerts][favourite]": {"true"}, "data[policy]": {"none"}}).obj()
 		if upd["policy"] != "none" || path(upd, "alerts.favourite") != true || path(upd, "alerts.follow") != true || upd["endpoint"] != sub["endpoint"] {
 			t.Fatalf("PUT: %s", mustJSON(upd))
@@ -370,3 +409,29 @@ func TestWebPushSubscriptionRefused(t *testing.T) {
 }
 
 func elliptic256() elliptic.Curve { return elliptic.P256() }
+
+// N-01: an endpoint on a private network is accepted as a URL (Mastodon
+// does not resolve it) but never reached: the push job ends at once,
+// without retries, and nothing is sent.
+func TestWebPushPrivateEndpointNotReached(t *testing.T) {
+	eachInstance(t, func(t *testing.T, a *coopoltest.Instance) {
+		recv := newPushReceiver(t, a)
+		alice, ac := login(t, a, "alice", false, "push")
+		_, bc := login(t, a, "bob", false)
+		body := recv.subscribeBody("/x", map[string]any{"follow": true}, "all")
+		body["subscription"].(map[string]any)["endpoint"] = "http://10.20.30.40/push/alice"
+		ac.post("/api/v1/push/subscription", body).obj()
+		bc.post("/api/v1/accounts/"+alice.ID+"/follow", nil).obj()
+		ctx := context.Background()
+		coopoltest.Eventually(t, "the push job finished", func() bool {
+			var states []string
+			if err := a.Store.DB.NewRaw("SELECT state FROM river_job WHERE kind = 'web_push'").Scan(ctx, &states); err != nil {
+				t.Fatal(err)
+			}
+			return len(states) == 1 && states[0] == "completed"
+		})
+		if n := recv.count("follow"); n != 0 {
+			t.Fatalf("%d pushes received", n)
+		}
+	})
+}

@@ -226,6 +226,12 @@ func (w *Worker) send(ctx context.Context, sub *model.PushSubscription, p *Paylo
 		HTTPClient: w.Client, Subscriber: subscriber, TTL: 48 * 3600, Urgency: webpush.UrgencyNormal,
 		VAPIDPublicKey: keys.PublicKey, VAPIDPrivateKey: keys.PrivateKey,
 	})
+	if errors.Is(err, httpclient.ErrForbiddenAddress) || errors.Is(err, httpclient.ErrInvalidURL) {
+		// N-01: an endpoint on a private network is never reached, and
+		// retrying will not change that.
+		w.log().Warn("push endpoint refused", "host", endpointHost(sub.Endpoint), "reason", err)
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("push: send to %s: %w", endpointHost(sub.Endpoint), err)
 	}
