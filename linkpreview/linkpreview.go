@@ -8,6 +8,7 @@
 package linkpreview
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -22,6 +23,7 @@ import (
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+	"golang.org/x/net/html/charset"
 
 	"github.com/coopol/coopol/httpclient"
 )
@@ -81,6 +83,13 @@ func (f *Fetcher) Fetch(ctx context.Context, link string) (*Card, error) {
 	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxPageBytes))
 	if err != nil {
 		return nil, fmt.Errorf("linkpreview: read page: %w", err)
+	}
+	// Many news sites still serve ISO-8859-1 or Windows-1252: decode by
+	// the header or the page's <meta charset>, as a browser would.
+	if r, err := charset.NewReader(bytes.NewReader(body), resp.Header.Get("Content-Type")); err == nil {
+		if decoded, err := io.ReadAll(r); err == nil {
+			body = decoded
+		}
 	}
 	base := resp.Request.URL // after redirects: relative URLs are relative to it
 	m := parseHead(body)

@@ -185,3 +185,17 @@ func TestFirstLink(t *testing.T) {
 		t.Fatalf("FirstLink without link = %q", got)
 	}
 }
+
+// A Latin-1 page (declared in <meta charset>) is decoded, not mangled.
+func TestLatin1Page(t *testing.T) {
+	srv, f := site(t, map[string]func(http.ResponseWriter, *http.Request){
+		"/": func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			w.Write([]byte("<html><head><meta charset=\"iso-8859-1\"><title>Gr\xe8ve g\xe9n\xe9rale</title></head></html>"))
+		},
+	})
+	card, err := f.Fetch(context.Background(), srv.URL+"/")
+	if err != nil || card.Title != "Grève générale" {
+		t.Fatalf("card %+v, err %v", card, err)
+	}
+}
