@@ -201,3 +201,27 @@ func TestLinkPreviewCards(t *testing.T) {
 		})
 	}
 }
+
+// An edit that changes the link gets the new link's card; an edit that
+// removes every link removes the card.
+func TestLinkPreviewFollowsEdits(t *testing.T) {
+	eachInstance(t, func(t *testing.T, a *coopoltest.Instance) {
+		serveNews(t, a)
+		_, ac := login(t, a, "alice", false)
+		id := str(ac.postStatus("Voir http://news.test/first", "public"), "id")
+		coopoltest.Eventually(t, "first card", func() bool {
+			return str(ac.get("/api/v1/statuses/"+id).obj(), "card.title") == "Article first"
+		})
+		ac.do("PUT", "/api/v1/statuses/"+id, url.Values{"status": {"Plutôt http://news.test/second"}}).obj()
+		coopoltest.Eventually(t, "card of the new link", func() bool {
+			return str(ac.get("/api/v1/statuses/"+id).obj(), "card.title") == "Article second"
+		})
+		got := ac.do("PUT", "/api/v1/statuses/"+id, url.Values{"status": {"Finalement pas de lien"}}).obj()
+		if got["card"] != nil {
+			t.Fatalf("card kept after the link was removed: %v", got["card"])
+		}
+		if c := ac.get("/api/v1/statuses/" + id + "/card").obj(); len(c) != 0 {
+			t.Fatalf("/card after the link was removed: %v", c)
+		}
+	})
+}

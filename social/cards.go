@@ -69,7 +69,8 @@ func (w *CardWorker) Work(ctx context.Context, job *river.Job[queue.FetchCardArg
 	if link == "" {
 		return s.Store.DeletePreviewCard(ctx, nil, st.ID)
 	}
-	if old, err := s.Store.PreviewCard(ctx, st.ID); err == nil && old.URL == link {
+	old, err := s.Store.PreviewCard(ctx, st.ID)
+	if err == nil && old.URL == link {
 		return nil // an edit that kept the link
 	}
 	card, err := w.Fetcher.Fetch(ctx, link)
@@ -89,7 +90,16 @@ func (w *CardWorker) Work(ctx context.Context, job *river.Job[queue.FetchCardArg
 			row.ImageMediaID, row.Width, row.Height = &m.ID, m.Width, m.Height
 		}
 	}
-	return s.Store.UpsertPreviewCard(ctx, row)
+	if err := s.Store.UpsertPreviewCard(ctx, row); err != nil {
+		return err
+	}
+	if old != nil && old.Image != nil && w.Images != nil {
+		// The previous link's thumbnail is nobody's any more.
+		if err := w.Images.Delete(ctx, old.Image); err != nil {
+			s.Log.Warn("link preview: remove old image", "err", err)
+		}
+	}
+	return nil
 }
 
 // thumbnail fetches and re-encodes a card image; nil if it is not a
