@@ -39,6 +39,11 @@ func (h *Handlers) cardEntity(c *model.PreviewCard) cardJSON {
 		AuthorName: c.AuthorName, AuthorURL: c.AuthorURL, ProviderName: c.ProviderName, ProviderURL: c.ProviderURL,
 		Authors: []any{},
 	}
+	if out.Type == "video" || out.Type == "rich" {
+		// The player (oEmbed html) is never passed on: as a video card
+		// without html, apps would show a play button that plays nothing.
+		out.Type = "link"
+	}
 	if m := c.Image; m != nil {
 		var u string
 		if h.Media != nil {
