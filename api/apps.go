@@ -135,6 +135,7 @@ func (h *Handlers) createApp(c *gin.Context) {
 		return
 	}
 	out := renderApplication(app)
+	out.VapidKey = h.vapidPublicKey(c)
 	out.ClientID, out.ClientSecret = app.ClientID, secret
 	zero := 0
 	out.ClientSecretExpiresAt = &zero
@@ -174,5 +175,7 @@ func validateRedirectURI(s string) error {
 // valid token of the app (user or client_credentials).
 func (h *Handlers) verifyAppCredentials(c *gin.Context) {
 	app := CurrentApplication(c)
-	c.JSON(http.StatusOK, renderApplication(app))
+	out := renderApplication(app)
+	out.VapidKey = h.vapidPublicKey(c)
+	c.JSON(http.StatusOK, out)
 }

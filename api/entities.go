@@ -292,6 +292,7 @@ type statusRenderer struct {
 	apps         map[string]model.OAuthApplication
 	accountsJSON map[string]accountJSON
 	media        map[string][]model.MediaAttachment
+	cards        map[string]*model.PreviewCard
 }
 
 // renderStatuses renders statuses the viewer may see. Boosts whose
@@ -392,6 +393,9 @@ func (r *statusRenderer) load(sts []model.Status) error {
 	if r.media, err = h.Store.MediaForStatuses(ctx, contentIDs); err != nil {
 		return err
 	}
+	if r.cards, err = h.Store.PreviewCardsFor(ctx, contentIDs); err != nil {
+		return err
+	}
 	rendered, err := h.renderAccounts(ctx, accounts)
 	if err != nil {
 		return err
@@ -454,6 +458,9 @@ func (r *statusRenderer) entity(st *model.Status) statusJSON {
 		}
 		if p := r.h.statusPoll(r.ctx, r.viewer, st); p != nil {
 			out.Poll = p
+		}
+		if card := r.cards[st.ID]; card != nil {
+			out.Card = r.h.cardEntity(card)
 		}
 		for i := range r.media[st.ID] {
 			out.MediaAttachments = append(out.MediaAttachments, r.h.mediaEntity(&r.media[st.ID][i]))

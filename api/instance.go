@@ -116,7 +116,7 @@ func (h *Handlers) instanceV2(c *gin.Context) {
 		"languages": h.languages(),
 		"configuration": gin.H{
 			"urls":              gin.H{"streaming": h.streamingURL()},
-			"vapid":             gin.H{"public_key": ""},
+			"vapid":             gin.H{"public_key": h.vapidPublicKey(c)},
 			"accounts":          accountsConfig(),
 			"statuses":          h.statusesConfig(),
 			"media_attachments": h.mediaConfig(),
@@ -161,6 +161,7 @@ func (h *Handlers) instanceV1(c *gin.Context) {
 		"approval_required": cfg.Registrations == "approval",
 		"invites_enabled":   false,
 		"configuration": gin.H{
+			"vapid":             gin.H{"public_key": h.vapidPublicKey(c)},
 			"accounts":          accountsConfig(),
 			"statuses":          h.statusesConfig(),
 			"media_attachments": h.mediaConfig(),

@@ -44,6 +44,12 @@ func (h *Handlers) socialRoutes(r *gin.Engine, v1, v2 *gin.RouterGroup) {
 	v1.GET("/blocks", h.RequireScope("read:blocks"), h.blocks)
 	v1.GET("/mutes", h.RequireScope("read:mutes"), h.mutes)
 
+	// Web Push: one subscription per OAuth token (api/push.go).
+	v1.POST("/push/subscription", h.RequireScope("push"), h.createPushSubscription)
+	v1.GET("/push/subscription", h.RequireScope("push"), h.getPushSubscription)
+	v1.PUT("/push/subscription", h.RequireScope("push"), h.updatePushSubscription)
+	v1.DELETE("/push/subscription", h.RequireScope("push"), h.deletePushSubscription)
+
 	// Statuses.
 	st := v1.Group("/statuses")
 	st.POST("", h.RequireScope("write:statuses"), h.createStatus)
@@ -53,6 +59,7 @@ func (h *Handlers) socialRoutes(r *gin.Engine, v1, v2 *gin.RouterGroup) {
 	st.GET("/:id/source", h.RequireScope("read:statuses"), h.statusSource)
 	st.GET("/:id/history", opt("read:statuses"), h.statusHistory)
 	st.GET("/:id/context", opt("read:statuses"), h.statusContext)
+	st.GET("/:id/card", opt("read:statuses"), h.statusCard)
 	st.GET("/:id/favourited_by", opt("read:accounts"), h.favouritedBy)
 	st.GET("/:id/reblogged_by", opt("read:accounts"), h.rebloggedBy)
 	st.POST("/:id/favourite", h.RequireScope("write:favourites"), h.statusAction(actFavourite))

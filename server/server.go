@@ -20,7 +20,9 @@ import (
 	"github.com/coopol/coopol/config"
 	"github.com/coopol/coopol/federation"
 	"github.com/coopol/coopol/httpclient"
+	"github.com/coopol/coopol/linkpreview"
 	"github.com/coopol/coopol/media"
+	"github.com/coopol/coopol/push"
 	"github.com/coopol/coopol/queue"
 	"github.com/coopol/coopol/ratelimit"
 	"github.com/coopol/coopol/social"
@@ -80,6 +82,21 @@ func New(ctx context.Context, cfg config.Config, store *storage.Storage, log *sl
 	river.AddWorker(workers, &federation.DeliveryWorker{Fed: fed, Backoff: opts.DeliveryBackoff})
 	river.AddWorker(workers, &social.ReminderWorker{Social: svc})
 	river.AddWorker(workers, &social.EraseTurfsWorker{Social: svc})
+	// Link previews and Web Push reach URLs given by posts and clients:
+	// the same SSRF-safe client rules as federation, each with its own
+	// User-Agent and redirect policy.
+	outbound := httpclient.Config{Resolver: opts.Resolver, PortOverride: opts.PortOverride, AllowedPrivate: cfg.PrivatePrefixes(), Timeout: cfg.Federation.RequestTimeout}
+	previews := outbound
+	previews.UserAgent = "Coopol/" + federation.Version + " link preview (+" + cfg.BaseURL() + "/)"
+	cardWorker := &social.CardWorker{Social: svc, Fetcher: &linkpreview.Fetcher{Client: httpclient.New(previews)}}
+	river.AddWorker(workers, cardWorker)
+	pushes := outbound
+	pushes.MaxRedirects = -1 // a push service answers, it does not redirect a POST
+	pushes.UserAgent = "Coopol/" + federation.Version + " (+" + cfg.BaseURL() + "/)"
+	river.AddWorker(workers, &push.Worker{Config: cfg, Store: store, Client: httpclient.New(pushes), Log: log.With("component", "push"), CanView: svc.CanView})
+	if _, err := push.Keys(ctx, store); err != nil {
+		return nil, fmt.Errorf("web push keys: %w", err)
+	}
 	q, err := queue.New(store, workers, queue.Options{
 		DeliveryWorkers: cfg.Federation.DeliveryWorkers, PollInterval: opts.QueuePollInterval,
 		Logger: log.With("component", "queue"), PeriodicJobs: []*river.PeriodicJob{queue.Remind(time.Minute), queue.EraseOldTurfs(6 * time.Hour)},
@@ -95,6 +112,7 @@ func New(ctx context.Context, cfg config.Config, store *storage.Storage, log *sl
 	}
 	mediaSvc.Log = log
 	svc.MediaURL = mediaSvc.URL
+	cardWorker.Images = mediaSvc
 	limits := ratelimit.Defaults()
 	if opts.RateLimits != nil {
 		limits = *opts.RateLimits

@@ -23,6 +23,9 @@ type Live interface {
 }
 
 func (s *Service) emit(ctx context.Context, db bun.IDB, kind, id, accountID string) {
+	if kind == "notification" {
+		s.queuePush(ctx, db, id, accountID)
+	}
 	if s.Live == nil {
 		return
 	}

@@ -381,6 +381,9 @@ func (s *Service) storeRemotePost(ctx context.Context, author *model.Account, po
 		if err := s.notifySubscribers(ctx, tx, st, author); err != nil {
 			return err
 		}
+		if err := s.queueCardFetch(ctx, tx, st); err != nil {
+			return err
+		}
 		s.emit(ctx, tx, "status", st.ID, "")
 		if parent != nil {
 			if err := s.Store.AdjustCount(ctx, tx, parent.ID, "replies_count", 1); err != nil {
@@ -494,6 +497,9 @@ func (s *Service) applyPostUpdate(ctx context.Context, actor *model.Account, pos
 			return nil
 		}
 		if err := s.Store.UpdateStatusContent(ctx, tx, st, &previous, rows, tags); err != nil {
+			return err
+		}
+		if err := s.queueCardFetch(ctx, tx, st); err != nil {
 			return err
 		}
 		s.emit(ctx, tx, "status.update", st.ID, "")

@@ -185,6 +185,9 @@ func (s *Service) CreateStatus(ctx context.Context, author *model.Account, in Ne
 		if err := s.notifySubscribers(ctx, tx, st, author); err != nil {
 			return err
 		}
+		if err := s.queueCardFetch(ctx, tx, st); err != nil {
+			return err
+		}
 		s.emit(ctx, tx, "status", st.ID, "")
 		return nil
 	})
@@ -340,6 +343,9 @@ func (s *Service) EditStatus(ctx context.Context, author *model.Account, id stri
 			return err
 		}
 		if err := s.notifyEdit(ctx, tx, st, author); err != nil {
+			return err
+		}
+		if err := s.queueCardFetch(ctx, tx, st); err != nil {
 			return err
 		}
 		s.emit(ctx, tx, "status.update", st.ID, "")

@@ -114,6 +114,7 @@ type statusView struct {
 	Media     []mediaView
 	Poll      *pollView
 	RemoteURL string
+	Card      *cardView
 }
 
 // statusViews turns statuses (already filtered by the domain's
@@ -248,6 +249,9 @@ func (h *Handlers) statusViews(ctx context.Context, viewerAcc *model.Account, st
 		return nil, err
 	}
 	if err := h.attachPolls(ctx, viewerAcc, out, byID); err != nil {
+		return nil, err
+	}
+	if err := h.attachCards(ctx, out); err != nil {
 		return nil, err
 	}
 	return out, nil
