@@ -138,6 +138,7 @@ func (s *Storage) Migrate(ctx context.Context) error {
 	if err := migrations.Discover(migrationFiles); err != nil {
 		return fmt.Errorf("storage: read migrations: %w", err)
 	}
+	s.addDialectMigrations(migrations)
 	migrator := migrate.NewMigrator(s.DB, migrations, migrate.WithTableName("coopol_migrations"), migrate.WithLocksTableName("coopol_migration_locks"))
 	if err := migrator.Init(ctx); err != nil {
 		return fmt.Errorf("storage: init migrations: %w", err)

@@ -184,6 +184,7 @@ func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
 	accountCmd.AddCommand(newAccountExportCommand(load, openStore), newAccountDeleteCommand(load, openStore))
 	admin.AddCommand(accountCmd)
 	admin.AddCommand(newBackupCommand(load), newRestoreCommand(load, openStore))
+	admin.AddCommand(newRepairCountersCommand(load, openStore))
 	root.AddCommand(serve, migrateCmd, admin, version)
 	root.AddCommand(newImportCommand(load, openStore))
 	return root
