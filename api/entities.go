@@ -292,6 +292,8 @@ type statusRenderer struct {
 	apps         map[string]model.OAuthApplication
 	accountsJSON map[string]accountJSON
 	media        map[string][]model.MediaAttachment
+	polls        map[string]*model.Poll
+	ownVotes     map[string][]int
 }
 
 // renderStatuses renders statuses the viewer may see. Boosts whose
@@ -356,8 +358,12 @@ func (r *statusRenderer) load(sts []model.Status) error {
 			accounts = append(accounts, *a)
 		}
 	}
+	var pollIDs []string
 	addContent := func(st *model.Status) {
 		contentIDs = append(contentIDs, st.ID)
+		if st.APType == "Question" {
+			pollIDs = append(pollIDs, st.ID)
+		}
 		if st.ApplicationID != nil {
 			appIDs = append(appIDs, *st.ApplicationID)
 		}
@@ -390,6 +396,10 @@ func (r *statusRenderer) load(sts []model.Status) error {
 		return err
 	}
 	if r.media, err = h.Store.MediaForStatuses(ctx, contentIDs); err != nil {
+		return err
+	}
+	// Every status rendered has passed the audience rules already.
+	if r.polls, r.ownVotes, err = h.Store.PollsForStatuses(ctx, pollIDs, viewerID); err != nil {
 		return err
 	}
 	rendered, err := h.renderAccounts(ctx, accounts)
@@ -452,8 +462,9 @@ func (r *statusRenderer) entity(st *model.Status) statusJSON {
 		for _, name := range r.tags[st.ID] {
 			out.Tags = append(out.Tags, tagRefJSON{Name: name, URL: r.h.tagURL(name)})
 		}
-		if p := r.h.statusPoll(r.ctx, r.viewer, st); p != nil {
-			out.Poll = p
+		if poll := r.polls[st.ID]; poll != nil {
+			p := r.h.pollEntity(poll, st, r.viewer, r.ownVotes[st.ID])
+			out.Poll = &p
 		}
 		for i := range r.media[st.ID] {
 			out.MediaAttachments = append(out.MediaAttachments, r.h.mediaEntity(&r.media[st.ID][i]))

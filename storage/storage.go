@@ -44,6 +44,8 @@ type Storage struct {
 	// maintenance. On SQLite it is a separate single-connection pool, as
 	// River's SQLite driver asks, so the queue never starves the web pool.
 	QueueDB *sql.DB
+
+	prep preparedSet // statements run on every request (prepared.go)
 }
 
 // Open connects to the configured database. It does not migrate.
@@ -123,7 +125,7 @@ func (s *Storage) Ping(ctx context.Context) error {
 
 // Close releases the pools.
 func (s *Storage) Close() error {
-	err := s.DB.Close()
+	err := errors.Join(s.closePrepared(), s.DB.Close())
 	if s.QueueDB != nil && s.QueueDB != s.DB.DB {
 		err = errors.Join(err, s.QueueDB.Close())
 	}
