@@ -72,7 +72,9 @@ func New(ctx context.Context, cfg config.Config, store *storage.Storage, log *sl
 	}
 	live := streaming.New(streaming.Options{Store: store, Social: svc, Log: log, DSN: cfg.Database.Address})
 	svc.Live = live
-	if err := svc.EnsureInstanceActors(ctx); err != nil {
+	// Replicas started together take turns: one creates the actors and
+	// their keys, the others find them.
+	if err := store.WithBootstrapLock(ctx, svc.EnsureInstanceActors); err != nil {
 		return nil, fmt.Errorf("create instance actors: %w", err)
 	}
 	fed := federation.New(cfg, store, svc, httpclient.Config{Resolver: opts.Resolver, PortOverride: opts.PortOverride}, log)
