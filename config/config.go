@@ -6,6 +6,7 @@ package config
 
 import (
 	"fmt"
+	"net"
 	"net/netip"
 	"net/url"
 	"os"
@@ -34,6 +35,14 @@ type Config struct {
 	HTTP          HTTP       `key:"http"`
 	SMTP          SMTP       `key:"smtp"`
 	Events        Events     `key:"events"`
+	Debug         Debug      `key:"debug"`
+}
+
+// Debug holds operators' diagnostics, all off by default.
+type Debug struct {
+	// PprofAddress, when set, serves net/http/pprof on this loopback
+	// address (e.g. 127.0.0.1:6060), apart from the public listener.
+	PprofAddress string `key:"pprof_address"`
 }
 
 type Events struct {
@@ -226,6 +235,9 @@ func (c Config) Validate() error {
 	if err := c.Media.validateS3(); err != nil {
 		return err
 	}
+	if err := c.Debug.validate(); err != nil {
+		return err
+	}
 	if c.Database.MaxOpenConns < 1 {
 		return fmt.Errorf("config: database.max_open_conns: must be at least 1")
 	}
@@ -234,6 +246,22 @@ func (c Config) Validate() error {
 	}
 	if c.Instance.MaxStatusChars < 1 {
 		return fmt.Errorf("config: instance.max_status_chars: must be at least 1")
+	}
+	return nil
+}
+
+// validate refuses a pprof address reachable from outside the machine:
+// profiles show memory contents and cost CPU to take.
+func (d Debug) validate() error {
+	if d.PprofAddress == "" {
+		return nil
+	}
+	host, _, err := net.SplitHostPort(d.PprofAddress)
+	if err != nil {
+		return fmt.Errorf("config: debug.pprof_address: %q is not host:port", d.PprofAddress)
+	}
+	if ip, err := netip.ParseAddr(host); host != "localhost" && (err != nil || !ip.IsLoopback()) {
+		return fmt.Errorf("config: debug.pprof_address: %q must be a loopback address such as 127.0.0.1:6060", d.PprofAddress)
 	}
 	return nil
 }
