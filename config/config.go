@@ -112,6 +112,28 @@ type Federation struct {
 type HTTP struct {
 	TrustedProxies  []string      `key:"trusted_proxies"`
 	ShutdownTimeout time.Duration `key:"shutdown_timeout"`
+	// RateLimits are the operator's limits per kind (0 requests turns
+	// one off); RateLimitExceptions are client address prefixes the
+	// API, OAuth and inbox limits never apply to (monitoring, load tests).
+	RateLimits          RateLimits `key:"rate_limits"`
+	RateLimitExceptions []string   `key:"rate_limit_exceptions"`
+}
+
+// RateLimits mirror ratelimit.Config, kind by kind.
+type RateLimits struct {
+	Login            RateLimit `key:"login"`
+	LoginAccount     RateLimit `key:"login_account"`
+	Registration     RateLimit `key:"registration"`
+	APIAnonymous     RateLimit `key:"api_anonymous"`
+	APIAuthenticated RateLimit `key:"api_authenticated"`
+	BadToken         RateLimit `key:"bad_token"`
+	Inbox            RateLimit `key:"inbox"`
+}
+
+// RateLimit is Requests per Period.
+type RateLimit struct {
+	Requests int64         `key:"requests"`
+	Period   time.Duration `key:"period"`
 }
 
 type SMTP struct {
@@ -143,9 +165,19 @@ func Default() Config {
 		Instance:   Instance{Name: "Coopol", Language: "fr", MaxStatusChars: 5000},
 		Section:    Section{Username: "section", DisplayName: "Section"},
 		Federation: Federation{Mode: "open", DeliveryWorkers: 8, RequestTimeout: 10 * time.Second},
-		HTTP:       HTTP{ShutdownTimeout: 15 * time.Second},
-		SMTP:       SMTP{Port: 587},
-		Events:     Events{ReminderBefore: 24 * time.Hour},
+		HTTP: HTTP{ShutdownTimeout: 15 * time.Second, RateLimits: RateLimits{
+			// Mastodon's rack_attack.rb and GoToSocial's defaults
+			// (ratelimit.Defaults, checked by a test in server/).
+			Login:            RateLimit{25, 5 * time.Minute},
+			LoginAccount:     RateLimit{25, time.Hour},
+			Registration:     RateLimit{5, 30 * time.Minute},
+			APIAnonymous:     RateLimit{300, 5 * time.Minute},
+			APIAuthenticated: RateLimit{300, 5 * time.Minute},
+			BadToken:         RateLimit{300, 5 * time.Minute},
+			Inbox:            RateLimit{1000, time.Minute},
+		}},
+		SMTP:   SMTP{Port: 587},
+		Events: Events{ReminderBefore: 24 * time.Hour},
 	}
 }
 
@@ -225,6 +257,11 @@ func (c Config) Validate() error {
 	for _, s := range c.Federation.AllowPrivateIPs {
 		if _, err := netip.ParsePrefix(s); err != nil {
 			return fmt.Errorf("config: federation.allow_private_ips: %q is not a CIDR prefix such as 127.0.0.0/8", s)
+		}
+	}
+	for _, s := range c.HTTP.RateLimitExceptions {
+		if _, err := netip.ParsePrefix(s); err != nil {
+			return fmt.Errorf("config: http.rate_limit_exceptions: %q is not a CIDR prefix such as 127.0.0.0/8", s)
 		}
 	}
 	for _, s := range c.HTTP.TrustedProxies {

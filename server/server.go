@@ -96,7 +96,7 @@ func New(ctx context.Context, cfg config.Config, store *storage.Storage, log *sl
 	}
 	mediaSvc.Log = log
 	svc.MediaURL = mediaSvc.URL
-	limits := ratelimit.Defaults()
+	limits := rateLimitsOf(cfg.HTTP.RateLimits)
 	if opts.RateLimits != nil {
 		limits = *opts.RateLimits
 	}
@@ -113,7 +113,8 @@ func (s *Server) routes() http.Handler {
 	if err := r.SetTrustedProxies(s.Config.HTTP.TrustedProxies); err != nil {
 		s.Log.Error("http.trusted_proxies", "err", err)
 	}
-	r.Use(gin.Recovery(), newDBGuard(s.Store.Ping, s.Log).middleware, s.RateLimits.Middleware())
+	r.Use(gin.Recovery(), newDBGuard(s.Store.Ping, s.Log).middleware,
+		exceptRateLimits(s.Config.HTTP.RateLimitExceptions, s.RateLimits.Middleware()))
 	r.GET("/livez", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
 	r.GET("/readyz", func(c *gin.Context) {
 		if err := s.Store.Ping(c.Request.Context()); err != nil {
