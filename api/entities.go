@@ -293,6 +293,8 @@ type statusRenderer struct {
 	accountsJSON map[string]accountJSON
 	media        map[string][]model.MediaAttachment
 	cards        map[string]*model.PreviewCard
+	polls        map[string]*model.Poll
+	ownVotes     map[string][]int
 }
 
 // renderStatuses renders statuses the viewer may see. Boosts whose
@@ -357,8 +359,12 @@ func (r *statusRenderer) load(sts []model.Status) error {
 			accounts = append(accounts, *a)
 		}
 	}
+	var pollIDs []string
 	addContent := func(st *model.Status) {
 		contentIDs = append(contentIDs, st.ID)
+		if st.APType == "Question" {
+			pollIDs = append(pollIDs, st.ID)
+		}
 		if st.ApplicationID != nil {
 			appIDs = append(appIDs, *st.ApplicationID)
 		}
@@ -394,6 +400,10 @@ func (r *statusRenderer) load(sts []model.Status) error {
 		return err
 	}
 	if r.cards, err = h.Store.PreviewCardsFor(ctx, contentIDs); err != nil {
+		return err
+	}
+	// Every status rendered has passed the audience rules already.
+	if r.polls, r.ownVotes, err = h.Store.PollsForStatuses(ctx, pollIDs, viewerID); err != nil {
 		return err
 	}
 	rendered, err := h.renderAccounts(ctx, accounts)
@@ -456,8 +466,9 @@ func (r *statusRenderer) entity(st *model.Status) statusJSON {
 		for _, name := range r.tags[st.ID] {
 			out.Tags = append(out.Tags, tagRefJSON{Name: name, URL: r.h.tagURL(name)})
 		}
-		if p := r.h.statusPoll(r.ctx, r.viewer, st); p != nil {
-			out.Poll = p
+		if poll := r.polls[st.ID]; poll != nil {
+			p := r.h.pollEntity(poll, st, r.viewer, r.ownVotes[st.ID])
+			out.Poll = &p
 		}
 		if card := r.cards[st.ID]; card != nil {
 			out.Card = r.h.cardEntity(card)

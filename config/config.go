@@ -6,6 +6,7 @@ package config
 
 import (
 	"fmt"
+	"net"
 	"net/netip"
 	"net/url"
 	"os"
@@ -35,6 +36,7 @@ type Config struct {
 	SMTP          SMTP       `key:"smtp"`
 	Events        Events     `key:"events"`
 	Metrics       Metrics    `key:"metrics"`
+	Debug         Debug      `key:"debug"`
 }
 
 // Metrics: Prometheus counters (federation failures by reason) at
@@ -42,6 +44,13 @@ type Config struct {
 // without a token /metrics does not exist.
 type Metrics struct {
 	Token string `key:"token"`
+}
+
+// Debug holds operators' diagnostics, all off by default.
+type Debug struct {
+	// PprofAddress, when set, serves net/http/pprof on this loopback
+	// address (e.g. 127.0.0.1:6060), apart from the public listener.
+	PprofAddress string `key:"pprof_address"`
 }
 
 type Events struct {
@@ -114,6 +123,28 @@ type Federation struct {
 type HTTP struct {
 	TrustedProxies  []string      `key:"trusted_proxies"`
 	ShutdownTimeout time.Duration `key:"shutdown_timeout"`
+	// RateLimits are the operator's limits per kind (0 requests turns
+	// one off); RateLimitExceptions are client address prefixes the
+	// API, OAuth and inbox limits never apply to (monitoring, load tests).
+	RateLimits          RateLimits `key:"rate_limits"`
+	RateLimitExceptions []string   `key:"rate_limit_exceptions"`
+}
+
+// RateLimits mirror ratelimit.Config, kind by kind.
+type RateLimits struct {
+	Login            RateLimit `key:"login"`
+	LoginAccount     RateLimit `key:"login_account"`
+	Registration     RateLimit `key:"registration"`
+	APIAnonymous     RateLimit `key:"api_anonymous"`
+	APIAuthenticated RateLimit `key:"api_authenticated"`
+	BadToken         RateLimit `key:"bad_token"`
+	Inbox            RateLimit `key:"inbox"`
+}
+
+// RateLimit is Requests per Period.
+type RateLimit struct {
+	Requests int64         `key:"requests"`
+	Period   time.Duration `key:"period"`
 }
 
 type SMTP struct {
@@ -145,9 +176,19 @@ func Default() Config {
 		Instance:   Instance{Name: "Coopol", Language: "fr", MaxStatusChars: 5000},
 		Section:    Section{Username: "section", DisplayName: "Section"},
 		Federation: Federation{Mode: "open", DeliveryWorkers: 8, RequestTimeout: 10 * time.Second},
-		HTTP:       HTTP{ShutdownTimeout: 15 * time.Second},
-		SMTP:       SMTP{Port: 587},
-		Events:     Events{ReminderBefore: 24 * time.Hour, DoorsRetention: 365 * 24 * time.Hour},
+		HTTP: HTTP{ShutdownTimeout: 15 * time.Second, RateLimits: RateLimits{
+			// Mastodon's rack_attack.rb and GoToSocial's defaults
+			// (ratelimit.Defaults, checked by a test in server/).
+			Login:            RateLimit{25, 5 * time.Minute},
+			LoginAccount:     RateLimit{25, time.Hour},
+			Registration:     RateLimit{5, 30 * time.Minute},
+			APIAnonymous:     RateLimit{300, 5 * time.Minute},
+			APIAuthenticated: RateLimit{300, 5 * time.Minute},
+			BadToken:         RateLimit{300, 5 * time.Minute},
+			Inbox:            RateLimit{1000, time.Minute},
+		}},
+		SMTP:   SMTP{Port: 587},
+		Events: Events{ReminderBefore: 24 * time.Hour, DoorsRetention: 365 * 24 * time.Hour},
 	}
 }
 
@@ -229,12 +270,20 @@ func (c Config) Validate() error {
 			return fmt.Errorf("config: federation.allow_private_ips: %q is not a CIDR prefix such as 127.0.0.0/8", s)
 		}
 	}
+	for _, s := range c.HTTP.RateLimitExceptions {
+		if _, err := netip.ParsePrefix(s); err != nil {
+			return fmt.Errorf("config: http.rate_limit_exceptions: %q is not a CIDR prefix such as 127.0.0.0/8", s)
+		}
+	}
 	for _, s := range c.HTTP.TrustedProxies {
 		if _, err := netip.ParsePrefix(s); err != nil {
 			return fmt.Errorf("config: http.trusted_proxies: %q is not a CIDR prefix", s)
 		}
 	}
 	if err := c.Media.validateS3(); err != nil {
+		return err
+	}
+	if err := c.Debug.validate(); err != nil {
 		return err
 	}
 	if c.Database.MaxOpenConns < 1 {
@@ -245,6 +294,22 @@ func (c Config) Validate() error {
 	}
 	if c.Instance.MaxStatusChars < 1 {
 		return fmt.Errorf("config: instance.max_status_chars: must be at least 1")
+	}
+	return nil
+}
+
+// validate refuses a pprof address reachable from outside the machine:
+// profiles show memory contents and cost CPU to take.
+func (d Debug) validate() error {
+	if d.PprofAddress == "" {
+		return nil
+	}
+	host, _, err := net.SplitHostPort(d.PprofAddress)
+	if err != nil {
+		return fmt.Errorf("config: debug.pprof_address: %q is not host:port", d.PprofAddress)
+	}
+	if ip, err := netip.ParseAddr(host); host != "localhost" && (err != nil || !ip.IsLoopback()) {
+		return fmt.Errorf("config: debug.pprof_address: %q must be a loopback address such as 127.0.0.1:6060", d.PprofAddress)
 	}
 	return nil
 }

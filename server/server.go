@@ -74,7 +74,9 @@ func New(ctx context.Context, cfg config.Config, store *storage.Storage, log *sl
 	}
 	live := streaming.New(streaming.Options{Store: store, Social: svc, Log: log, DSN: cfg.Database.Address})
 	svc.Live = live
-	if err := svc.EnsureInstanceActors(ctx); err != nil {
+	// Replicas started together take turns: one creates the actors and
+	// their keys, the others find them.
+	if err := store.WithBootstrapLock(ctx, svc.EnsureInstanceActors); err != nil {
 		return nil, fmt.Errorf("create instance actors: %w", err)
 	}
 	fed := federation.New(cfg, store, svc, httpclient.Config{Resolver: opts.Resolver, PortOverride: opts.PortOverride}, log)
@@ -113,7 +115,7 @@ func New(ctx context.Context, cfg config.Config, store *storage.Storage, log *sl
 	mediaSvc.Log = log
 	svc.MediaURL = mediaSvc.URL
 	cardWorker.Images = mediaSvc
-	limits := ratelimit.Defaults()
+	limits := rateLimitsOf(cfg.HTTP.RateLimits)
 	if opts.RateLimits != nil {
 		limits = *opts.RateLimits
 	}
@@ -130,7 +132,8 @@ func (s *Server) routes() http.Handler {
 	if err := r.SetTrustedProxies(s.Config.HTTP.TrustedProxies); err != nil {
 		s.Log.Error("http.trusted_proxies", "err", err)
 	}
-	r.Use(gin.Recovery(), newDBGuard(s.Store.Ping, s.Log).middleware, s.RateLimits.Middleware())
+	r.Use(gin.Recovery(), newDBGuard(s.Store.Ping, s.Log).middleware,
+		exceptRateLimits(s.Config.HTTP.RateLimitExceptions, s.RateLimits.Middleware()))
 	r.GET("/livez", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
 	r.GET("/readyz", func(c *gin.Context) {
 		if err := s.Store.Ping(c.Request.Context()); err != nil {

@@ -94,15 +94,32 @@ func (s *Storage) CreateOAuthToken(ctx context.Context, token *model.OAuthToken)
 // tokens, the user and account: one query per authenticated request.
 // Revoked tokens are returned too; the caller decides.
 func (s *Storage) OAuthTokenByHash(ctx context.Context, tokenHash string) (*model.OAuthToken, error) {
-	t := new(model.OAuthToken)
-	err := s.DB.NewSelect().Model(t).
-		Relation("Application").
-		Relation("User").
-		Relation("User.Account").
-		Where("oauth_token.token_hash = ?", tokenHash).
-		Scan(ctx)
+	// Run on every authenticated request: prepared once (prepared.go).
+	stmt, err := s.prepared(ctx, "oauth_token_by_hash", func() string {
+		return s.DB.NewSelect().Model((*model.OAuthToken)(nil)).
+			Relation("Application").
+			Relation("User").
+			Relation("User.Account").
+			Where("oauth_token.token_hash = ?", s.placeholder()).
+			String()
+	})
 	if err != nil {
-		return nil, notFound(err)
+		return nil, fmt.Errorf("prepare token lookup: %w", err)
+	}
+	rows, err := stmt.QueryContext(ctx, tokenHash)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		return nil, ErrNotFound
+	}
+	t := new(model.OAuthToken)
+	if err := s.DB.ScanRow(ctx, rows, t); err != nil {
+		return nil, fmt.Errorf("read token: %w", err)
 	}
 	if t.UserID == nil || (t.User != nil && t.User.ID == "") {
 		t.User = nil // app-only token: no user behind the LEFT JOIN

@@ -44,6 +44,9 @@ type Storage struct {
 	// maintenance. On SQLite it is a separate single-connection pool, as
 	// River's SQLite driver asks, so the queue never starves the web pool.
 	QueueDB *sql.DB
+
+	prep    preparedSet // statements run on every request (prepared.go)
+	maxOpen int         // the pool's size, as configured
 }
 
 // Open connects to the configured database. It does not migrate.
@@ -103,7 +106,7 @@ func openPostgres(ctx context.Context, cfg config.Database) (*Storage, error) {
 	}
 	sqldb.SetMaxOpenConns(cfg.MaxOpenConns)
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
-	s := &Storage{DB: bun.NewDB(sqldb, pgdialect.New()), Type: "postgres", QueueDB: sqldb}
+	s := &Storage{DB: bun.NewDB(sqldb, pgdialect.New()), Type: "postgres", QueueDB: sqldb, maxOpen: cfg.MaxOpenConns}
 	if err := s.Ping(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -123,7 +126,7 @@ func (s *Storage) Ping(ctx context.Context) error {
 
 // Close releases the pools.
 func (s *Storage) Close() error {
-	err := s.DB.Close()
+	err := errors.Join(s.closePrepared(), s.DB.Close())
 	if s.QueueDB != nil && s.QueueDB != s.DB.DB {
 		err = errors.Join(err, s.QueueDB.Close())
 	}
@@ -131,13 +134,19 @@ func (s *Storage) Close() error {
 }
 
 // Migrate brings the schema up to date: Coopol's tables, then the job
-// queue's. Safe to run from several replicas at once: the loser of the
-// migration lock waits for the winner.
+// queue's. Safe to run from several replicas at once: on PostgreSQL they
+// take turns under an advisory lock (WithBootstrapLock), the table lock of
+// the migrator guards the rest.
 func (s *Storage) Migrate(ctx context.Context) error {
+	return s.WithBootstrapLock(ctx, s.migrate)
+}
+
+func (s *Storage) migrate(ctx context.Context) error {
 	migrations := migrate.NewMigrations()
 	if err := migrations.Discover(migrationFiles); err != nil {
 		return fmt.Errorf("storage: read migrations: %w", err)
 	}
+	s.addDialectMigrations(migrations)
 	migrator := migrate.NewMigrator(s.DB, migrations, migrate.WithTableName("coopol_migrations"), migrate.WithLocksTableName("coopol_migration_locks"))
 	if err := migrator.Init(ctx); err != nil {
 		return fmt.Errorf("storage: init migrations: %w", err)

@@ -17,6 +17,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"time"
 
@@ -87,35 +88,60 @@ func load(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.StringVar(&o.BaseURL, "url", "http://127.0.0.1:8080", "server base URL (loopback only)")
 	fs.StringVar(&o.Token, "token", os.Getenv("COOPOL_LOAD_TOKEN"), "bearer token (default $COOPOL_LOAD_TOKEN)")
 	paths := fs.String("path", "/api/v1/timelines/home,/api/v1/timelines/public", "comma-separated paths, loaded one after the other")
-	fs.IntVar(&o.Concurrency, "c", 16, "concurrent clients")
+	conc := fs.String("c", "16", "concurrent clients; a comma-separated list (1,16) runs each path once per value")
 	fs.DurationVar(&o.Duration, "d", 20*time.Second, "duration of each path's run (at most 10m)")
 	fs.IntVar(&o.MaxRequests, "n", 200_000, "at most this many requests per path")
-	pid := fs.Int("pid", 0, "server process id: report its resident memory (VmRSS) before and at peak during each run")
+	pid := fs.Int("pid", 0, "server process id (Coopol or any other server): report its resident memory (VmRSS) before and at peak, and the CPU it used, during each run")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	for _, p := range strings.Split(*paths, ",") {
-		o.Path = strings.TrimSpace(p)
-		var before bench.ProcMemory
-		if *pid > 0 {
-			before, _ = bench.ReadProcMemory(*pid)
+	var levels []int
+	for _, c := range strings.Split(*conc, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(c))
+		if err != nil || n < 1 {
+			return fmt.Errorf("-c: %q is not a number of clients", c)
 		}
-		sampleCtx, stopSampling := context.WithCancel(ctx)
-		peak := make(chan int64, 1)
-		if *pid > 0 {
-			go func() { peak <- bench.SampleRSS(sampleCtx, *pid, 100*time.Millisecond) }()
+		levels = append(levels, n)
+	}
+	for _, o.Concurrency = range levels {
+		for _, p := range strings.Split(*paths, ",") {
+			o.Path = strings.TrimSpace(p)
+			if err := loadOne(ctx, o, *pid, stdout); err != nil {
+				return err
+			}
 		}
-		res, err := bench.RunLoad(ctx, o)
-		stopSampling()
-		if err != nil {
-			return err
-		}
-		fmt.Fprintln(stdout, res)
-		if res.FirstError != "" {
-			fmt.Fprintln(stdout, "  first error:", res.FirstError)
-		}
-		if *pid > 0 {
-			fmt.Fprintf(stdout, "  server RSS: %d MiB before, %d MiB peak during the run\n", before.RSS/1024, <-peak/1024)
+	}
+	return nil
+}
+
+// loadOne loads one path at one concurrency and prints the figures.
+func loadOne(ctx context.Context, o bench.LoadOptions, pid int, stdout io.Writer) error {
+	var before bench.ProcMemory
+	var cpuBefore time.Duration
+	if pid > 0 {
+		before, _ = bench.ReadProcMemory(pid)
+		cpuBefore, _ = bench.ReadProcCPU(pid)
+	}
+	sampleCtx, stopSampling := context.WithCancel(ctx)
+	peak := make(chan int64, 1)
+	if pid > 0 {
+		go func() { peak <- bench.SampleRSS(sampleCtx, pid, 100*time.Millisecond) }()
+	}
+	res, err := bench.RunLoad(ctx, o)
+	stopSampling()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, res)
+	if res.FirstError != "" {
+		fmt.Fprintln(stdout, "  first error:", res.FirstError)
+	}
+	if pid > 0 {
+		fmt.Fprintf(stdout, "  server RSS: %d MiB before, %d MiB peak during the run\n", before.RSS/1024, <-peak/1024)
+		if cpu, err := bench.ReadProcCPU(pid); err == nil && res.Requests > 0 {
+			used := cpu - cpuBefore
+			fmt.Fprintf(stdout, "  server CPU: %.1f s (%.0f%% of one core), %.2f ms per request\n", used.Seconds(),
+				100*used.Seconds()/res.Elapsed.Seconds(), float64(used.Microseconds())/1000/float64(res.Requests))
 		}
 	}
 	return nil

@@ -85,6 +85,14 @@ func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("listen on %s (bind): %w", cfg.Bind, err)
 			}
+			if addr := cfg.Debug.PprofAddress; addr != "" {
+				pln, err := net.Listen("tcp", addr)
+				if err != nil {
+					ln.Close()
+					return fmt.Errorf("listen on %s (debug.pprof_address): %w", addr, err)
+				}
+				go server.ServePprof(ctx, pln, log) //nolint:errcheck // logged by the listener's end
+			}
 			log.Info("coopol listening", "bind", cfg.Bind, "url", cfg.BaseURL(), "database", cfg.Database.Type, "version", Version)
 			return srv.Serve(ctx, ln)
 		},
@@ -184,6 +192,7 @@ func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
 	accountCmd.AddCommand(newAccountExportCommand(load, openStore), newAccountDeleteCommand(load, openStore))
 	admin.AddCommand(accountCmd)
 	admin.AddCommand(newBackupCommand(load), newRestoreCommand(load, openStore))
+	admin.AddCommand(newRepairCountersCommand(load, openStore))
 	root.AddCommand(serve, migrateCmd, admin, version)
 	root.AddCommand(newImportCommand(load, openStore))
 	requireSubcommands(root)
