@@ -8,6 +8,7 @@ import (
 	"github.com/superseriousbusiness/activity/streams/vocab"
 
 	"github.com/coopol/coopol/model"
+	"github.com/coopol/coopol/text"
 )
 
 // actorBuilder is what Person, Group, Service and Application share.
@@ -225,15 +226,15 @@ func ParseActor(m map[string]any) (*RemoteActor, error) {
 	}
 	a.DisplayName, _ = LangString(m, "name")
 	a.Note, _ = LangString(m, "summary")
-	a.URL = ID(m["url"])
+	a.URL = text.SafeURL(ID(m["url"]))
 	if ep, ok := m["endpoints"].(map[string]any); ok {
-		a.SharedInboxURI = Str(ep, "sharedInbox")
+		a.SharedInboxURI = text.SafeURL(Str(ep, "sharedInbox"))
 	}
 	if icon := Object(m["icon"]); icon != nil {
-		a.AvatarRemoteURL = ID(icon["url"])
+		a.AvatarRemoteURL = text.SafeURL(ID(icon["url"]))
 	}
 	if img := Object(m["image"]); img != nil {
-		a.HeaderRemoteURL = ID(img["url"])
+		a.HeaderRemoteURL = text.SafeURL(ID(img["url"]))
 	}
 	for _, att := range Objects(m["attachment"]) {
 		if Type(att) == "PropertyValue" && len(a.Fields) < 16 {
