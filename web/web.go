@@ -158,7 +158,7 @@ func (h *Handlers) Routes(r *gin.Engine) {
 	in.GET("/events/new", h.newEventForm)
 	in.GET("/settings", h.settingsPage)
 	in.GET("/report", h.reportForm)
-	staff := in.Group("/dashboard", h.requireStaff)
+	staff := w.Group("/dashboard", h.requireStaff) // a 404 to anyone else, even logged out
 	staff.GET("", h.dashboard)
 	// Territorial targeting: staff only, a 404 for anyone else.
 	el := w.Group("/dashboard/elections", h.requireElectionsStaff)
