@@ -215,8 +215,8 @@ func ParseActor(m map[string]any) (*RemoteActor, error) {
 	}
 	a := model.Account{
 		URI: id, Username: username, Domain: host, ActorType: typ,
-		InboxURI: inbox, OutboxURI: ID(m["outbox"]), FollowersURI: ID(m["followers"]),
-		FollowingURI: ID(m["following"]), FeaturedURI: ID(m["featured"]), MembersURI: ID(m["members"]),
+		InboxURI: inbox, OutboxURI: ownCollection(m["outbox"], host), FollowersURI: ownCollection(m["followers"], host),
+		FollowingURI: ownCollection(m["following"], host), FeaturedURI: ownCollection(m["featured"], host), MembersURI: ownCollection(m["members"], host),
 		Locked: Bool(m, "manuallyApprovesFollowers"), Discoverable: Bool(m, "discoverable"),
 		Indexable: Bool(m, "indexable"), Bot: typ == "Service" || typ == "Application",
 		MovedToURI: ID(m["movedTo"]), AlsoKnownAs: IDs(m["alsoKnownAs"]), Fields: []model.Field{},
@@ -249,4 +249,16 @@ func ParseActor(m map[string]any) (*RemoteActor, error) {
 		out.KeyOwner = ID(key["owner"])
 	}
 	return out, nil
+}
+
+// ownCollection is a collection of the actor's, kept only when it lives on
+// the actor's own origin: an actor naming another server's followers or
+// members collection as its own would make posts addressed to it reach
+// that audience (issue 12).
+func ownCollection(v any, actorHost string) string {
+	u := text.SafeURL(ID(v))
+	if u == "" || Host(u) != actorHost {
+		return ""
+	}
+	return u
 }

@@ -42,6 +42,10 @@ func TestRemoteURLsAreCheckedOrDropped(t *testing.T) {
 		"icon":      map[string]any{"type": "Image", "url": "https://hostile.example/a.png\x00"},
 		"image":     map[string]any{"type": "Image", "url": "/relative.png"},
 		"endpoints": map[string]any{"sharedInbox": "https://hostile.example/inbox\r\n"},
+		"followers": "https://victim.example/users/sec/followers",
+		"members":   "https://victim.example/users/section/members",
+		"following": "https://hostile.example/u/m/following",
+		"featured":  "https://hostile.example.evil.org/u/m/featured",
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -49,5 +53,9 @@ func TestRemoteURLsAreCheckedOrDropped(t *testing.T) {
 	a := actor.Account
 	if a.URL != "" || a.AvatarRemoteURL != "" || a.HeaderRemoteURL != "" || a.SharedInboxURI != "" {
 		t.Errorf("unsafe actor URLs kept: url=%q icon=%q image=%q sharedInbox=%q", a.URL, a.AvatarRemoteURL, a.HeaderRemoteURL, a.SharedInboxURI)
+	}
+	// Collections on another origin are not the actor's own.
+	if a.FollowersURI != "" || a.MembersURI != "" || a.FeaturedURI != "" || a.FollowingURI != "https://hostile.example/u/m/following" {
+		t.Errorf("collections: followers=%q members=%q featured=%q following=%q", a.FollowersURI, a.MembersURI, a.FeaturedURI, a.FollowingURI)
 	}
 }
