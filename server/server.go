@@ -114,7 +114,10 @@ func (s *Server) routes() http.Handler {
 	r.Use(gin.Recovery(), newDBGuard(s.Store.Ping, s.Log).middleware, s.RateLimits.Middleware())
 	r.GET("/livez", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
 	r.GET("/readyz", func(c *gin.Context) {
-		if err := s.Store.Ping(c.Request.Context()); err != nil {
+		// Busy (every pooled connection in use) is still ready: taking the
+		// instance out of a load balancer during a burst would make the
+		// burst an outage.
+		if err := s.Store.Ping(c.Request.Context()); err != nil && !errors.Is(err, storage.ErrPoolBusy) {
 			s.Log.Warn("not ready", "err", err)
 			c.String(http.StatusServiceUnavailable, "database unavailable")
 			return
