@@ -111,7 +111,7 @@ func (s *Server) routes() http.Handler {
 	if err := r.SetTrustedProxies(s.Config.HTTP.TrustedProxies); err != nil {
 		s.Log.Error("http.trusted_proxies", "err", err)
 	}
-	r.Use(gin.Recovery(), newDBGuard(s.Store.Ping, s.Log).middleware, s.RateLimits.Middleware())
+	r.Use(gin.Recovery(), refuseBadParams, newDBGuard(s.Store.Ping, s.Log).middleware, s.RateLimits.Middleware())
 	r.GET("/livez", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
 	r.GET("/readyz", func(c *gin.Context) {
 		// Busy (every pooled connection in use) is still ready: taking the
