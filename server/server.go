@@ -99,6 +99,11 @@ func New(ctx context.Context, cfg config.Config, store *storage.Storage, log *sl
 		limits = *opts.RateLimits
 	}
 	s := &Server{Config: cfg, Store: store, Social: svc, Federation: fed, Queue: q, Streaming: live, Media: mediaSvc, Log: log, RateLimits: ratelimit.NewSet(limits)}
+	s.RateLimits.OnLoginFailures = func(ctx context.Context, login string) {
+		if err := s.Social.NotifyLoginFailures(ctx, login); err != nil {
+			s.Log.Error("tell an account of failed logins", "err", err)
+		}
+	}
 	s.Handler = s.routes()
 	return s, nil
 }

@@ -142,8 +142,11 @@ func (h *Handlers) loginSubmit(c *gin.Context) {
 		again(http.StatusTooManyRequests, "login.too_many")
 		return
 	}
+	// Over its failure budget, a login name stays open to the addresses
+	// that logged in with it: failing on purpose does not lock its owner
+	// out, and the owner is told (ratelimit.Set.OnLoginFailures).
 	loginKey := ratelimit.NormalizeLogin(d.Login)
-	if r := limits.LoginAccount.Peek(ctx, loginKey); loginKey != "" && r.Reached {
+	if r, blocked := limits.AccountBlocked(c, loginKey); blocked {
 		tooMany(c, r, h.now())
 		again(http.StatusTooManyRequests, "login.too_many")
 		return
@@ -153,9 +156,7 @@ func (h *Handlers) loginSubmit(c *gin.Context) {
 	switch {
 	case errors.Is(err, storage.ErrNotFound) || d.Login == "":
 		auth.CheckPassword(dummyHash(), password)
-		if loginKey != "" {
-			limits.LoginAccount.Take(ctx, loginKey)
-		}
+		limits.LoginFailed(c, loginKey)
 		again(http.StatusUnauthorized, "login.bad_credentials")
 		return
 	case err != nil:
@@ -163,7 +164,7 @@ func (h *Handlers) loginSubmit(c *gin.Context) {
 		return
 	}
 	if !auth.CheckPassword(user.PasswordHash, password) {
-		limits.LoginAccount.Take(ctx, loginKey)
+		limits.LoginFailed(c, loginKey)
 		again(http.StatusUnauthorized, "login.bad_credentials")
 		return
 	}
@@ -179,6 +180,7 @@ func (h *Handlers) loginSubmit(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
+	limits.LoginSucceeded(c, loginKey)
 	c.Redirect(http.StatusSeeOther, d.Next)
 }
 
