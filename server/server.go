@@ -99,6 +99,9 @@ func New(ctx context.Context, cfg config.Config, store *storage.Storage, log *sl
 		limits = *opts.RateLimits
 	}
 	s := &Server{Config: cfg, Store: store, Social: svc, Federation: fed, Queue: q, Streaming: live, Media: mediaSvc, Log: log, RateLimits: ratelimit.NewSet(limits)}
+	if !mediaSvc.FFmpegAvailable() {
+		log.Error("ffmpeg not found on PATH: audio and video uploads are stored WITH their metadata (GPS location tags included); install ffmpeg to remove it (checked again at each upload)")
+	}
 	s.RateLimits.OnLoginFailures = func(ctx context.Context, login string) {
 		if err := s.Social.NotifyLoginFailures(ctx, login); err != nil {
 			s.Log.Error("tell an account of failed logins", "err", err)
