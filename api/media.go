@@ -85,7 +85,12 @@ func (h *Handlers) uploadMedia(c *gin.Context) {
 		h.mediaError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, h.mediaEntity(m))
+	out := h.mediaEntity(m)
+	// Say whether metadata was removed: without ffmpeg, audio and video
+	// keep theirs (location tags included), and the app can warn.
+	removed := m.MetadataStripped
+	out.Meta.MetadataRemoved = &removed
+	c.JSON(http.StatusOK, out)
 }
 
 func (h *Handlers) mediaError(c *gin.Context, err error) {

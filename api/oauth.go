@@ -43,6 +43,17 @@ type authRequest struct {
 	State               string
 	CodeChallenge       string
 	CodeChallengeMethod string
+	// RedirectSent: the client named redirect_uri (else the app's only one
+	// is used, and the exchange need not repeat it).
+	RedirectSent bool
+}
+
+// sentRedirectURI is what the code keeps for the exchange to repeat.
+func (req authRequest) sentRedirectURI() string {
+	if req.RedirectSent {
+		return req.RedirectURI
+	}
+	return ""
 }
 
 // authProblem is why a request cannot proceed. With toClient set, the
@@ -65,6 +76,7 @@ func (h *Handlers) parseAuthRequest(ctx context.Context, get func(string) string
 		RedirectURI: strings.TrimSpace(get("redirect_uri")), State: get("state"),
 		CodeChallenge: get("code_challenge"), CodeChallengeMethod: get("code_challenge_method"),
 	}
+	req.RedirectSent = req.RedirectURI != ""
 	if req.ClientID == "" {
 		return req, &authProblem{page: "unknown_client"}, nil
 	}
@@ -108,17 +120,15 @@ func (h *Handlers) parseAuthRequest(ctx context.Context, get func(string) string
 	case req.CodeChallenge == "" && req.CodeChallengeMethod == "":
 	case req.CodeChallenge == "":
 		return fail("invalid_request", "code_challenge is required with code_challenge_method.")
-	case req.CodeChallengeMethod == "" || req.CodeChallengeMethod == "plain":
-		req.CodeChallengeMethod = "plain" // RFC 7636 §4.3 default
-		if !pkceValue.MatchString(req.CodeChallenge) {
-			return fail("invalid_request", "The code_challenge is malformed.")
-		}
 	case req.CodeChallengeMethod == "S256":
 		if len(req.CodeChallenge) != 43 || !pkceValue.MatchString(req.CodeChallenge) {
 			return fail("invalid_request", "The code_challenge is malformed.")
 		}
 	default:
-		return fail("invalid_request", "code_challenge_method must be S256 or plain.")
+		// "plain" (also the default when the method is left out, RFC 7636
+		// §4.3) protects nothing once the challenge is seen: only S256 is
+		// advertised, and only S256 is accepted.
+		return fail("invalid_request", "code_challenge_method must be S256.")
 	}
 	return req, nil, nil
 }
@@ -251,7 +261,7 @@ func (h *Handlers) authorizeSubmit(c *gin.Context) {
 	raw := auth.NewToken()
 	now := h.now()
 	code := &model.OAuthAuthorizationCode{
-		CodeHash: auth.HashToken(raw), ApplicationID: req.App.ID, UserID: user.ID, RedirectURI: req.RedirectURI,
+		CodeHash: auth.HashToken(raw), ApplicationID: req.App.ID, UserID: user.ID, RedirectURI: req.sentRedirectURI(),
 		Scopes: req.Scope, CodeChallenge: req.CodeChallenge, CodeChallengeMethod: req.CodeChallengeMethod,
 		ExpiresAt: now.Add(codeLifetime), CreatedAt: now,
 	}
@@ -349,8 +359,17 @@ func (h *Handlers) token(c *gin.Context) {
 		}
 		// Consumed before any check: a code gets one attempt, so a wrong
 		// verifier cannot be retried (and a replay finds nothing).
-		rec, err := h.Store.ConsumeAuthorizationCode(ctx, auth.HashToken(code))
+		codeHash := auth.HashToken(code)
+		rec, err := h.Store.ConsumeAuthorizationCode(ctx, codeHash)
 		if errors.Is(err, storage.ErrNotFound) {
+			// A used code presented again was stolen, or the exchange
+			// replayed: what it granted is revoked (RFC 6749 §4.1.2).
+			if n, err := h.Store.RevokeOAuthTokensOfCode(ctx, codeHash, now); err != nil {
+				h.internalError(c, err)
+				return
+			} else if n > 0 {
+				h.Log.Warn("authorization code replayed: its tokens are revoked", "app", app.ID, "revoked", n)
+			}
 			oauthError(c, http.StatusBadRequest, "invalid_grant", invalidGrant)
 			return
 		}
@@ -358,8 +377,11 @@ func (h *Handlers) token(c *gin.Context) {
 			h.internalError(c, err)
 			return
 		}
+		// The code keeps the redirect_uri only when the client sent one;
+		// then the same must come with the exchange (RFC 6749 §4.1.3).
 		redirect := p.Get("redirect_uri")
-		if rec.ApplicationID != app.ID || !now.Before(rec.ExpiresAt) || (redirect != "" && redirect != rec.RedirectURI) {
+		redirectOK := redirect == rec.RedirectURI || (rec.RedirectURI == "" && (redirect == "" || slices.Contains(app.RedirectURIs, redirect)))
+		if rec.ApplicationID != app.ID || !now.Before(rec.ExpiresAt) || !redirectOK {
 			oauthError(c, http.StatusBadRequest, "invalid_grant", invalidGrant)
 			return
 		}
@@ -371,7 +393,7 @@ func (h *Handlers) token(c *gin.Context) {
 			oauthError(c, http.StatusBadRequest, "invalid_grant", invalidGrant)
 			return
 		}
-		tok.UserID, tok.Scopes = &rec.UserID, rec.Scopes
+		tok.UserID, tok.Scopes, tok.CodeHash = &rec.UserID, rec.Scopes, &codeHash
 	} else {
 		scopes := parseScopes(strings.Join(p.List("scope"), " "))
 		if len(scopes) == 0 {
@@ -399,8 +421,6 @@ func pkceMatches(rec *model.OAuthAuthorizationCode, verifier string) bool {
 	switch rec.CodeChallengeMethod {
 	case "":
 		return verifier == ""
-	case "plain":
-		return pkceValue.MatchString(verifier) && subtle.ConstantTimeCompare([]byte(verifier), []byte(rec.CodeChallenge)) == 1
 	case "S256":
 		if !pkceValue.MatchString(verifier) {
 			return false

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 
 	ical "github.com/arran4/golang-ical"
 
@@ -32,13 +33,13 @@ func Write(w io.Writer, name, host string, items []Item, now time.Time) error {
 	cal := ical.NewCalendar()
 	cal.SetMethod(ical.MethodPublish)
 	cal.SetProductId("-//Coopol//" + host + "//FR")
-	cal.SetName(name)
-	cal.SetXWRCalName(name)
+	cal.SetName(clean(name))
+	cal.SetXWRCalName(clean(name))
 	cal.SetRefreshInterval("PT1H")
 
 	zones := map[string][2]int{} // tz -> year span
 	for _, it := range items {
-		tz := it.Event.Timezone
+		tz := zone(it.Event)
 		span, ok := zones[tz]
 		y0, y1 := it.Event.StartAt.Year(), it.Event.StartAt.Year()
 		if it.Event.EndAt != nil {
@@ -65,6 +66,33 @@ func Write(w io.Writer, name, host string, items []Item, now time.Time) error {
 	return cal.SerializeTo(w)
 }
 
+// zone is the event's time zone if Go knows it, else UTC: a remote event
+// may carry anything there, and it ends up in a TZID parameter.
+func zone(ev *model.Event) string {
+	if _, err := time.LoadLocation(ev.Timezone); err != nil || ev.Timezone == "" || strings.ContainsAny(ev.Timezone, "\r\n\",;:") {
+		return "UTC"
+	}
+	return ev.Timezone
+}
+
+// clean makes any text safe for a TEXT property: the iCalendar library
+// escapes LF but not CR, so a CR (or CRLF) from a remote event would start
+// a property of its own. Line breaks become LF; other control characters go.
+func clean(s string) string {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\r':
+			return '\n'
+		case r == '\n' || r == '\t':
+			return r
+		case unicode.IsControl(r) || r == '\u2028' || r == '\u2029':
+			return -1
+		}
+		return r
+	}, s)
+}
+
 func localTime(t time.Time, tz string) (string, []ical.PropertyParameter) {
 	loc, err := time.LoadLocation(tz)
 	if err != nil || tz == "UTC" {
@@ -79,15 +107,16 @@ func addEvent(cal *ical.Calendar, host string, it Item, now time.Time) {
 	v.SetDtStampTime(now)
 	v.SetCreatedTime(ev.CreatedAt)
 	v.SetModifiedAt(ev.UpdatedAt)
-	start, params := localTime(ev.StartAt, ev.Timezone)
+	tz := zone(ev)
+	start, params := localTime(ev.StartAt, tz)
 	v.SetProperty(ical.ComponentPropertyDtStart, start, params...)
 	end := ev.StartAt.Add(time.Hour)
 	if ev.EndAt != nil {
 		end = *ev.EndAt
 	}
-	endValue, params := localTime(end, ev.Timezone)
+	endValue, params := localTime(end, tz)
 	v.SetProperty(ical.ComponentPropertyDtEnd, endValue, params...)
-	v.SetSummary(ev.Title)
+	v.SetSummary(clean(ev.Title))
 	desc := strings.TrimSpace(text.StripHTML(it.Description))
 	if ev.Capacity != nil {
 		label := "participants"
@@ -97,16 +126,16 @@ func addEvent(cal *ical.Calendar, host string, it Item, now time.Time) {
 		desc = strings.TrimSpace(fmt.Sprintf("%s\n\n%d/%d %s", desc, ev.ParticipantCount, *ev.Capacity, label))
 	}
 	if desc != "" {
-		v.SetDescription(desc)
+		v.SetDescription(clean(desc))
 	}
 	if loc := location(ev); loc != "" {
-		v.SetLocation(loc)
+		v.SetLocation(clean(loc))
 	}
 	if ev.Latitude != nil && ev.Longitude != nil {
 		v.SetGeo(*ev.Latitude, *ev.Longitude)
 	}
-	if it.URL != "" {
-		v.SetURL(it.URL)
+	if u := text.SafeURL(it.URL); u != "" {
+		v.SetURL(u)
 	}
 	switch ev.EventStatus {
 	case "CANCELLED":
@@ -128,8 +157,8 @@ func location(ev *model.Event) string {
 			parts = append(parts, strings.TrimSpace(p))
 		}
 	}
-	if len(parts) == 0 && ev.OnlineURL != "" {
-		return ev.OnlineURL
+	if len(parts) == 0 {
+		return text.SafeURL(ev.OnlineURL)
 	}
 	return strings.Join(parts, ", ")
 }

@@ -85,11 +85,13 @@ func (s *Service) stageAV(ctx context.Context, dir string, ft fileType, r io.Rea
 	if err != nil {
 		return "", 0, false, err
 	}
-	if s.ffmpeg == "" {
+	ffmpeg := s.ffmpegPath() // at each upload, not once at start
+	if ffmpeg == "" {
+		s.log().Error("media: ffmpeg not found: audio/video stored WITH its metadata (location tags included)", "type", ft.ContentType)
 		return in, size, false, nil
 	}
 	out := filepath.Join(dir, "out."+ft.Ext)
-	if err := s.runFFmpeg(ctx, dir, ft, in, out); err != nil {
+	if err := s.runFFmpeg(ctx, dir, ffmpeg, ft, in, out); err != nil {
 		return "", 0, false, err
 	}
 	info, err := os.Stat(out)
@@ -110,14 +112,14 @@ func (s *Service) stageAV(ctx context.Context, dir string, ft fileType, r io.Rea
 	return out, info.Size(), true, nil
 }
 
-func (s *Service) runFFmpeg(ctx context.Context, dir string, ft fileType, in, out string) error {
+func (s *Service) runFFmpeg(ctx context.Context, dir, ffmpeg string, ft fileType, in, out string) error {
 	args, err := ffmpegArgs(ft, in, out)
 	if err != nil {
 		return err
 	}
 	runCtx, cancel := context.WithTimeout(ctx, ffmpegTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(runCtx, s.ffmpeg, args...)
+	cmd := exec.CommandContext(runCtx, ffmpeg, args...)
 	cmd.Dir = dir
 	cmd.Env = []string{}
 	var stderr bytes.Buffer

@@ -79,7 +79,10 @@ type Service struct {
 	// publicURL, when set (media.s3.public_url), replaces baseURL+"/media"
 	// in URLs: the bucket or a CDN serves the files, not Handler.
 	publicURL string
-	ffmpeg    string // path of ffmpeg, "" when not installed
+	// ffmpeg, when set (tests), is the ffmpeg to run; otherwise it is
+	// looked up on PATH at each upload, so that installing or removing it
+	// takes effect without a restart.
+	ffmpeg string
 
 	// MaxPixels bounds width×height of images (DefaultMaxPixels).
 	MaxPixels int64
@@ -114,12 +117,8 @@ func NewService(cfg config.Media, store *storage.Storage, baseURL string) (*Serv
 	if err != nil {
 		root = filepath.Clean(cfg.Path)
 	}
-	ffmpeg, err := exec.LookPath("ffmpeg")
-	if err != nil {
-		ffmpeg = ""
-	}
 	s := &Service{
-		cfg: cfg, store: store, baseURL: strings.TrimRight(baseURL, "/"), root: root, ffmpeg: ffmpeg,
+		cfg: cfg, store: store, baseURL: strings.TrimRight(baseURL, "/"), root: root,
 		MaxPixels:  DefaultMaxPixels,
 		imageSlots: make(chan struct{}, 2),
 	}
@@ -142,8 +141,21 @@ func NewService(cfg config.Media, store *storage.Storage, baseURL string) (*Serv
 	return s, nil
 }
 
-// FFmpegAvailable reports whether audio and video metadata is stripped.
-func (s *Service) FFmpegAvailable() bool { return s.ffmpeg != "" }
+// FFmpegAvailable reports whether audio and video metadata is stripped
+// (ffmpeg is looked up now).
+func (s *Service) FFmpegAvailable() bool { return s.ffmpegPath() != "" }
+
+// ffmpegPath is the ffmpeg to run for this upload, "" when there is none.
+func (s *Service) ffmpegPath() string {
+	if s.ffmpeg != "" {
+		return s.ffmpeg
+	}
+	path, err := exec.LookPath("ffmpeg")
+	if err != nil {
+		return ""
+	}
+	return path
+}
 
 // MaxUploadSize is the largest file any kind accepts: the HTTP layer can
 // refuse bigger bodies early (http.MaxBytesReader, plus multipart overhead).
@@ -487,6 +499,10 @@ type Meta struct {
 	Original *MetaSize `json:"original,omitempty"`
 	Small    *MetaSize `json:"small,omitempty"`
 	Focus    *Focus    `json:"focus,omitempty"`
+	// MetadataRemoved, in the answer to an upload, says whether the
+	// stored file is free of EXIF/GPS/tags: false for audio and video
+	// stored without ffmpeg, whose location tags are then published.
+	MetadataRemoved *bool `json:"metadata_removed,omitempty"`
 }
 
 // MetaSize describes one rendition.

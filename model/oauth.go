@@ -54,6 +54,9 @@ type OAuthToken struct {
 	CreatedAt     time.Time  `bun:"created_at"`
 	LastUsedAt    *time.Time `bun:"last_used_at"`
 	RevokedAt     *time.Time `bun:"revoked_at"`
+	// CodeHash is the hash of the authorization code the token was issued
+	// for (none for client credentials): replaying the code revokes it.
+	CodeHash *string `bun:"code_hash"`
 
 	// Loaded by lookups that authenticate a request.
 	Application *OAuthApplication `bun:"rel:belongs-to,join:application_id=id"`

@@ -1,6 +1,7 @@
 package ratelimit
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -23,6 +24,12 @@ type Set struct {
 	// Now is the clock used for Retry-After (the counters themselves use
 	// the real clock).
 	Now func() time.Time
+
+	// OnLoginFailures, when set, is called when a login name uses up its
+	// LoginAccount budget (once per window), to tell the owner.
+	OnLoginFailures func(ctx context.Context, login string)
+
+	trust trust // see trusted.go
 }
 
 // NewSet builds the limiters of cfg over one in-memory store.
@@ -120,7 +127,10 @@ func (s *Set) API() gin.HandlerFunc {
 			}
 			return
 		}
-		if r := s.BadToken.Peek(ctx, ip); r.Reached {
+		// Over BadToken, only tokens already accepted get through: random
+		// tokens buy nothing, and the people behind the same address
+		// (a shared NAT) keep using theirs.
+		if r := s.BadToken.Peek(ctx, ip); r.Reached && !s.tokenTrusted(tok) {
 			s.tooMany(c, r, answerAPI)
 			return
 		}
@@ -130,6 +140,8 @@ func (s *Set) API() gin.HandlerFunc {
 		c.Next()
 		if c.Writer.Status() == http.StatusUnauthorized {
 			s.BadToken.Take(ctx, ip)
+		} else {
+			s.trustToken(tok)
 		}
 	}
 }
@@ -207,15 +219,17 @@ func (s *Set) LoginForm(field string) gin.HandlerFunc {
 				login = NormalizeLogin(c.Request.PostForm.Get(field))
 			}
 		}
-		if login != "" {
-			if r := s.LoginAccount.Peek(ctx, login); r.Reached {
-				s.tooMany(c, r, answerText)
-				return
-			}
+		if r, blocked := s.AccountBlocked(c, login); blocked {
+			s.tooMany(c, r, answerText)
+			return
 		}
 		c.Next()
-		if login != "" && c.Writer.Status() == http.StatusUnauthorized {
-			s.LoginAccount.Take(ctx, login)
+		switch status := c.Writer.Status(); {
+		case login == "":
+		case status == http.StatusUnauthorized:
+			s.LoginFailed(c, login)
+		case status < 400:
+			s.LoginSucceeded(c, login)
 		}
 	}
 }
@@ -228,20 +242,11 @@ func (s *Set) LoginBlocked(c *gin.Context, login string) bool {
 	if !s.check(c, s.Login.Take(ctx, ClientKey(c)), answerText, false) {
 		return true
 	}
-	if login = NormalizeLogin(login); login != "" {
-		if r := s.LoginAccount.Peek(ctx, login); r.Reached {
-			s.tooMany(c, r, answerText)
-			return true
-		}
+	if r, blocked := s.AccountBlocked(c, login); blocked {
+		s.tooMany(c, r, answerText)
+		return true
 	}
 	return false
-}
-
-// LoginFailed records a failed attempt for login.
-func (s *Set) LoginFailed(c *gin.Context, login string) {
-	if login = NormalizeLogin(login); login != "" {
-		s.LoginAccount.Take(c.Request.Context(), login)
-	}
 }
 
 // NormalizeLogin is the key of a login name or e-mail address.

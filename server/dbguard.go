@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -10,6 +11,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/coopol/coopol/storage"
 )
 
 // While the database cannot be reached, every handler fails in its own
@@ -36,8 +39,12 @@ type dbGuard struct {
 	now    func() time.Time
 	maxAge time.Duration // how long a check result is reused
 
+	// pingTimeout bounds one check.
+	pingTimeout time.Duration
+
 	mu      sync.Mutex
 	down    bool
+	busy    bool // the last check found every pooled connection in use
 	checked time.Time
 	pinging chan struct{} // closed when the running check ends
 }
@@ -48,7 +55,7 @@ const dbRetryAfter = 5
 var dbUnavailableBody = []byte(`{"error":"Service unavailable: the database cannot be reached, try again shortly"}`)
 
 func newDBGuard(ping func(context.Context) error, log *slog.Logger) *dbGuard {
-	return &dbGuard{ping: ping, log: log, now: time.Now, maxAge: time.Second}
+	return &dbGuard{ping: ping, log: log, now: time.Now, maxAge: time.Second, pingTimeout: 2 * time.Second}
 }
 
 // knownDown reports the last check's verdict without checking.
@@ -80,13 +87,20 @@ func (g *dbGuard) healthy(ctx context.Context, fresh bool) bool {
 	g.pinging = done
 	g.mu.Unlock()
 
-	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), g.pingTimeout)
 	err := g.ping(pctx)
 	cancel()
+	// An exhausted pool is a flood, not an outage: the database answers
+	// the requests holding its connections. Saying 503 for the whole
+	// instance would turn a burst of GETs into downtime (issue 12).
+	busy := errors.Is(err, storage.ErrPoolBusy)
+	if busy {
+		err = nil
+	}
 
 	g.mu.Lock()
-	was := g.down
-	g.down, g.checked, g.pinging = err != nil, g.now(), nil
+	was, wasBusy := g.down, g.busy
+	g.down, g.busy, g.checked, g.pinging = err != nil, busy, g.now(), nil
 	g.mu.Unlock()
 	close(done)
 	switch {
@@ -94,6 +108,9 @@ func (g *dbGuard) healthy(ctx context.Context, fresh bool) bool {
 		g.log.Error("database unreachable: answering 503 until it is back", "err", err)
 	case err == nil && was:
 		g.log.Info("database reachable again")
+	}
+	if busy && !wasBusy {
+		g.log.Warn("database connection pool exhausted: requests wait for a connection (the database is up)")
 	}
 	return err == nil
 }

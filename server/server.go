@@ -120,6 +120,14 @@ func New(ctx context.Context, cfg config.Config, store *storage.Storage, log *sl
 		limits = *opts.RateLimits
 	}
 	s := &Server{Config: cfg, Store: store, Social: svc, Federation: fed, Queue: q, Streaming: live, Media: mediaSvc, Log: log, RateLimits: ratelimit.NewSet(limits)}
+	if !mediaSvc.FFmpegAvailable() {
+		log.Error("ffmpeg not found on PATH: audio and video uploads are stored WITH their metadata (GPS location tags included); install ffmpeg to remove it (checked again at each upload)")
+	}
+	s.RateLimits.OnLoginFailures = func(ctx context.Context, login string) {
+		if err := s.Social.NotifyLoginFailures(ctx, login); err != nil {
+			s.Log.Error("tell an account of failed logins", "err", err)
+		}
+	}
 	s.Handler = s.routes()
 	return s, nil
 }
@@ -132,11 +140,14 @@ func (s *Server) routes() http.Handler {
 	if err := r.SetTrustedProxies(s.Config.HTTP.TrustedProxies); err != nil {
 		s.Log.Error("http.trusted_proxies", "err", err)
 	}
-	r.Use(gin.Recovery(), newDBGuard(s.Store.Ping, s.Log).middleware,
+	r.Use(gin.Recovery(), refuseBadParams, newDBGuard(s.Store.Ping, s.Log).middleware,
 		exceptRateLimits(s.Config.HTTP.RateLimitExceptions, s.RateLimits.Middleware()))
 	r.GET("/livez", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
 	r.GET("/readyz", func(c *gin.Context) {
-		if err := s.Store.Ping(c.Request.Context()); err != nil {
+		// Busy (every pooled connection in use) is still ready: taking the
+		// instance out of a load balancer during a burst would make the
+		// burst an outage.
+		if err := s.Store.Ping(c.Request.Context()); err != nil && !errors.Is(err, storage.ErrPoolBusy) {
 			s.Log.Warn("not ready", "err", err)
 			c.String(http.StatusServiceUnavailable, "database unavailable")
 			return

@@ -22,6 +22,11 @@ type ValidationError struct{ Msg string }
 
 func (e *ValidationError) Error() string { return e.Msg }
 
+// ErrEmailTaken: an account already uses the e-mail address. The web
+// sign-up answers it as any accepted sign-up (and tells the owner), so
+// that the form does not tell who has an account.
+var ErrEmailTaken = errors.New("e-mail address already registered")
+
 func invalid(format string, args ...any) error {
 	return &ValidationError{Msg: fmt.Sprintf(format, args...)}
 }
@@ -78,6 +83,9 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (*model.User, erro
 		user.MemberVerifiedAt = &now
 	}
 	if err := s.Store.CreateLocalUser(ctx, account, user); err != nil {
+		if errors.Is(err, storage.ErrEmailTaken) {
+			return nil, ErrEmailTaken
+		}
 		return nil, invalid("%s", err.Error())
 	}
 	user.Account = account

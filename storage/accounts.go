@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -9,6 +10,9 @@ import (
 
 	"github.com/coopol/coopol/model"
 )
+
+// ErrEmailTaken: a login already uses this e-mail address.
+var ErrEmailTaken = errors.New("e-mail address already registered")
 
 // CreateLocalUser stores a local account and its login in one transaction.
 func (s *Storage) CreateLocalUser(ctx context.Context, account *model.Account, user *model.User) error {
@@ -22,7 +26,7 @@ func (s *Storage) CreateLocalUser(ctx context.Context, account *model.Account, u
 		user.AccountID = account.ID
 		if _, err := tx.NewInsert().Model(user).Exec(ctx); err != nil {
 			if IsUniqueViolation(err) {
-				return fmt.Errorf("e-mail address already registered")
+				return ErrEmailTaken
 			}
 			return fmt.Errorf("insert user: %w", err)
 		}

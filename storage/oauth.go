@@ -148,6 +148,19 @@ func (s *Storage) RevokeOAuthToken(ctx context.Context, id string, at time.Time)
 	return nil
 }
 
+// RevokeOAuthTokensOfCode revokes the tokens issued for an authorization
+// code (its hash), when the code is presented again: RFC 6749 §4.1.2 says
+// a replayed code should revoke what it granted. It returns how many.
+func (s *Storage) RevokeOAuthTokensOfCode(ctx context.Context, codeHash string, at time.Time) (int64, error) {
+	res, err := s.DB.NewUpdate().Model((*model.OAuthToken)(nil)).
+		Set("revoked_at = ?", at).Where("code_hash = ?", codeHash).Where("revoked_at IS NULL").Exec(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("revoke tokens of a replayed code: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
+
 // RevokeUserOAuthTokens revokes every token of a user (password change,
 // account disabled, "log out everywhere") and returns how many it revoked.
 func (s *Storage) RevokeUserOAuthTokens(ctx context.Context, userID string, at time.Time) (int64, error) {

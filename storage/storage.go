@@ -119,9 +119,24 @@ func (s *Storage) Ping(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	if err := s.DB.PingContext(ctx); err != nil {
+		// A ping that timed out waiting for a connection while every one
+		// is in use says the database is busy, not down: those connections
+		// are answering someone.
+		if ctx.Err() != nil && s.poolExhausted() {
+			return ErrPoolBusy
+		}
 		return fmt.Errorf("storage: database unreachable: %w", err)
 	}
 	return nil
+}
+
+// ErrPoolBusy is Ping's answer when it could not get a connection because
+// all of them are in use: the database is up, this process is saturated.
+var ErrPoolBusy = errors.New("storage: every database connection is in use")
+
+func (s *Storage) poolExhausted() bool {
+	st := s.DB.Stats()
+	return st.MaxOpenConnections > 0 && st.InUse >= st.MaxOpenConnections
 }
 
 // Close releases the pools.

@@ -77,6 +77,15 @@ func (h *Handlers) signupSubmit(c *gin.Context) {
 		Role: model.RoleSympathisant, Approved: h.Config.Registrations == "open",
 	})
 	var ve *social.ValidationError
+	if errors.Is(err, social.ErrEmailTaken) {
+		// The same answer as a sign-up waiting for the section, nothing
+		// stored: the form must not tell who has an account. The owner
+		// of the address is told by mail, when there is a mailer.
+		h.tellAccountExists(c, d.Email)
+		d.Waiting = true
+		h.render(c, http.StatusOK, "signup", h.newPage(c, h.t(c, "signup.title"), d))
+		return
+	}
 	if errors.As(err, &ve) {
 		again(http.StatusUnprocessableEntity, h.domainMessage(c, ve.Msg))
 		return
@@ -142,8 +151,11 @@ func (h *Handlers) loginSubmit(c *gin.Context) {
 		again(http.StatusTooManyRequests, "login.too_many")
 		return
 	}
+	// Over its failure budget, a login name stays open to the addresses
+	// that logged in with it: failing on purpose does not lock its owner
+	// out, and the owner is told (ratelimit.Set.OnLoginFailures).
 	loginKey := ratelimit.NormalizeLogin(d.Login)
-	if r := limits.LoginAccount.Peek(ctx, loginKey); loginKey != "" && r.Reached {
+	if r, blocked := limits.AccountBlocked(c, loginKey); blocked {
 		tooMany(c, r, h.now())
 		again(http.StatusTooManyRequests, "login.too_many")
 		return
@@ -153,9 +165,7 @@ func (h *Handlers) loginSubmit(c *gin.Context) {
 	switch {
 	case errors.Is(err, storage.ErrNotFound) || d.Login == "":
 		auth.CheckPassword(dummyHash(), password)
-		if loginKey != "" {
-			limits.LoginAccount.Take(ctx, loginKey)
-		}
+		limits.LoginFailed(c, loginKey)
 		again(http.StatusUnauthorized, "login.bad_credentials")
 		return
 	case err != nil:
@@ -163,7 +173,7 @@ func (h *Handlers) loginSubmit(c *gin.Context) {
 		return
 	}
 	if !auth.CheckPassword(user.PasswordHash, password) {
-		limits.LoginAccount.Take(ctx, loginKey)
+		limits.LoginFailed(c, loginKey)
 		again(http.StatusUnauthorized, "login.bad_credentials")
 		return
 	}
@@ -179,6 +189,7 @@ func (h *Handlers) loginSubmit(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
+	limits.LoginSucceeded(c, loginKey)
 	c.Redirect(http.StatusSeeOther, d.Next)
 }
 
@@ -329,4 +340,22 @@ func tooMany(c *gin.Context, r ratelimit.Result, now time.Time) {
 // section is this instance's section (a local Group actor).
 func (h *Handlers) section(c *gin.Context) (*model.Account, error) {
 	return h.Store.LocalAccount(c.Request.Context(), h.Config.Section.Username)
+}
+
+// tellAccountExists mails the owner of email that someone tried to sign up
+// with it (in the background: the answer's timing must not tell either).
+func (h *Handlers) tellAccountExists(c *gin.Context, email string) {
+	if h.Mailer == nil {
+		return
+	}
+	lang := h.msgs.choose(c.Request)
+	subject := h.msgs.T(lang, "mail.signup_exists.subject", "Instance", h.Config.Instance.Name)
+	body := h.msgs.T(lang, "mail.signup_exists.body", "Instance", h.Config.Instance.Name, "Link", h.Config.BaseURL()+"/password/forgot")
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := h.Mailer.Send(ctx, email, subject, body); err != nil {
+			h.Log.Error("web: send account-exists mail", "err", err)
+		}
+	}()
 }

@@ -13,8 +13,10 @@ import (
 // CSRF: every form carries a token the server checks before anything
 // else runs; a refusal is a 403 and changes nothing. A logged-in person's
 // token derives from their session; before login (sign-up, login and
-// password forms) it is a random value in its own cookie, which another
-// site can neither read nor set.
+// password forms) the cookie holds a random value and the token is an
+// HMAC of it under a key only this server knows: a site that manages to
+// set the cookie (a sibling subdomain, a man in the middle on plain HTTP)
+// still cannot compute the token that goes with it.
 
 const (
 	csrfCookie = "coopol_csrf"
@@ -29,26 +31,38 @@ func (h *Handlers) csrfToken(c *gin.Context) string {
 	if v := viewerOf(c); v != nil {
 		return sessionCSRF(v.token)
 	}
-	if tok, ok := c.Get(csrfCookie); ok {
-		return tok.(string)
+	nonce, ok := c.Get(csrfCookie)
+	if !ok {
+		if ck, err := c.Cookie(csrfCookie); err == nil && len(ck) >= 32 {
+			nonce = ck
+		} else {
+			nonce = auth.NewToken()
+			h.setCookie(c, csrfCookie, nonce.(string), 0, true) // a browser-session cookie
+		}
+		c.Set(csrfCookie, nonce)
 	}
-	if ck, err := c.Cookie(csrfCookie); err == nil && len(ck) >= 32 {
-		return ck
+	return h.anonymousCSRF(c, nonce.(string))
+}
+
+// anonymousCSRF is the token that goes with a cookie value, or "" when the
+// server key cannot be had (then forms are refused, never accepted).
+func (h *Handlers) anonymousCSRF(c *gin.Context, nonce string) string {
+	key, err := h.csrfSecret.Key(c.Request.Context(), "anonymous csrf")
+	if err != nil {
+		h.Log.Error("csrf: server key", "err", err)
+		return ""
 	}
-	tok := auth.NewToken()
-	h.setCookie(c, csrfCookie, tok, 0, true) // a browser-session cookie
-	c.Set(csrfCookie, tok)
-	return tok
+	return auth.BoundToken(key, nonce)
 }
 
 // expectedCSRF is the token a form posted in this request must carry, or
 // "" when there is none to match (then every post is refused).
-func expectedCSRF(c *gin.Context) string {
+func (h *Handlers) expectedCSRF(c *gin.Context) string {
 	if v := viewerOf(c); v != nil {
 		return sessionCSRF(v.token)
 	}
 	if ck, err := c.Cookie(csrfCookie); err == nil && len(ck) >= 32 {
-		return ck
+		return h.anonymousCSRF(c, ck)
 	}
 	return ""
 }
@@ -72,7 +86,7 @@ func (h *Handlers) checkCSRF(c *gin.Context) {
 		h.refuseCSRF(c)
 		return
 	}
-	want := expectedCSRF(c)
+	want := h.expectedCSRF(c)
 	got := c.PostForm(csrfField)
 	if want == "" || got == "" || subtle.ConstantTimeCompare([]byte(want), []byte(got)) != 1 {
 		h.refuseCSRF(c)

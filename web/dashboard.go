@@ -21,9 +21,15 @@ import (
 
 const ctxSection = "coopol.web.section"
 
-// requireStaff lets through only those who moderate the section.
+// requireStaff lets through only those who moderate the section; anyone
+// else, logged in or not, gets a 404, as if the dashboard did not exist.
 func (h *Handlers) requireStaff(c *gin.Context) {
 	v := viewerOf(c)
+	if v == nil {
+		h.notFound(c)
+		c.Abort()
+		return
+	}
 	section, err := h.section(c)
 	if err != nil {
 		h.fail(c, err)
@@ -37,7 +43,8 @@ func (h *Handlers) requireStaff(c *gin.Context) {
 		return
 	}
 	if !ok {
-		h.errorPage(c, http.StatusForbidden, "error.forbidden")
+		h.notFound(c)
+		c.Abort()
 		return
 	}
 	c.Set(ctxSection, section)

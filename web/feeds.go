@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -31,7 +32,7 @@ func (h *Handlers) feedLinks(a *model.Account) []feedLink {
 type atomFeed struct {
 	XMLName xml.Name    `xml:"http://www.w3.org/2005/Atom feed"`
 	ID      string      `xml:"id"`
-	Title   string      `xml:"title"`
+	Title   atomText    `xml:"title"`
 	Updated string      `xml:"updated"`
 	Links   []atomLink  `xml:"link"`
 	Author  *atomAuthor `xml:"author,omitempty"`
@@ -51,12 +52,29 @@ type atomAuthor struct {
 
 type atomEntry struct {
 	ID        string      `xml:"id"`
-	Title     string      `xml:"title"`
+	Title     atomText    `xml:"title"`
 	Updated   string      `xml:"updated"`
 	Published string      `xml:"published"`
 	Link      atomLink    `xml:"link"`
 	Author    atomAuthor  `xml:"author"`
 	Content   atomContent `xml:"content"`
+}
+
+// atomText is a title said to be plain text (RFC 4287 §3.1), so that Atom
+// readers never take user text for markup.
+type atomText struct {
+	Type string `xml:"type,attr"`
+	Body string `xml:",chardata"`
+}
+
+func plainText(s string) atomText { return atomText{Type: "text", Body: feedText(s)} }
+
+// feedText makes user text safe in a feed title or plain description.
+// RSS does not say whether a <title> is text or HTML and readers differ, so
+// angle brackets become look-alike quotes: whichever way a reader takes it,
+// no tag is ever rendered.
+func feedText(s string) string {
+	return strings.NewReplacer("<", "‹", ">", "›").Replace(s)
 }
 
 type atomContent struct {
@@ -118,25 +136,25 @@ func (h *Handlers) feed(c *gin.Context, username, format string) {
 	}
 	c.Header("Cache-Control", "public, max-age=300")
 	if format == "atom" {
-		f := atomFeed{ID: a.URL, Title: name, Updated: updated.UTC().Format(time.RFC3339),
+		f := atomFeed{ID: a.URL, Title: plainText(name), Updated: updated.UTC().Format(time.RFC3339),
 			Links:  []atomLink{{Rel: "alternate", Type: "text/html", Href: a.URL}, {Rel: "self", Type: "application/atom+xml", Href: a.URL + ".atom"}},
-			Author: &atomAuthor{Name: name, URI: a.URL}}
+			Author: &atomAuthor{Name: feedText(name), URI: a.URL}}
 		for i := range statuses {
 			st := &statuses[i]
 			f.Entries = append(f.Entries, atomEntry{
-				ID: st.URI, Title: h.feedTitle(st), Updated: lastChange(st).UTC().Format(time.RFC3339),
+				ID: st.URI, Title: plainText(h.feedTitle(st)), Updated: lastChange(st).UTC().Format(time.RFC3339),
 				Published: st.CreatedAt.UTC().Format(time.RFC3339), Link: atomLink{Rel: "alternate", Type: "text/html", Href: h.statusURL(st)},
-				Author:  atomAuthor{Name: firstNonEmpty(st.Account.DisplayName, st.Account.Username), URI: st.Account.URL},
+				Author:  atomAuthor{Name: feedText(firstNonEmpty(st.Account.DisplayName, st.Account.Username)), URI: st.Account.URL},
 				Content: atomContent{Type: "html", Body: st.Content},
 			})
 		}
 		writeXML(c, "application/atom+xml; charset=utf-8", f)
 		return
 	}
-	f := rssFeed{Version: "2.0", Channel: rssChannel{Title: name, Link: a.URL, Description: excerpt(a.Note, 500), Language: h.Config.Instance.Language}}
+	f := rssFeed{Version: "2.0", Channel: rssChannel{Title: feedText(name), Link: a.URL, Description: feedText(excerpt(a.Note, 500)), Language: h.Config.Instance.Language}}
 	for i := range statuses {
 		st := &statuses[i]
-		f.Channel.Items = append(f.Channel.Items, rssItem{Title: h.feedTitle(st), Link: h.statusURL(st), GUID: st.URI,
+		f.Channel.Items = append(f.Channel.Items, rssItem{Title: feedText(h.feedTitle(st)), Link: h.statusURL(st), GUID: st.URI,
 			PubDate: st.CreatedAt.UTC().Format(time.RFC1123Z), Description: st.Content})
 	}
 	writeXML(c, "application/rss+xml; charset=utf-8", f)

@@ -37,7 +37,7 @@ var notificationKinds = []string{
 	"mention", "status", "reblog", "follow", "follow_request", "favourite", "poll", "update",
 	"coopol.group_join_request", "coopol.group_join_accepted", "coopol.group_join_rejected", "coopol.group_invite",
 	"coopol.action_signup", "coopol.action_full", "coopol.action_cancel", "coopol.action_reminder", "coopol.action_promoted",
-	"coopol.event_changed",
+	"coopol.event_changed", "coopol.login_failures",
 }
 
 func notificationKey(typ string) string {

@@ -11,6 +11,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -20,6 +21,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/coopol/coopol/api"
+	"github.com/coopol/coopol/auth"
 	"github.com/coopol/coopol/config"
 	"github.com/coopol/coopol/media"
 	"github.com/coopol/coopol/ratelimit"
@@ -57,6 +59,8 @@ type Handlers struct {
 	mailForms *ratelimit.Limiter
 	// zone shows post times (events use their own zone).
 	zone *time.Location
+	// csrfSecret signs anonymous visitors' CSRF tokens.
+	csrfSecret *auth.ServerSecret
 }
 
 // New builds the handlers: it parses the templates and the catalogs,
@@ -89,6 +93,13 @@ func New(d Deps) (*Handlers, error) {
 	return &Handlers{
 		Deps: d, pages: pages, msgs: msgs, zone: zone,
 		mailForms: ratelimit.New("web-mail-forms", ratelimit.Rate{Limit: 10, Period: time.Hour}),
+		csrfSecret: &auth.ServerSecret{Load: func(ctx context.Context) (string, error) {
+			a, err := d.Social.InstanceActor(ctx)
+			if err != nil {
+				return "", err
+			}
+			return a.PrivateKeyPEM, nil
+		}},
 	}, nil
 }
 
@@ -148,7 +159,7 @@ func (h *Handlers) Routes(r *gin.Engine) {
 	in.GET("/events/:id/edit", h.editEventForm)
 	in.GET("/settings", h.settingsPage)
 	in.GET("/report", h.reportForm)
-	staff := in.Group("/dashboard", h.requireStaff)
+	staff := w.Group("/dashboard", h.requireStaff) // a 404 to anyone else, even logged out
 	staff.GET("", h.dashboard)
 	// Territorial targeting: staff only, a 404 for anyone else.
 	el := w.Group("/dashboard/elections", h.requireElectionsStaff)

@@ -8,6 +8,7 @@ import (
 	"github.com/superseriousbusiness/activity/streams/vocab"
 
 	"github.com/coopol/coopol/model"
+	"github.com/coopol/coopol/text"
 )
 
 // actorBuilder is what Person, Group, Service and Application share.
@@ -223,8 +224,8 @@ func ParseActor(m map[string]any) (*RemoteActor, error) {
 	}
 	a := model.Account{
 		URI: id, Username: username, Domain: host, ActorType: typ,
-		InboxURI: inbox, OutboxURI: ID(m["outbox"]), FollowersURI: ID(m["followers"]),
-		FollowingURI: ID(m["following"]), FeaturedURI: ID(m["featured"]), MembersURI: ID(m["members"]),
+		InboxURI: inbox, OutboxURI: ownCollection(m["outbox"], host), FollowersURI: ownCollection(m["followers"], host),
+		FollowingURI: ownCollection(m["following"], host), FeaturedURI: ownCollection(m["featured"], host), MembersURI: ownCollection(m["members"], host),
 		Locked: Bool(m, "manuallyApprovesFollowers"), Discoverable: Bool(m, "discoverable"),
 		Indexable: Bool(m, "indexable"), Bot: typ == "Service" || typ == "Application",
 		MovedToURI: ID(m["movedTo"]), AlsoKnownAs: IDs(m["alsoKnownAs"]), Fields: []model.Field{},
@@ -234,26 +235,21 @@ func ParseActor(m map[string]any) (*RemoteActor, error) {
 	}
 	a.DisplayName, _ = LangString(m, "name")
 	a.Note, _ = LangString(m, "summary")
-	a.URL = ID(m["url"])
+	a.URL = text.SafeURL(ID(m["url"]))
 	if ep, ok := m["endpoints"].(map[string]any); ok {
-		a.SharedInboxURI = Str(ep, "sharedInbox")
+		a.SharedInboxURI = text.SafeURL(Str(ep, "sharedInbox"))
 	}
 	if icon := Object(m["icon"]); icon != nil {
-		a.AvatarRemoteURL = ID(icon["url"])
+		a.AvatarRemoteURL = text.SafeURL(ID(icon["url"]))
 	}
 	if img := Object(m["image"]); img != nil {
-		a.HeaderRemoteURL = ID(img["url"])
+		a.HeaderRemoteURL = text.SafeURL(ID(img["url"]))
 	}
 	for _, att := range Objects(m["attachment"]) {
 		if Type(att) == "PropertyValue" && len(a.Fields) < 16 {
 			a.Fields = append(a.Fields, model.Field{Name: Str(att, "name"), Value: Str(att, "value")})
 		}
 	}
-	// The actor's collections live on its own origin, or they are
-	// dropped: a hostile actor naming another server's members or
-	// followers collection would pass for that group or that audience.
-	a.FollowersURI, a.FollowingURI = ownCollection(a.FollowersURI, id), ownCollection(a.FollowingURI, id)
-	a.MembersURI, a.FeaturedURI = ownCollection(a.MembersURI, id), ownCollection(a.FeaturedURI, id)
 	out := &RemoteActor{Account: a}
 	if key := Object(m["publicKey"]); key != nil {
 		a := &out.Account
@@ -264,10 +260,14 @@ func ParseActor(m map[string]any) (*RemoteActor, error) {
 	return out, nil
 }
 
-// ownCollection returns uri when it is on actorID's origin, else "".
-func ownCollection(uri, actorID string) string {
-	if uri == "" || !SameOrigin(uri, actorID) {
+// ownCollection is a collection of the actor's, kept only when it lives on
+// the actor's own origin: an actor naming another server's followers or
+// members collection as its own would make posts addressed to it reach
+// that audience (issue 12).
+func ownCollection(v any, actorHost string) string {
+	u := text.SafeURL(ID(v))
+	if u == "" || Host(u) != actorHost {
 		return ""
 	}
-	return uri
+	return u
 }

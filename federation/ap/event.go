@@ -6,6 +6,8 @@ import (
 
 	"github.com/superseriousbusiness/activity/streams"
 	"github.com/superseriousbusiness/activity/streams/vocab"
+
+	"github.com/coopol/coopol/text"
 )
 
 // EventInfo is what an Event object carries beyond a post, in the terms
@@ -192,7 +194,7 @@ func parseEvent(m map[string]any) (*EventInfo, error) {
 	}
 	for _, att := range Objects(m["attachment"]) {
 		if Type(att) == "Link" && Str(att, "name") == "Website" {
-			ev.OnlineURL = ID(att["href"])
+			ev.OnlineURL = text.SafeURL(ID(att["href"]))
 		}
 	}
 	if Bool(m, "fieldAction") {

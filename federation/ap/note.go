@@ -6,6 +6,8 @@ import (
 
 	"github.com/superseriousbusiness/activity/streams"
 	"github.com/superseriousbusiness/activity/streams/vocab"
+
+	"github.com/coopol/coopol/text"
 )
 
 // Post is a status as it travels: built from our models for outgoing
@@ -307,7 +309,7 @@ func ParsePost(m map[string]any) (*Post, error) {
 		return nil, fmt.Errorf("object has too many addressees")
 	}
 	p.Published, p.Updated = Time(m, "published"), Time(m, "updated")
-	p.URL = ID(m["url"])
+	p.URL = text.SafeURL(ID(m["url"]))
 	p.Name, _ = LangString(m, "name")
 	p.Content, p.Language = LangString(m, "content")
 	p.Summary, _ = LangString(m, "summary")
@@ -324,11 +326,11 @@ func ParsePost(m map[string]any) (*Post, error) {
 	for _, tag := range tags {
 		switch Type(tag) {
 		case "Mention":
-			if href := ID(tag["href"]); href != "" {
+			if href := text.SafeURL(ID(tag["href"])); href != "" {
 				p.Mentions = append(p.Mentions, Tag{Href: href, Name: Str(tag, "name")})
 			}
 		case "Hashtag":
-			p.Hashtags = append(p.Hashtags, Tag{Href: ID(tag["href"]), Name: Str(tag, "name")})
+			p.Hashtags = append(p.Hashtags, Tag{Href: text.SafeURL(ID(tag["href"])), Name: Str(tag, "name")})
 		}
 	}
 	atts := Objects(m["attachment"])
@@ -336,7 +338,7 @@ func ParsePost(m map[string]any) (*Post, error) {
 		atts = atts[:maxAttachments]
 	}
 	for _, a := range atts {
-		url := ID(a["url"])
+		url := text.SafeURL(ID(a["url"]))
 		if Host(url) == "" {
 			continue
 		}
