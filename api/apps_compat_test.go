@@ -1,0 +1,38 @@
+package api_test
+
+// Issue 15, "Found with Mastodon apps": what real clients (Mastodon.py,
+// toot, masto.js, megalodon) tripped on.
+
+import (
+	"net/url"
+	"testing"
+
+	"github.com/coopol/coopol/coopoltest"
+)
+
+// Apps item 2: toot dereferences own_votes on every poll it shows to a
+// logged-in viewer, including the viewer's own poll with no vote.
+func TestPollOwnVotesAlwaysSentToViewer(t *testing.T) {
+	eachInstance(t, func(t *testing.T, inst *coopoltest.Instance) {
+		_, alice := login(t, inst, "alice", false)
+		_, bob := login(t, inst, "bob", false)
+		form := url.Values{"status": {"A ou B ?"}, "poll[options][]": {"A", "B"}, "poll[expires_in]": {"3600"}}
+		st := alice.post("/api/v1/statuses", form).obj()
+		own, ok := path(st, "poll.own_votes").([]any)
+		if !ok || len(own) != 0 || path(st, "poll.voted") != true {
+			t.Fatalf("author's poll: own_votes=%v voted=%v", path(st, "poll.own_votes"), path(st, "poll.voted"))
+		}
+		seen := bob.get("/api/v1/statuses/" + str(st, "id")).obj()
+		own, ok = path(seen, "poll.own_votes").([]any)
+		if !ok || len(own) != 0 || path(seen, "poll.voted") != false {
+			t.Fatalf("viewer who did not vote: own_votes=%v voted=%v", path(seen, "poll.own_votes"), path(seen, "poll.voted"))
+		}
+		home := alice.get("/api/v1/timelines/home").list()
+		if len(home) == 0 || path(home[0], "poll.own_votes") == "<missing>" {
+			t.Fatalf("home timeline poll lacks own_votes: %v", home)
+		}
+		if p := anonymous(t, inst).get("/api/v1/statuses/" + str(st, "id")).obj(); path(p, "poll.own_votes") != "<missing>" {
+			t.Fatalf("anonymous viewer got own_votes: %v", path(p, "poll.own_votes"))
+		}
+	})
+}
