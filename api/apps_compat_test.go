@@ -36,3 +36,29 @@ func TestPollOwnVotesAlwaysSentToViewer(t *testing.T) {
 		}
 	})
 }
+
+// Apps item 5: a bare username (toot's `follow <username>`) finds the
+// local account with that exact name, discoverable or not; display
+// names of discoverable local accounts are found by prefix.
+func TestSearchBareUsernameFindsLocalAccount(t *testing.T) {
+	eachInstance(t, func(t *testing.T, inst *coopoltest.Instance) {
+		_, alice := login(t, inst, "alice", false)
+		bob := inst.CreateUser(t, "bob", false)
+		got := alice.get("/api/v2/search?q=bob&type=accounts").obj()
+		if ids(path(got, "accounts")) == nil || ids(path(got, "accounts"))[0] != bob.ID {
+			t.Fatalf("bare username: %v", got)
+		}
+		if l := alice.get("/api/v1/accounts/search?q=bob").list(); len(l) == 0 || l[0]["id"] != bob.ID {
+			t.Fatalf("accounts/search bare username: %v", l)
+		}
+		// Not a prefix match for a non-discoverable account.
+		if got := alice.get("/api/v2/search?q=bo&type=accounts").obj(); len(ids(path(got, "accounts"))) != 0 {
+			t.Fatalf("prefix found a non-discoverable account: %v", got)
+		}
+		_, carol := login(t, inst, "carol", false)
+		carol.do("PATCH", "/api/v1/accounts/update_credentials", map[string]any{"display_name": "Martin Caroline", "discoverable": true}).ok()
+		if got := alice.get("/api/v2/search?q=Mart&type=accounts").obj(); len(ids(path(got, "accounts"))) != 1 {
+			t.Fatalf("display name prefix: %v", got)
+		}
+	})
+}
