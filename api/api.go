@@ -120,6 +120,7 @@ func (h *Handlers) Routes(r *gin.Engine) {
 
 	v2 := r.Group("/api/v2", cors, recoverJSON(h.Log), noStore)
 	v2.GET("/instance", h.instanceV2)
+	r.GET(defaultThumbnailPath, serveThumbnail)
 
 	if h.Social != nil {
 		h.socialRoutes(r, v1, v2)

@@ -62,3 +62,20 @@ func TestSearchBareUsernameFindsLocalAccount(t *testing.T) {
 		}
 	})
 }
+
+// Apps item 6: the instance has a thumbnail apps can load.
+func TestInstanceThumbnail(t *testing.T) {
+	inst := coopoltest.Start(t, "sqlite", []string{"section-a.test"})[0]
+	anon := anonymous(t, inst)
+	v2 := anon.get("/api/v2/instance").obj()
+	u := str(v2, "thumbnail.url")
+	if u != "http://section-a.test/instance/thumbnail.png" {
+		t.Fatalf("v2 thumbnail: %v", v2["thumbnail"])
+	}
+	if v1 := anon.get("/api/v1/instance").obj(); v1["thumbnail"] != u {
+		t.Fatalf("v1 thumbnail: %v", v1["thumbnail"])
+	}
+	if r := anon.get("/instance/thumbnail.png"); r.Code != 200 || r.Header.Get("Content-Type") != "image/png" {
+		t.Fatalf("thumbnail image: %d %v", r.Code, r.Header)
+	}
+}

@@ -111,7 +111,7 @@ func (h *Handlers) instanceV2(c *gin.Context) {
 		// active_month would need login tracking; until then the opt-in
 		// count is the number of local users.
 		"usage":     gin.H{"users": gin.H{"active_month": users}},
-		"thumbnail": gin.H{"url": ""},
+		"thumbnail": gin.H{"url": h.thumbnailURL(), "blurhash": nil, "versions": gin.H{}},
 		"icon":      []any{},
 		"languages": h.languages(),
 		"configuration": gin.H{
@@ -155,7 +155,7 @@ func (h *Handlers) instanceV1(c *gin.Context) {
 		// status_count and domain_count stay 0 until the statuses and
 		// federation stores expose counts.
 		"stats":             gin.H{"user_count": users, "status_count": 0, "domain_count": 0},
-		"thumbnail":         nil,
+		"thumbnail":         h.thumbnailURL(),
 		"languages":         h.languages(),
 		"registrations":     cfg.Registrations != "closed",
 		"approval_required": cfg.Registrations == "approval",
