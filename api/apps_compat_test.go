@@ -79,3 +79,64 @@ func TestInstanceThumbnail(t *testing.T) {
 		t.Fatalf("thumbnail image: %d %v", r.Code, r.Header)
 	}
 }
+
+// Apps item 4: an edit honours media_ids, media_attributes (alt text
+// fixes) and poll, and the history shows each version's media.
+func TestEditStatusMediaAndPoll(t *testing.T) {
+	eachInstance(t, func(t *testing.T, inst *coopoltest.Instance) {
+		_, alice := login(t, inst, "alice", false)
+		_, bob := login(t, inst, "bob", false)
+		photo := jpegWithGPS(t)
+		first := upload(t, alice, "a.jpg", photo).obj()
+		st := alice.post("/api/v1/statuses", map[string]any{"status": "Au marché", "media_ids": []string{str(first, "id")}}).obj()
+		id := str(st, "id")
+
+		// Fix the alt text, as apps do most often.
+		edited := alice.do("PUT", "/api/v1/statuses/"+id, map[string]any{"status": "Au marché", "media_ids": []string{str(first, "id")},
+			"media_attributes": []map[string]any{{"id": str(first, "id"), "description": "Des tracts sur un étal", "focus": "0.5,-0.25"}}}).obj()
+		if str(edited, "media_attachments.0.description") != "Des tracts sur un étal" || path(edited, "media_attachments.0.meta.focus.x") != 0.5 {
+			t.Fatalf("alt text not changed: %v", path(edited, "media_attachments"))
+		}
+		// Form encoding, Rails style.
+		alice.do("PUT", "/api/v1/statuses/"+id, url.Values{"status": {"Au marché"}, "media_ids[]": {str(first, "id")},
+			"media_attributes[][id]": {str(first, "id")}, "media_attributes[][description]": {"Tracts"}}).ok()
+		if got := alice.get("/api/v1/statuses/" + id).obj(); str(got, "media_attachments.0.description") != "Tracts" {
+			t.Fatalf("form media_attributes: %v", path(got, "media_attachments"))
+		}
+
+		// Replace the photo by another; the history keeps the first.
+		second := upload(t, alice, "b.jpg", photo).obj()
+		edited = alice.do("PUT", "/api/v1/statuses/"+id, map[string]any{"status": "Au marché, bis", "media_ids": []string{str(second, "id")}}).obj()
+		if ids(path(edited, "media_attachments"))[0] != str(second, "id") || len(path(edited, "media_attachments").([]any)) != 1 {
+			t.Fatalf("media not replaced: %v", path(edited, "media_attachments"))
+		}
+		history := alice.get("/api/v1/statuses/" + id + "/history").list()
+		if len(history) != 4 || ids(path(history[0], "media_attachments"))[0] != str(first, "id") ||
+			ids(path(history[3], "media_attachments"))[0] != str(second, "id") {
+			t.Fatalf("history media: %s", mustJSON(history))
+		}
+		// Someone else's upload cannot be slipped in by an edit.
+		foreign := upload(t, bob, "c.jpg", photo).obj()
+		alice.do("PUT", "/api/v1/statuses/"+id, map[string]any{"status": "x", "media_ids": []string{str(foreign, "id")}}).status(422)
+		if got := alice.get("/api/v1/statuses/" + id).obj(); ids(path(got, "media_attachments"))[0] != str(second, "id") {
+			t.Fatalf("a refused edit changed the media: %v", path(got, "media_attachments"))
+		}
+
+		// Add a poll, then change its options: votes are reset.
+		edited = alice.do("PUT", "/api/v1/statuses/"+id, map[string]any{"status": "On tracte ?", "media_ids": []string{},
+			"poll": map[string]any{"options": []string{"Oui", "Non"}, "expires_in": 3600}}).obj()
+		if len(path(edited, "poll.options").([]any)) != 2 || len(path(edited, "media_attachments").([]any)) != 0 {
+			t.Fatalf("poll not added: %v", edited)
+		}
+		bob.post("/api/v1/polls/"+id+"/votes", map[string]any{"choices": []string{"0"}}).ok()
+		edited = alice.do("PUT", "/api/v1/statuses/"+id, map[string]any{"status": "On tracte ?",
+			"poll": map[string]any{"options": []string{"Samedi", "Dimanche", "Les deux"}, "expires_in": 3600}}).obj()
+		if str(edited, "poll.options.2.title") != "Les deux" || path(edited, "poll.votes_count") != float64(0) {
+			t.Fatalf("poll not replaced: %v", path(edited, "poll"))
+		}
+		// Without poll, the poll goes.
+		if edited = alice.do("PUT", "/api/v1/statuses/"+id, map[string]any{"status": "Plus de sondage"}).obj(); edited["poll"] != nil {
+			t.Fatalf("poll kept: %v", edited["poll"])
+		}
+	})
+}
