@@ -101,6 +101,10 @@ func (h *Handlers) instanceV2(c *gin.Context) {
 	if !ok {
 		return
 	}
+	rules, ok := h.rulesJSON(c)
+	if !ok {
+		return
+	}
 	cfg := h.Config
 	c.JSON(http.StatusOK, gin.H{
 		"domain":      cfg.Host,
@@ -133,13 +137,17 @@ func (h *Handlers) instanceV2(c *gin.Context) {
 		// exist yet, and clients that read this use the older endpoints.
 		"api_versions": gin.H{"mastodon": 1},
 		"contact":      gin.H{"email": cfg.Instance.ContactEmail, "account": nil},
-		"rules":        []any{},
+		"rules":        rules,
 	})
 }
 
 // instanceV1: GET /api/v1/instance (older clients: Tusky, toot).
 func (h *Handlers) instanceV1(c *gin.Context) {
 	users, ok := h.userCount(c)
+	if !ok {
+		return
+	}
+	rules, ok := h.rulesJSON(c)
 	if !ok {
 		return
 	}
@@ -167,7 +175,7 @@ func (h *Handlers) instanceV1(c *gin.Context) {
 			"polls":             pollsConfig(),
 		},
 		"contact_account": nil,
-		"rules":           []any{},
+		"rules":           rules,
 	})
 }
 

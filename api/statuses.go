@@ -25,10 +25,6 @@ var apiVisibilities = []string{model.VisibilityPublic, model.VisibilityUnlisted,
 // unsupportedStatusParams refuses, with 422, what Coopol cannot store yet:
 // accepting and dropping it would lose what the person wrote.
 func unsupportedStatusParams(c *gin.Context, p *params) bool {
-	if p.Get("scheduled_at") != "" {
-		ErrorJSON(c, http.StatusUnprocessableEntity, "Scheduled posts are not supported yet")
-		return true
-	}
 	return false
 }
 
@@ -65,6 +61,15 @@ func (h *Handlers) createStatus(c *gin.Context) {
 		if id != "" {
 			in.MediaIDs = append(in.MediaIDs, id)
 		}
+	}
+	if p.Get("scheduled_at") != "" {
+		at, ok := parseScheduledAt(p.Get("scheduled_at"))
+		if !ok {
+			ErrorJSON(c, http.StatusUnprocessableEntity, "scheduled_at must be an ISO 8601 date and time")
+			return
+		}
+		h.scheduleStatus(c, author, in, at)
+		return
 	}
 	ctx := c.Request.Context()
 	key := strings.TrimSpace(c.GetHeader("Idempotency-Key"))
