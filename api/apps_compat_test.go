@@ -140,3 +140,90 @@ func TestEditStatusMediaAndPoll(t *testing.T) {
 		}
 	})
 }
+
+// Apps item 3: the Mastodon 4.3 endpoints apps switch on from the
+// version string.
+func TestMastodon43Endpoints(t *testing.T) {
+	eachInstance(t, func(t *testing.T, inst *coopoltest.Instance) {
+		aliceAcc, alice := login(t, inst, "alice", false)
+		bobAcc, bob := login(t, inst, "bob", false)
+		carolAcc, carol := login(t, inst, "carol", false)
+		st := alice.postStatus("Réunion jeudi https://example.org/tract", "public")
+		secret := alice.postStatus("Pour mes abonnés", "private")
+		bob.post("/api/v1/statuses/"+str(st, "id")+"/favourite", nil).ok()
+		carol.post("/api/v1/statuses/"+str(st, "id")+"/favourite", nil).ok()
+		bob.post("/api/v1/accounts/"+aliceAcc.ID+"/follow", nil).ok()
+
+		// Grouped notifications: two likes of one post are one group.
+		got := alice.get("/api/v2/notifications").obj()
+		groups := path(got, "notification_groups").([]any)
+		var fav map[string]any
+		for _, g := range groups {
+			if str(g, "type") == "favourite" {
+				fav = g.(map[string]any)
+			}
+		}
+		if fav == nil || fav["notifications_count"] != float64(2) || len(fav["sample_account_ids"].([]any)) != 2 ||
+			str(fav, "status_id") != str(st, "id") || len(path(got, "accounts").([]any)) != 2 || len(path(got, "statuses").([]any)) != 1 {
+			t.Fatalf("grouped notifications: %s", mustJSON(got))
+		}
+		key := str(fav, "group_key")
+		if one := alice.get("/api/v2/notifications/" + key).obj(); len(path(one, "notification_groups").([]any)) != 1 {
+			t.Fatalf("one group: %v", one)
+		}
+		if accs := alice.get("/api/v2/notifications/" + key + "/accounts").list(); len(accs) != 2 {
+			t.Fatalf("group accounts: %v", accs)
+		}
+		if n := alice.get("/api/v2/notifications/unread_count").obj(); n["count"] != float64(3) {
+			t.Fatalf("unread_count: %v", n)
+		}
+		alice.post("/api/v2/notifications/"+key+"/dismiss", nil).ok()
+		for _, g := range path(alice.get("/api/v2/notifications").obj(), "notification_groups").([]any) {
+			if str(g, "type") == "favourite" {
+				t.Fatalf("dismissed group still listed: %v", g)
+			}
+		}
+		// Someone else's group key finds nothing of theirs.
+		bob.get("/api/v2/notifications/" + key).status(404)
+
+		// Statuses and accounts by id: only what the viewer may see.
+		list := carol.get("/api/v1/statuses?id[]=" + str(st, "id") + "&id[]=" + str(secret, "id") + "&id[]=nope").list()
+		if len(list) != 1 || list[0]["id"] != str(st, "id") {
+			t.Fatalf("statuses by id: %v", ids(list))
+		}
+		accs := carol.get("/api/v1/accounts?id[]=" + bobAcc.ID + "&id[]=" + aliceAcc.ID).list()
+		if len(accs) != 2 || accs[0]["id"] != bobAcc.ID {
+			t.Fatalf("accounts by id: %v", ids(accs))
+		}
+		// The link timeline.
+		if l := anonymous(t, inst).get("/api/v1/timelines/link?url=" + url.QueryEscape("https://example.org/tract")).list(); len(l) != 1 {
+			t.Fatalf("link timeline: %v", ids(l))
+		}
+
+		// Notification policy: carol filters people she does not follow;
+		// bob's mention is held as a request, accepted, then comes through.
+		pol := carol.do("PATCH", "/api/v2/notifications/policy", map[string]any{"for_not_following": "filter"}).obj()
+		if pol["for_not_following"] != "filter" || pol["for_new_accounts"] != "accept" {
+			t.Fatalf("policy: %v", pol)
+		}
+		carol.do("PATCH", "/api/v2/notifications/policy", map[string]any{"for_not_following": "maybe"}).status(422)
+		bob.postStatus("@carol bonjour", "public")
+		if n := carol.get("/api/v1/notifications").list(); len(n) != 0 {
+			t.Fatalf("filtered mention notified: %v", n)
+		}
+		if pol := carol.get("/api/v2/notifications/policy").obj(); path(pol, "summary.pending_requests_count") != float64(1) {
+			t.Fatalf("policy summary: %v", pol)
+		}
+		reqs := carol.get("/api/v1/notifications/requests").list()
+		if len(reqs) != 1 || str(reqs[0], "account.id") != bobAcc.ID || reqs[0]["notifications_count"] != "1" {
+			t.Fatalf("requests: %v", reqs)
+		}
+		alice.post("/api/v1/notifications/requests/"+str(reqs[0], "id")+"/accept", nil).status(404) // not hers
+		carol.post("/api/v1/notifications/requests/"+str(reqs[0], "id")+"/accept", nil).ok()
+		bob.postStatus("@carol encore", "public")
+		if n := carol.get("/api/v1/notifications").list(); len(n) != 1 {
+			t.Fatalf("accepted sender not notified: %v", n)
+		}
+		_ = carolAcc
+	})
+}

@@ -26,7 +26,7 @@ type Filter struct {
 }
 
 type FilterKeyword struct {
-	bun.BaseModel `bun:"table:filter_keywords"`
+	bun.BaseModel `bun:"table:filter_keywords,alias:fk"`
 
 	ID        string    `bun:"id,pk"`
 	FilterID  string    `bun:"filter_id"`
@@ -77,7 +77,7 @@ func (s *Storage) SaveFilter(ctx context.Context, f *Filter, keywords []FilterKe
 			k.FilterID = f.ID
 			if _, err := tx.NewInsert().Model(k).On("CONFLICT (id) DO UPDATE").
 				Set("keyword = EXCLUDED.keyword, whole_word = EXCLUDED.whole_word").
-				Where("filter_keywords.filter_id = ?", f.ID).Exec(ctx); err != nil {
+				Where("fk.filter_id = ?", f.ID).Exec(ctx); err != nil {
 				return err
 			}
 		}

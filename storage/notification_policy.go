@@ -25,7 +25,7 @@ type NotificationPolicy struct {
 
 // NotificationRequest gathers the notifications filtered from one sender.
 type NotificationRequest struct {
-	bun.BaseModel `bun:"table:notification_requests"`
+	bun.BaseModel `bun:"table:notification_requests,alias:nr"`
 
 	ID                 string    `bun:"id,pk"`
 	AccountID          string    `bun:"account_id"`
@@ -77,8 +77,8 @@ func (s *Storage) HoldNotification(ctx context.Context, db bun.IDB, accountID, f
 	r := &NotificationRequest{ID: model.NewID(now), AccountID: accountID, FromAccountID: fromID, LastStatusID: statusID,
 		NotificationsCount: 1, State: "pending", CreatedAt: now, UpdatedAt: now}
 	_, err := db.NewInsert().Model(r).On("CONFLICT (account_id, from_account_id) DO UPDATE").
-		Set("notifications_count = notification_requests.notifications_count + 1, updated_at = EXCLUDED.updated_at, " +
-			"last_status_id = COALESCE(EXCLUDED.last_status_id, notification_requests.last_status_id)").Exec(ctx)
+		Set("notifications_count = nr.notifications_count + 1, updated_at = EXCLUDED.updated_at, " +
+			"last_status_id = COALESCE(EXCLUDED.last_status_id, nr.last_status_id)").Exec(ctx)
 	return err
 }
 
