@@ -4,10 +4,14 @@ package api_test
 // toot, masto.js, megalodon) tripped on.
 
 import (
+	"context"
 	"net/url"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/coopol/coopol/coopoltest"
+	"github.com/coopol/coopol/model"
 )
 
 // Apps item 2: toot dereferences own_votes on every poll it shows to a
@@ -225,5 +229,166 @@ func TestMastodon43Endpoints(t *testing.T) {
 			t.Fatalf("accepted sender not notified: %v", n)
 		}
 		_ = carolAcc
+	})
+}
+
+// Apps item 7: reports, conversation mutes, private notes, followed
+// tags, instance pages and rules, filters v2, scheduled statuses.
+func TestEndpointsEveryAppUses(t *testing.T) {
+	eachInstance(t, func(t *testing.T, inst *coopoltest.Instance) {
+		ctx := context.Background()
+		aliceAcc, alice := login(t, inst, "alice", false)
+		bobAcc, bob := login(t, inst, "bob", false)
+		_, carol := login(t, inst, "carol", false)
+		st := bob.postStatus("Tract douteux", "public")
+
+		// Reports reach the dashboard's queue.
+		rep := alice.post("/api/v1/reports", map[string]any{"account_id": bobAcc.ID, "status_ids": []string{str(st, "id")}, "comment": "spam", "category": "spam"}).obj()
+		if str(rep, "target_account.id") != bobAcc.ID || len(path(rep, "status_ids").([]any)) != 1 {
+			t.Fatalf("report: %v", rep)
+		}
+		if open, err := inst.Store.WebOpenReports(ctx, 10); err != nil || len(open) != 1 || open[0].Comment != "spam" {
+			t.Fatalf("dashboard reports: %v %v", open, err)
+		}
+		alice.post("/api/v1/reports", map[string]any{"account_id": aliceAcc.ID}).status(422)
+
+		// Muting a conversation: muted in the entity, no more notifications.
+		mine := alice.postStatus("Qui vient samedi ?", "public")
+		if m := alice.post("/api/v1/statuses/"+str(mine, "id")+"/mute", nil).obj(); m["muted"] != true {
+			t.Fatalf("mute: %v", m["muted"])
+		}
+		bob.post("/api/v1/statuses", map[string]any{"status": "moi", "in_reply_to_id": str(mine, "id")}).ok()
+		bob.post("/api/v1/statuses/"+str(mine, "id")+"/favourite", nil).ok()
+		if n := alice.get("/api/v1/notifications").list(); len(n) != 0 {
+			t.Fatalf("muted conversation notified: %v", n)
+		}
+		if m := alice.post("/api/v1/statuses/"+str(mine, "id")+"/unmute", nil).obj(); m["muted"] != false {
+			t.Fatalf("unmute: %v", m["muted"])
+		}
+		carol.post("/api/v1/statuses/"+str(mine, "id")+"/favourite", nil).ok()
+		if n := alice.get("/api/v1/notifications").list(); len(n) != 1 {
+			t.Fatalf("after unmute: %v", n)
+		}
+
+		// Private notes, seen by their writer only.
+		if r := alice.post("/api/v1/accounts/"+bobAcc.ID+"/note", map[string]any{"comment": "trésorier"}).obj(); r["note"] != "trésorier" {
+			t.Fatalf("note: %v", r)
+		}
+		if r := alice.get("/api/v1/accounts/relationships?id[]=" + bobAcc.ID).list(); r[0]["note"] != "trésorier" {
+			t.Fatalf("relationship note: %v", r)
+		}
+		if r := carol.get("/api/v1/accounts/relationships?id[]=" + bobAcc.ID).list(); r[0]["note"] != "" {
+			t.Fatalf("someone else's note leaked: %v", r)
+		}
+
+		// Followed tags: their public posts enter home.
+		if tag := carol.post("/api/v1/tags/Greve/follow", nil).obj(); tag["following"] != true {
+			t.Fatalf("follow tag: %v", tag)
+		}
+		if tag := carol.get("/api/v1/tags/greve").obj(); tag["following"] != true {
+			t.Fatalf("tag following: %v", tag)
+		}
+		if l := carol.get("/api/v1/followed_tags").list(); len(l) != 1 || !strings.EqualFold(str(l[0], "name"), "greve") {
+			t.Fatalf("followed tags: %v", l)
+		}
+		tagged := bob.postStatus("Tous en #greve jeudi", "public")
+		hidden := bob.postStatus("Abonnés : #greve", "private")
+		home := ids(carol.get("/api/v1/timelines/home").list())
+		if len(home) != 1 || home[0] != str(tagged, "id") {
+			t.Fatalf("home with a followed tag: %v (want %s, never %s)", home, str(tagged, "id"), str(hidden, "id"))
+		}
+		carol.post("/api/v1/tags/greve/unfollow", nil).ok()
+		if l := carol.get("/api/v1/followed_tags").list(); len(l) != 0 {
+			t.Fatalf("unfollowed tag listed: %v", l)
+		}
+
+		// Instance pages and rules: staff write them, everyone reads them.
+		if p := anonymous(t, inst).get("/api/v1/instance/privacy_policy").obj(); p["content"] != "" {
+			t.Fatalf("unwritten page: %v", p)
+		}
+		alice.do("PUT", "/api/v1/coopol/instance/pages/privacy", map[string]any{"content": "<p>RGPD</p>"}).status(403)
+		adminAcc := inst.CreateUser(t, "admin1", false)
+		if _, err := inst.Store.DB.NewUpdate().TableExpr("users").Set("role = ?", model.RoleAdmin).Where("account_id = ?", adminAcc.ID).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		admin := &apiClient{t: t, inst: inst, token: mintToken(t, inst, adminAcc, "read write admin:write"), http: alice.http}
+		admin.do("PUT", "/api/v1/coopol/instance/pages/privacy", map[string]any{"content": "<p>RGPD : vos données</p><script>x</script>"}).ok()
+		if p := anonymous(t, inst).get("/api/v1/instance/privacy_policy").obj(); p["content"] != "<p>RGPD : vos données</p>" {
+			t.Fatalf("privacy policy: %v", p)
+		}
+		admin.do("PUT", "/api/v1/coopol/instance/rules", map[string]any{"rules": []map[string]string{{"text": "Respect"}, {"text": "Pas de spam"}}}).ok()
+		if r := anonymous(t, inst).get("/api/v1/instance/rules").list(); len(r) != 2 || r[1]["text"] != "Pas de spam" {
+			t.Fatalf("rules: %v", r)
+		}
+		if v2 := anonymous(t, inst).get("/api/v2/instance").obj(); len(path(v2, "rules").([]any)) != 2 {
+			t.Fatalf("instance rules: %v", v2["rules"])
+		}
+		anonymous(t, inst).get("/api/v1/instance/extended_description").ok()
+		anonymous(t, inst).get("/api/v1/instance/terms_of_service").ok()
+
+		// Filters v2: warn shows filtered, hide leaves the post out.
+		f := carol.post("/api/v2/filters", map[string]any{"title": "Grève", "context": []string{"home", "public"}, "filter_action": "warn",
+			"keywords_attributes": []map[string]any{{"keyword": "greve", "whole_word": true}}}).obj()
+		if len(path(f, "keywords").([]any)) != 1 {
+			t.Fatalf("filter: %v", f)
+		}
+		got := carol.get("/api/v1/statuses/" + str(tagged, "id")).obj()
+		if str(got, "filtered.0.filter.id") != str(f, "id") || str(got, "filtered.0.keyword_matches.0") != "greve" {
+			t.Fatalf("filtered: %v", got["filtered"])
+		}
+		pub := ids(carol.get("/api/v1/timelines/public").list())
+		if len(pub) == 0 {
+			t.Fatalf("warn filter hid posts: %v", pub)
+		}
+		carol.do("PUT", "/api/v2/filters/"+str(f, "id"), map[string]any{"filter_action": "hide"}).ok()
+		for _, id := range ids(carol.get("/api/v1/timelines/public").list()) {
+			if id == str(tagged, "id") {
+				t.Fatal("hide filter: the post is still in the public timeline")
+			}
+		}
+		// Another context: the thread still shows it (with filtered).
+		if got := carol.get("/api/v1/statuses/" + str(tagged, "id")).obj(); len(path(got, "filtered").([]any)) != 1 {
+			t.Fatalf("single status: %v", got["filtered"])
+		}
+		kw := carol.post("/api/v2/filters/"+str(f, "id")+"/keywords", map[string]any{"keyword": "piquet"}).obj()
+		carol.do("DELETE", "/api/v2/filters/keywords/"+str(kw, "id"), nil).ok()
+		fs := carol.post("/api/v2/filters/"+str(f, "id")+"/statuses", map[string]any{"status_id": str(st, "id")}).obj()
+		carol.get("/api/v2/filters/statuses/" + str(fs, "id")).ok()
+		bob.get("/api/v2/filters/" + str(f, "id")).status(404)
+		if l := carol.get("/api/v2/filters").list(); len(l) != 1 || len(path(l[0], "statuses").([]any)) != 1 || len(path(l[0], "keywords").([]any)) != 1 {
+			t.Fatalf("filters: %v", l)
+		}
+		carol.do("DELETE", "/api/v2/filters/"+str(f, "id"), nil).ok()
+
+		// Scheduled statuses: kept, listed, moved, and published by the job.
+		at := time.Now().UTC().Add(time.Hour).Format(time.RFC3339)
+		sched := alice.post("/api/v1/statuses", map[string]any{"status": "Rappel : AG ce soir", "scheduled_at": at}).obj()
+		if str(sched, "params.text") != "Rappel : AG ce soir" || sched["scheduled_at"] == nil {
+			t.Fatalf("scheduled status: %v", sched)
+		}
+		alice.post("/api/v1/statuses", map[string]any{"status": "trop tôt", "scheduled_at": time.Now().UTC().Format(time.RFC3339)}).status(422)
+		if l := alice.get("/api/v1/scheduled_statuses").list(); len(l) != 1 {
+			t.Fatalf("scheduled list: %v", l)
+		}
+		later := time.Now().UTC().Add(2 * time.Hour).Format(time.RFC3339)
+		alice.do("PUT", "/api/v1/scheduled_statuses/"+str(sched, "id"), map[string]any{"scheduled_at": later}).ok()
+		bob.get("/api/v1/scheduled_statuses/" + str(sched, "id")).status(404)
+		if _, err := inst.Store.DB.NewUpdate().TableExpr("scheduled_statuses").Set("scheduled_at = ?", time.Now().UTC().Add(-time.Minute)).
+			Where("id = ?", str(sched, "id")).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := inst.Social.PublishScheduled(ctx); err != nil || n != 1 {
+			t.Fatalf("publish scheduled: %d %v", n, err)
+		}
+		if n, err := inst.Social.PublishScheduled(ctx); err != nil || n != 0 {
+			t.Fatalf("published twice: %d %v", n, err)
+		}
+		posted := alice.get("/api/v1/accounts/" + aliceAcc.ID + "/statuses").list()
+		if len(posted) == 0 || !strings.Contains(str(posted[0], "content"), "AG ce soir") {
+			t.Fatalf("scheduled post not published: %v", posted)
+		}
+		if l := alice.get("/api/v1/scheduled_statuses").list(); len(l) != 0 {
+			t.Fatalf("published post still scheduled: %v", l)
+		}
 	})
 }
