@@ -127,17 +127,19 @@ describe('Coopol with masto.js, Mastodon.py and toot', { timeout: 5 * 60 * 1000 
 
   it('streams a delete with the id, and polls carry own_votes', async () => {
     const instance = await alice.v2.instance.fetch()
-    const streaming = createStreamingAPIClient({ streamingApiUrl: instance.configuration.urls.streaming, accessToken: aliceLogin.token, implementation: WebSocket })
+    const streaming = createStreamingAPIClient({ streamingApiUrl: instance.configuration.urls.streaming, accessToken: aliceLogin.token, implementation: WebSocket, log: process.env.MASTO_LOG || 'warn' })
     const sub = streaming.user.subscribe()
     const events = []
     const reader = (async () => { for await (const e of sub) events.push(e) })()
-    await new Promise((resolve) => setTimeout(resolve, 500))
-    const st = await alice.v1.statuses.create({ status: 'Éphémère', poll: { options: ['Oui', 'Non'], expiresIn: 3600 } })
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    const plain = await alice.v1.statuses.create({ status: 'Éphémère' })
+    await alice.v1.statuses.$select(plain.id).remove()
+    await eventually('the delete event', () => events.find((e) => e.event === 'delete' && e.payload === plain.id)).catch((err) => { throw new Error(err.message + ' ' + JSON.stringify(events.map((e) => [e.event, e.payload?.id ?? e.payload]))) })
+    const st = await alice.v1.statuses.create({ status: 'Sondage', poll: { options: ['Oui', 'Non'], expiresIn: 3600 } })
     assert.deepEqual(st.poll.ownVotes, [], 'own_votes is [] on the viewer’s own poll')
     const home = await alice.v1.timelines.home.list()
     assert.deepEqual(home.find((s) => s.id === st.id).poll.ownVotes, [])
     await alice.v1.statuses.$select(st.id).remove()
-    await eventually('the delete event', () => events.find((e) => e.event === 'delete' && e.payload === st.id)).catch((err) => { throw new Error(err.message + ' ' + JSON.stringify(events.map((e) => [e.event, e.payload?.id ?? e.payload]))) })
     sub.unsubscribe()
     streaming.close()
     await reader.catch(() => {})
