@@ -38,7 +38,7 @@ func (h *Handlers) appsRoutes(v1, v2 *gin.RouterGroup) {
 }
 
 // createReport: POST /api/v1/reports (account_id, status_ids[],
-// comment, forward, category, rule_ids[]) — into the section
+// comment, category; forward and rule_ids[] are not kept) — into the section
 // dashboard's queue of reports.
 func (h *Handlers) createReport(c *gin.Context) {
 	p, ok := h.params(c)
@@ -70,10 +70,9 @@ func (h *Handlers) createReport(c *gin.Context) {
 		h.internalError(c, err)
 		return
 	}
-	forward, _ := parseBool(p.Get("forward"))
 	c.JSON(http.StatusOK, gin.H{
 		"id": r.ID, "action_taken": false, "action_taken_at": nil, "category": category, "comment": r.Comment,
-		"forwarded": forward && !target.IsLocal(), "created_at": isoTime(r.CreatedAt), "status_ids": r.StatusIDs,
+		"forwarded": false, "created_at": isoTime(r.CreatedAt), "status_ids": r.StatusIDs,
 		"rule_ids": p.List("rule_ids"), "target_account": account,
 	})
 }
