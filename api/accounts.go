@@ -489,9 +489,15 @@ func (h *Handlers) relationships(c *gin.Context) {
 		h.internalError(c, err)
 		return
 	}
+	notes, err := h.Store.AccountNotes(ctx, CurrentAccount(c).ID, known)
+	if err != nil {
+		h.internalError(c, err)
+		return
+	}
 	out := make([]relationshipJSON, len(rels))
 	for i, r := range rels {
 		out[i] = relationshipEntity(r)
+		out[i].Note = notes[r.ID]
 	}
 	c.JSON(http.StatusOK, out)
 }

@@ -113,15 +113,19 @@ func (h *Handlers) Routes(r *gin.Engine) {
 	v1.GET("/instance", h.instanceV1)
 	v1.GET("/instance/peers", emptyList)
 	v1.GET("/instance/activity", h.instanceActivity)
-	v1.GET("/instance/rules", emptyList)
+	h.instancePageRoutes(v1)
 	v1.GET("/custom_emojis", emptyList)
 	v1.GET("/announcements", h.RequireScope("read"), emptyList)
 	v1.GET("/preferences", h.RequireScope("read:accounts"), h.preferences)
 
 	v2 := r.Group("/api/v2", cors, recoverJSON(h.Log), noStore)
 	v2.GET("/instance", h.instanceV2)
+	r.GET(defaultThumbnailPath, serveThumbnail)
 
 	if h.Social != nil {
+		// Filters apply by context: timelines, threads, notifications.
+		v1.Use(withFilterContext)
+		v2.Use(withFilterContext)
 		h.socialRoutes(r, v1, v2)
 	}
 }

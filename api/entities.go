@@ -295,6 +295,8 @@ type statusRenderer struct {
 	cards        map[string]*model.PreviewCard
 	polls        map[string]*model.Poll
 	ownVotes     map[string][]int
+	mutedThreads map[string]bool
+	filters      []activeFilter
 }
 
 // renderStatuses renders statuses the viewer may see. Boosts whose
@@ -311,7 +313,12 @@ func (h *Handlers) renderStatuses(ctx context.Context, viewer *model.Account, st
 		if st.ReblogOfID != nil && r.reblogs[*st.ReblogOfID] == nil {
 			continue
 		}
-		out = append(out, r.entity(st))
+		entity := r.entity(st)
+		if entity.Reblog != nil && hiddenByFilter(ctx, filterResults(entity.Reblog.Filtered)) ||
+			hiddenByFilter(ctx, filterResults(entity.Filtered)) {
+			continue // a hide filter of this timeline's context
+		}
+		out = append(out, entity)
 	}
 	return out, nil
 }
@@ -406,6 +413,19 @@ func (r *statusRenderer) load(sts []model.Status) error {
 	if r.polls, r.ownVotes, err = h.Store.PollsForStatuses(ctx, pollIDs, viewerID); err != nil {
 		return err
 	}
+	var threadIDs []string
+	for _, st := range sts {
+		threadIDs = append(threadIDs, st.ThreadID)
+	}
+	for _, st := range r.reblogs {
+		threadIDs = append(threadIDs, st.ThreadID)
+	}
+	if r.mutedThreads, err = h.Store.MutedThreads(ctx, viewerID, threadIDs); err != nil {
+		return err
+	}
+	if r.filters, err = h.loadFilters(ctx, r.viewer); err != nil {
+		return err
+	}
 	rendered, err := h.renderAccounts(ctx, accounts)
 	if err != nil {
 		return err
@@ -433,7 +453,7 @@ func (r *statusRenderer) entity(st *model.Status) statusJSON {
 		if r.viewer != nil {
 			// Mastodon repeats the original's flags on the boost.
 			out.Favourited, out.Reblogged, out.Bookmarked = original.Favourited, original.Reblogged, original.Bookmarked
-			out.Muted, out.Filtered = boolPtr(false), []any{}
+			out.Muted, out.Filtered = original.Muted, original.Filtered
 		}
 	} else {
 		content := st.Content
@@ -485,8 +505,11 @@ func (r *statusRenderer) entity(st *model.Status) statusJSON {
 			out.Favourited = boolPtr(r.flags.Favourited[st.ID])
 			out.Reblogged = boolPtr(r.flags.Reblogged[st.ID])
 			out.Bookmarked = boolPtr(r.flags.Bookmarked[st.ID])
-			out.Muted = boolPtr(false)
+			out.Muted = boolPtr(r.mutedThreads[st.ThreadID])
 			out.Filtered = []any{}
+			for _, m := range matchFilters(r.filters, st, r.media[st.ID]) {
+				out.Filtered = append(out.Filtered, m)
+			}
 			if st.AccountID == r.viewer.ID {
 				out.Pinned = boolPtr(r.flags.Pinned[st.ID])
 			}
@@ -507,4 +530,15 @@ func relationshipEntity(r storage.Relationship) relationshipJSON {
 		Notifying: r.Notifying, Languages: nil, FollowedBy: r.FollowedBy, Blocking: r.Blocking, BlockedBy: r.BlockedBy,
 		Muting: r.Muting, MutingNotifications: r.MutingNotifications, Requested: r.Requested, RequestedBy: r.RequestedBy,
 	}
+}
+
+// filterResults recovers the filter results of a rendered status.
+func filterResults(filtered []any) []filterResultJSON {
+	var out []filterResultJSON
+	for _, f := range filtered {
+		if r, ok := f.(filterResultJSON); ok {
+			out = append(out, r)
+		}
+	}
+	return out
 }

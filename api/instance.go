@@ -101,6 +101,10 @@ func (h *Handlers) instanceV2(c *gin.Context) {
 	if !ok {
 		return
 	}
+	rules, ok := h.rulesJSON(c)
+	if !ok {
+		return
+	}
 	cfg := h.Config
 	c.JSON(http.StatusOK, gin.H{
 		"domain":      cfg.Host,
@@ -111,7 +115,7 @@ func (h *Handlers) instanceV2(c *gin.Context) {
 		// active_month would need login tracking; until then the opt-in
 		// count is the number of local users.
 		"usage":     gin.H{"users": gin.H{"active_month": users}},
-		"thumbnail": gin.H{"url": ""},
+		"thumbnail": gin.H{"url": h.thumbnailURL(), "blurhash": nil, "versions": gin.H{}},
 		"icon":      []any{},
 		"languages": h.languages(),
 		"configuration": gin.H{
@@ -133,13 +137,17 @@ func (h *Handlers) instanceV2(c *gin.Context) {
 		// exist yet, and clients that read this use the older endpoints.
 		"api_versions": gin.H{"mastodon": 1},
 		"contact":      gin.H{"email": cfg.Instance.ContactEmail, "account": nil},
-		"rules":        []any{},
+		"rules":        rules,
 	})
 }
 
 // instanceV1: GET /api/v1/instance (older clients: Tusky, toot).
 func (h *Handlers) instanceV1(c *gin.Context) {
 	users, ok := h.userCount(c)
+	if !ok {
+		return
+	}
+	rules, ok := h.rulesJSON(c)
 	if !ok {
 		return
 	}
@@ -155,7 +163,7 @@ func (h *Handlers) instanceV1(c *gin.Context) {
 		// status_count and domain_count stay 0 until the statuses and
 		// federation stores expose counts.
 		"stats":             gin.H{"user_count": users, "status_count": 0, "domain_count": 0},
-		"thumbnail":         nil,
+		"thumbnail":         h.thumbnailURL(),
 		"languages":         h.languages(),
 		"registrations":     cfg.Registrations != "closed",
 		"approval_required": cfg.Registrations == "approval",
@@ -168,7 +176,7 @@ func (h *Handlers) instanceV1(c *gin.Context) {
 			"polls":             pollsConfig(),
 		},
 		"contact_account": nil,
-		"rules":           []any{},
+		"rules":           rules,
 	})
 }
 

@@ -39,7 +39,7 @@ func TestInstanceV2(t *testing.T) {
 			"version":                               "4.3.0 (compatible; Coopol 0.1.0)",
 			"description":                           "Section de Lyon",
 			"usage.users.active_month":              0.0, // membership size is sensitive
-			"thumbnail.url":                         "",
+			"thumbnail.url":                         "https://lyon.coopol.test/instance/thumbnail.png",
 			"configuration.urls.streaming":          "wss://lyon.coopol.test",
 			"configuration.statuses.max_characters": 5000.0,
 			"configuration.statuses.max_media_attachments":           4.0,

@@ -27,7 +27,7 @@ type pollJSON struct {
 	Options     []pollOptionJSON `json:"options"`
 	Emojis      []any            `json:"emojis"`
 	Voted       *bool            `json:"voted,omitempty"`
-	OwnVotes    []int            `json:"own_votes,omitempty"`
+	OwnVotes    []int            `json:"own_votes,omitzero"` // nil only for anonymous viewers
 }
 
 // pollEntity renders a poll; hidden totals stay hidden until it ends,

@@ -114,11 +114,13 @@ func (h *Handlers) socialRoutes(r *gin.Engine, v1, v2 *gin.RouterGroup) {
 	// Coopol's extension: groups, events and field actions.
 	h.coopolRoutes(v1)
 
+	// Reports, mutes, notes, followed tags, filters, scheduled statuses,
+	// grouped notifications (apps_endpoints.go).
+	h.appsRoutes(v1, v2)
+
 	// What clients fetch after login and Coopol does not have (yet):
 	// truthful empty answers.
 	v1.GET("/filters", h.RequireScope("read:filters"), emptyList)
-	v2.GET("/filters", h.RequireScope("read:filters"), emptyList)
-	v1.GET("/followed_tags", h.RequireScope("read:follows"), emptyList)
 	v1.GET("/trends", opt(), emptyList)
 	v1.GET("/trends/tags", opt(), emptyList)
 	v1.GET("/trends/statuses", opt(), emptyList)
@@ -127,7 +129,6 @@ func (h *Handlers) socialRoutes(r *gin.Engine, v1, v2 *gin.RouterGroup) {
 	v2.GET("/suggestions", h.RequireScope("read"), emptyList)
 	v1.GET("/featured_tags", h.RequireScope("read:accounts"), emptyList)
 	v1.GET("/featured_tags/suggestions", h.RequireScope("read:accounts"), emptyList)
-	v1.GET("/scheduled_statuses", h.RequireScope("read:statuses"), emptyList)
 	v1.GET("/domain_blocks", h.RequireScope("read:blocks"), emptyList)
 	v1.GET("/endorsements", h.RequireScope("read:accounts"), emptyList)
 }

@@ -35,7 +35,10 @@ func (h *Handlers) findAccounts(c *gin.Context, q string, resolve, following boo
 	}
 	search := storage.AccountSearch{ViewerID: viewerID(viewer), FollowingOnly: following, Limit: limit, Offset: offset}
 	username, domain, isAcct := splitAcct(q)
-	if isAcct && (strings.HasPrefix(q, "@") || domain != "") {
+	// A bare word is a local username too (toot's `follow <username>`
+	// searches it so): the exact account is found whether or not it
+	// is discoverable, as "@name" would find it.
+	if isAcct {
 		if offset == 0 && !following {
 			if a, err := h.Social.FindHandle(ctx, username, domain, resolve); err == nil {
 				add(a)

@@ -17,6 +17,9 @@ import (
 var (
 	defaultAvatarPNG = sync.OnceValue(func() []byte { return flatPNG(48, 48, color.RGBA{R: 0xc9, G: 0x2a, B: 0x2a, A: 0xff}) })
 	defaultHeaderPNG = sync.OnceValue(func() []byte { return flatPNG(150, 50, color.RGBA{R: 0xe8, G: 0xe8, B: 0xe8, A: 0xff}) })
+	// The instance thumbnail apps show on their server picker when the
+	// admin set none (instance.thumbnail_url).
+	defaultThumbnailPNG = sync.OnceValue(func() []byte { return flatPNG(400, 210, color.RGBA{R: 0xc9, G: 0x2a, B: 0x2a, A: 0xff}) })
 )
 
 func flatPNG(w, h int, c color.RGBA) []byte {
@@ -40,3 +43,14 @@ func servePNG(c *gin.Context, body []byte) {
 
 func serveDefaultAvatar(c *gin.Context) { servePNG(c, defaultAvatarPNG()) }
 func serveDefaultHeader(c *gin.Context) { servePNG(c, defaultHeaderPNG()) }
+func serveThumbnail(c *gin.Context)     { servePNG(c, defaultThumbnailPNG()) }
+
+const defaultThumbnailPath = "/instance/thumbnail.png"
+
+// thumbnailURL is the instance's picture for the instance entities.
+func (h *Handlers) thumbnailURL() string {
+	if h.Config.Instance.ThumbnailURL != "" {
+		return h.Config.Instance.ThumbnailURL
+	}
+	return h.Config.BaseURL() + defaultThumbnailPath
+}

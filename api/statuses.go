@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,10 +25,6 @@ var apiVisibilities = []string{model.VisibilityPublic, model.VisibilityUnlisted,
 // unsupportedStatusParams refuses, with 422, what Coopol cannot store yet:
 // accepting and dropping it would lose what the person wrote.
 func unsupportedStatusParams(c *gin.Context, p *params) bool {
-	if p.Get("scheduled_at") != "" {
-		ErrorJSON(c, http.StatusUnprocessableEntity, "Scheduled posts are not supported yet")
-		return true
-	}
 	return false
 }
 
@@ -64,6 +61,15 @@ func (h *Handlers) createStatus(c *gin.Context) {
 		if id != "" {
 			in.MediaIDs = append(in.MediaIDs, id)
 		}
+	}
+	if p.Get("scheduled_at") != "" {
+		at, ok := parseScheduledAt(p.Get("scheduled_at"))
+		if !ok {
+			ErrorJSON(c, http.StatusUnprocessableEntity, "scheduled_at must be an ISO 8601 date and time")
+			return
+		}
+		h.scheduleStatus(c, author, in, at)
+		return
 	}
 	ctx := c.Request.Context()
 	key := strings.TrimSpace(c.GetHeader("Idempotency-Key"))
@@ -202,6 +208,21 @@ func (h *Handlers) editStatus(c *gin.Context) {
 	if v, ok := parseBool(p.Get("sensitive")); ok {
 		in.Sensitive = v
 	}
+	// Clients send the whole new state, as Mastodon reads it: the media
+	// and poll not sent are removed.
+	in.SetMedia, in.MediaIDs = true, p.List("media_ids")
+	attrs, msg := parseMediaAttributes(p)
+	if msg != "" {
+		ErrorJSON(c, http.StatusUnprocessableEntity, msg)
+		return
+	}
+	in.MediaAttributes = attrs
+	poll, ok, msg := parsePoll(p)
+	if !ok {
+		ErrorJSON(c, http.StatusUnprocessableEntity, msg)
+		return
+	}
+	in.SetPoll, in.Poll = true, poll
 	st, err := h.Social.EditStatus(ctx, viewer, current.ID, in)
 	if err != nil {
 		h.domainError(c, err)
@@ -241,19 +262,43 @@ func (h *Handlers) statusHistory(c *gin.Context) {
 		h.internalError(c, err)
 		return
 	}
-	version := func(content, spoiler string, sensitive bool, at time.Time) gin.H {
+	var pastIDs []string
+	for _, e := range edits {
+		pastIDs = append(pastIDs, e.MediaIDs...)
+	}
+	past, err := h.Store.MediaByIDs(ctx, pastIDs)
+	if err != nil {
+		h.internalError(c, err)
+		return
+	}
+	current, err := h.Store.MediaForStatus(ctx, st.ID)
+	if err != nil {
+		h.internalError(c, err)
+		return
+	}
+	version := func(content, spoiler string, sensitive bool, at time.Time, media []model.MediaAttachment) gin.H {
+		attachments := make([]any, 0, len(media))
+		for i := range media {
+			attachments = append(attachments, h.mediaEntity(&media[i]))
+		}
 		return gin.H{"content": content, "spoiler_text": spoiler, "sensitive": sensitive, "created_at": isoTime(at),
-			"account": account, "poll": nil, "media_attachments": []any{}, "emojis": []any{}}
+			"account": account, "poll": nil, "media_attachments": attachments, "emojis": []any{}}
 	}
 	out := make([]gin.H, 0, len(edits)+1)
 	for _, e := range edits {
-		out = append(out, version(e.Content, e.SpoilerText, e.Sensitive, e.CreatedAt))
+		var media []model.MediaAttachment
+		for _, id := range e.MediaIDs {
+			if m, ok := past[id]; ok {
+				media = append(media, m)
+			}
+		}
+		out = append(out, version(e.Content, e.SpoilerText, e.Sensitive, e.CreatedAt, media))
 	}
 	at := st.CreatedAt
 	if st.EditedAt != nil {
 		at = *st.EditedAt
 	}
-	out = append(out, version(st.Content, st.SpoilerText, st.Sensitive, at))
+	out = append(out, version(st.Content, st.SpoilerText, st.Sensitive, at, current))
 	c.JSON(http.StatusOK, out)
 }
 
@@ -462,4 +507,70 @@ func (h *Handlers) statusAction(act statusAct) gin.HandlerFunc {
 		}
 		h.respondStatus(c, viewer, fresh, nil)
 	}
+}
+
+// parseMediaAttributes reads an edit's media_attributes: a JSON list of
+// {id, description, focus: "x,y"}, or the form fields
+// media_attributes[][id] (or media_attributes[N][id]) and the like.
+func parseMediaAttributes(p *params) ([]social.MediaAttribute, string) {
+	type raw struct {
+		id, description, focus   string
+		hasDescription, hasFocus bool
+	}
+	var items []raw
+	if list, ok := p.json["media_attributes"].([]any); ok {
+		for _, v := range list {
+			obj, _ := v.(map[string]any)
+			r := raw{id: anyString(obj["id"]), description: anyString(obj["description"]), focus: anyString(obj["focus"])}
+			_, r.hasDescription = obj["description"]
+			_, r.hasFocus = obj["focus"]
+			items = append(items, r)
+		}
+	} else {
+		ids := p.form["media_attributes[][id]"]
+		descs, foci := p.form["media_attributes[][description]"], p.form["media_attributes[][focus]"]
+		for i, id := range ids {
+			r := raw{id: id}
+			if i < len(descs) {
+				r.description, r.hasDescription = descs[i], true
+			}
+			if i < len(foci) {
+				r.focus, r.hasFocus = foci[i], true
+			}
+			items = append(items, r)
+		}
+		for i := 0; i < 2*social.MaxMediaAttachments; i++ {
+			prefix := "media_attributes[" + strconv.Itoa(i) + "]"
+			id := p.form.Get(prefix + "[id]")
+			if id == "" {
+				continue
+			}
+			r := raw{id: id, description: p.form.Get(prefix + "[description]"), focus: p.form.Get(prefix + "[focus]")}
+			_, r.hasDescription = p.form[prefix+"[description]"]
+			_, r.hasFocus = p.form[prefix+"[focus]"]
+			items = append(items, r)
+		}
+	}
+	out := make([]social.MediaAttribute, 0, len(items))
+	for _, r := range items {
+		if r.id == "" {
+			return nil, "media_attributes need an id"
+		}
+		a := social.MediaAttribute{ID: r.id}
+		if r.hasDescription {
+			d := r.description
+			a.Description = &d
+		}
+		if r.hasFocus && r.focus != "" {
+			xs, ys, ok := strings.Cut(r.focus, ",")
+			x, errX := strconv.ParseFloat(strings.TrimSpace(xs), 64)
+			y, errY := strconv.ParseFloat(strings.TrimSpace(ys), 64)
+			if !ok || errX != nil || errY != nil {
+				return nil, "focus must be two numbers between -1.0 and 1.0"
+			}
+			a.FocusX, a.FocusY = &x, &y
+		}
+		out = append(out, a)
+	}
+	return out, ""
 }

@@ -78,7 +78,12 @@ func (h *Handlers) getTag(c *gin.Context) {
 		h.domainError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, h.tagEntity(t.Name))
+	out := h.tagEntity(t.Name)
+	if out.Following, err = h.Store.FollowsTag(c.Request.Context(), viewerID(CurrentAccount(c)), t.Name); err != nil {
+		h.internalError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, out)
 }
 
 // favourites: GET /api/v1/favourites, paged by the like.

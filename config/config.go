@@ -102,6 +102,9 @@ type Instance struct {
 	ContactEmail   string `key:"contact_email"`
 	ShowUserCounts bool   `key:"show_user_counts"`
 	MaxStatusChars int    `key:"max_status_chars"`
+	// ThumbnailURL is the instance's picture in apps (instance
+	// thumbnail); empty serves a plain banner from /instance/thumbnail.png.
+	ThumbnailURL string `key:"thumbnail_url"`
 }
 
 type Section struct {

@@ -67,6 +67,9 @@ func (f *Federation) webfinger(c *gin.Context) {
 }
 
 func (f *Federation) hostMeta(c *gin.Context) {
+	// Browser clients (Elk, Phanpy) discover the server from another
+	// origin; these documents are public.
+	c.Header("Access-Control-Allow-Origin", "*")
 	tmpl := html.EscapeString(f.social.URIs.Base + "/.well-known/webfinger?resource={uri}")
 	c.Data(http.StatusOK, "application/xrd+xml; charset=utf-8", []byte(`<?xml version="1.0" encoding="UTF-8"?>
 <XRD xmlns="http://docs.oasis-open.org/ns/xri/xrd-1.0">
@@ -76,6 +79,7 @@ func (f *Federation) hostMeta(c *gin.Context) {
 }
 
 func (f *Federation) nodeinfoLinks(c *gin.Context) {
+	c.Header("Access-Control-Allow-Origin", "*")
 	base := f.social.URIs.Base
 	c.JSON(http.StatusOK, gin.H{"links": []gin.H{
 		{"rel": "http://nodeinfo.diaspora.software/ns/schema/2.0", "href": base + "/nodeinfo/2.0"},
@@ -105,13 +109,22 @@ func (f *Federation) nodeinfo(c *gin.Context) {
 	}
 	c.Header("Access-Control-Allow-Origin", "*")
 	body := gin.H{
-		"version":           version,
-		"software":          software,
-		"protocols":         []string{"activitypub"},
-		"services":          gin.H{"inbound": []string{}, "outbound": []string{}},
-		"openRegistrations": f.cfg.Registrations == "open",
+		"version":   version,
+		"software":  software,
+		"protocols": []string{"activitypub"},
+		"services":  gin.H{"inbound": []string{}, "outbound": []string{}},
+		// Mastodon says true in approval mode too: one can sign up.
+		"openRegistrations": f.cfg.Registrations != "closed",
 		"usage":             usage,
-		"metadata":          gin.H{"nodeName": f.cfg.Instance.Name, "nodeDescription": f.cfg.Instance.Description},
+		// Generic client detectors (megalodon's detector()) accept an
+		// unknown software name whose metadata.upstream.name is
+		// "mastodon", as forks such as Hometown publish it.
+		"metadata": gin.H{
+			"nodeName":        f.cfg.Instance.Name,
+			"nodeDescription": f.cfg.Instance.Description,
+			"upstream":        gin.H{"name": "mastodon", "version": "4.3.0"},
+			"features":        []string{"mastodon_api", "mastodon_api_streaming"},
+		},
 	}
 	writeJSON(c, http.StatusOK, `application/json; profile="http://nodeinfo.diaspora.software/ns/schema/`+version+`#"`, body)
 }

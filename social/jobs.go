@@ -26,5 +26,13 @@ func (w *ReminderWorker) Work(ctx context.Context, _ *river.Job[queue.RemindArgs
 	if closed > 0 {
 		w.Social.Log.Info("polls closed", "count", closed)
 	}
+	if err != nil {
+		return err
+	}
+	// Scheduled posts go out with the same minute tick.
+	published, err := w.Social.PublishScheduled(ctx)
+	if published > 0 {
+		w.Social.Log.Info("scheduled posts published", "count", published)
+	}
 	return err
 }

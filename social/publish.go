@@ -69,6 +69,9 @@ func (s *Service) notify(ctx context.Context, db bun.IDB, recipient *model.Accou
 	if recipient == nil || !recipient.IsLocal() || (from != nil && from.ID == recipient.ID) {
 		return nil
 	}
+	if wanted, err := s.notificationWanted(ctx, db, recipient, typ, from, statusID); err != nil || !wanted {
+		return err
+	}
 	n := &model.Notification{ID: model.NewID(s.now()), AccountID: recipient.ID, Type: typ, StatusID: statusID, CreatedAt: s.now()}
 	if from != nil {
 		n.FromAccountID = &from.ID

@@ -28,6 +28,23 @@ type NewStatus struct {
 	Title       string
 	Poll        *NewPoll
 	MediaIDs    []string
+
+	// For edits (Mastodon's PUT /api/v1/statuses/:id sends the whole new
+	// state): SetMedia replaces the attachments by MediaIDs, with
+	// MediaAttributes fixing their alt text and focus; SetPoll replaces
+	// the poll by Poll (nil removes it).
+	SetMedia        bool
+	MediaAttributes []MediaAttribute
+	SetPoll         bool
+}
+
+// MediaAttribute changes an attachment's description and focus point
+// during an edit (nil leaves it as it is).
+type MediaAttribute struct {
+	ID          string
+	Description *string
+	FocusX      *float64
+	FocusY      *float64
 }
 
 // MaxMediaAttachments per post, as Mastodon's UIs expect.
@@ -306,11 +323,47 @@ func (s *Service) EditStatus(ctx context.Context, author *model.Account, id stri
 	if st.ReblogOfID != nil {
 		return nil, invalid("a boost cannot be edited")
 	}
-	if strings.TrimSpace(in.Text) == "" {
+	if st.APType == "Event" && in.SetPoll {
+		in.SetPoll = false // an event's own fields are edited elsewhere
+	}
+	currentMedia, err := s.Store.MediaForStatus(ctx, st.ID)
+	if err != nil {
+		return nil, err
+	}
+	previousMediaIDs := make([]string, len(currentMedia))
+	for i, m := range currentMedia {
+		previousMediaIDs[i] = m.ID
+	}
+	mediaIDs := previousMediaIDs
+	if in.SetMedia {
+		mediaIDs = uniqueIDs(in.MediaIDs)
+	}
+	if strings.TrimSpace(in.Text) == "" && len(mediaIDs) == 0 {
 		return nil, invalid("text can't be blank")
+	}
+	if len(mediaIDs) > MaxMediaAttachments {
+		return nil, invalid("at most %d media attachments", MaxMediaAttachments)
 	}
 	if n := text.CountChars(in.Text) + text.CountChars(in.SpoilerText); n > s.Config.Instance.MaxStatusChars {
 		return nil, invalid("text is too long (%d characters, at most %d)", n, s.Config.Instance.MaxStatusChars)
+	}
+	for _, attr := range in.MediaAttributes {
+		if !slices.Contains(mediaIDs, attr.ID) {
+			return nil, invalid("media_attributes name an attachment that is not in the post")
+		}
+		if attr.Description != nil && text.CountChars(*attr.Description) > MaxMediaDescriptionChars {
+			return nil, invalid("a media description has at most %d characters", MaxMediaDescriptionChars)
+		}
+		for _, f := range []*float64{attr.FocusX, attr.FocusY} {
+			if f != nil && (*f < -1 || *f > 1) {
+				return nil, invalid("focus must be two numbers between -1.0 and 1.0")
+			}
+		}
+	}
+	if in.SetPoll && in.Poll != nil {
+		if err := s.validatePoll(in.Poll); err != nil {
+			return nil, err
+		}
 	}
 	previous := *st
 	f := s.format(ctx, in.Text)
@@ -335,9 +388,33 @@ func (s *Service) EditStatus(ctx context.Context, author *model.Account, id stri
 	for _, a := range recipients {
 		rows = append(rows, model.StatusRecipient{AccountID: a.ID, Mentioned: true})
 	}
+	if in.SetPoll {
+		st.APType = "Note"
+		if in.Poll != nil {
+			st.APType = "Question"
+		}
+	}
 	err = s.Store.InTx(ctx, func(tx bun.Tx) error {
-		if err := s.Store.UpdateStatusContent(ctx, tx, st, &previous, rows, f.tags); err != nil {
+		if err := s.Store.UpdateStatusContent(ctx, tx, st, &previous, rows, f.tags, previousMediaIDs...); err != nil {
 			return err
+		}
+		if in.SetMedia {
+			if err := s.Store.ReplaceStatusMedia(ctx, tx, st.ID, mediaIDs, author.ID); err != nil {
+				if errors.Is(err, storage.ErrMediaNotAttachable) {
+					return invalid("media attachments must be your own, not yet posted, uploads")
+				}
+				return err
+			}
+		}
+		for _, attr := range in.MediaAttributes {
+			if err := s.Store.UpdateMediaAttributes(ctx, tx, attr.ID, st.ID, attr.Description, attr.FocusX, attr.FocusY); err != nil {
+				return err
+			}
+		}
+		if in.SetPoll {
+			if err := s.replacePoll(ctx, tx, st, previous.APType == "Question", in.Poll); err != nil {
+				return err
+			}
 		}
 		if err := s.publishStatus(ctx, tx, "Update", st, recipients, f.tags); err != nil {
 			return err

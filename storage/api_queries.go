@@ -197,6 +197,7 @@ type StatusEdit struct {
 	Content     string    `bun:"content"`
 	SpoilerText string    `bun:"spoiler_text"`
 	Sensitive   bool      `bun:"sensitive"`
+	MediaIDs    []string  `bun:"media_ids,type:text"` // the version's attachments, in order
 	CreatedAt   time.Time `bun:"created_at"`
 }
 

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -46,10 +47,18 @@ func (s *Storage) setStatusLinks(ctx context.Context, db bun.IDB, st *model.Stat
 
 // UpdateStatusContent rewrites an edited status, keeping the previous
 // version in status_edits, and replaces its recipients and tags.
-func (s *Storage) UpdateStatusContent(ctx context.Context, db bun.IDB, st *model.Status, previous *model.Status, recipients []model.StatusRecipient, tags []string) error {
+func (s *Storage) UpdateStatusContent(ctx context.Context, db bun.IDB, st *model.Status, previous *model.Status, recipients []model.StatusRecipient, tags []string, previousMediaIDs ...string) error {
+	if previousMediaIDs == nil {
+		previousMediaIDs = []string{}
+	}
+	mediaIDs, err := json.Marshal(previousMediaIDs)
+	if err != nil {
+		return err
+	}
 	edit := map[string]any{
 		"id": model.NewID(st.UpdatedAt), "status_id": st.ID, "content": previous.Content,
 		"spoiler_text": previous.SpoilerText, "sensitive": previous.Sensitive, "created_at": previous.UpdatedAt,
+		"media_ids": string(mediaIDs),
 	}
 	if _, err := db.NewInsert().Model(&edit).TableExpr("status_edits").Exec(ctx); err != nil {
 		return fmt.Errorf("keep edit: %w", err)

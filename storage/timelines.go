@@ -109,7 +109,9 @@ func (s *Storage) HomeTimeline(ctx context.Context, viewerID string, visible Sta
 					viewerID, viewerID, true).
 				WhereOr("EXISTS (SELECT 1 FROM status_recipients hr WHERE hr.status_id = s.id AND hr.account_id = ?)", viewerID).
 				// Discussions of the groups one belongs to.
-				WhereOr("s.group_id IN (SELECT group_account_id FROM memberships WHERE account_id = ? AND state = 'accepted')", viewerID)
+				WhereOr("s.group_id IN (SELECT group_account_id FROM memberships WHERE account_id = ? AND state = 'accepted')", viewerID).
+				// Public posts with a hashtag one follows.
+				WhereOr("(s.visibility = 'public' AND s.reblog_of_id IS NULL AND s.id IN (SELECT st.status_id FROM status_tags st JOIN followed_tags ft ON ft.tag_id = st.tag_id WHERE ft.account_id = ?))", viewerID)
 		}).
 		Where("(s.in_reply_to_account_id IS NULL OR s.in_reply_to_account_id = s.account_id OR s.in_reply_to_account_id = ? "+
 			"OR s.account_id = ? OR s.in_reply_to_account_id IN "+followedBy+

@@ -289,7 +289,14 @@ func (s *Streaming) serveSSE(name string) gin.HandlerFunc {
 			if m.raw != nil {
 				return nil // errors answer WebSocket subscriptions
 			}
-			if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", m.Event, m.Payload); err != nil {
+			payload := m.Payload
+			if m.Event == "delete" {
+				// Every SSE data line is JSON, as Mastodon sends it: a
+				// bare id kills the stream thread of Mastodon.py.
+				quoted, _ := json.Marshal(payload)
+				payload = string(quoted)
+			}
+			if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", m.Event, payload); err != nil {
 				return err
 			}
 			w.Flush()

@@ -307,7 +307,9 @@ func TestSubscribeMessagesAndSSE(t *testing.T) {
 	if err := inst.Social.DeleteStatus(context.Background(), bob, again.ID); err != nil {
 		t.Fatal(err)
 	}
-	events.waitFor(t, "SSE delete", func(e event) bool { return e.Event == "delete" && e.Payload == again.ID })
+	// Issue 15 (apps 1): the SSE data line is JSON, a quoted id, as
+	// Mastodon.py's stream thread parses it.
+	events.waitFor(t, "SSE delete", func(e event) bool { return e.Event == "delete" && e.Payload == `"`+again.ID+`"` })
 }
 
 // Coopol's notification kinds reach only connections that opt in.

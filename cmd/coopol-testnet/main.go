@@ -3,12 +3,13 @@
 // free port and uses "127.0.0.1:PORT" as its host name, so handles are
 // @alice@127.0.0.1:PORTA and @bob@127.0.0.1:PORTB, and the instances
 // federate with each other over plain HTTP (loopback is allowed with
-// federation.allow_private_ips). It creates alice on the first and bob
-// on the second, prints one line of JSON on standard output:
+// federation.allow_private_ips). It creates alice and carol on the first
+// and bob on the second, prints one line of JSON on standard output:
 //
 //	{"a":{"url":"http://127.0.0.1:PORTA","host":"127.0.0.1:PORTA"},
 //	 "b":{"url":"http://127.0.0.1:PORTB","host":"127.0.0.1:PORTB"},
 //	 "users":[{"username":"alice","password":"...","instance":"a"},
+//	          {"username":"carol","password":"...","instance":"a"},
 //	          {"username":"bob","password":"...","instance":"b"}]}
 //
 // and serves until it is interrupted (SIGINT, SIGTERM), its standard
@@ -98,13 +99,15 @@ func run(maxLifetime time.Duration, verbose, watchStdin bool) error {
 		}
 		instances = append(instances, inst)
 		info := instanceInfo{URL: inst.cfg.BaseURL(), Host: inst.cfg.Host}
-		user := []string{"alice", "bob"}[i]
-		password := "password-" + user + "-compat"
-		if _, err := inst.srv.Social.CreateUser(ctx, social.NewUser{Username: user, Email: user + "@example.org",
-			Password: password, Role: model.RoleMember, Approved: true, DisplayName: user}); err != nil {
-			return fmt.Errorf("create %s: %w", user, err)
+		// carol, a second person on a, is who toot follows by bare name.
+		for _, user := range [][]string{{"alice", "carol"}, {"bob"}}[i] {
+			password := "password-" + user + "-compat"
+			if _, err := inst.srv.Social.CreateUser(ctx, social.NewUser{Username: user, Email: user + "@example.org",
+				Password: password, Role: model.RoleMember, Approved: true, DisplayName: user}); err != nil {
+				return fmt.Errorf("create %s: %w", user, err)
+			}
+			out.Users = append(out.Users, userInfo{Username: user, Password: password, Instance: name})
 		}
-		out.Users = append(out.Users, userInfo{Username: user, Password: password, Instance: name})
 		if name == "a" {
 			out.A = info
 		} else {
