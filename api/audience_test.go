@@ -11,6 +11,7 @@ import (
 
 	"github.com/coopol/coopol/coopoltest"
 	"github.com/coopol/coopol/model"
+	"github.com/coopol/coopol/social"
 )
 
 // membersGroup makes a moderated group created by owner with the given
@@ -158,6 +159,100 @@ func TestMembersOnlyReplyStaysMembersOnly(t *testing.T) {
 		}
 		if pub := anonymous(t, inst).get("/api/v1/timelines/public?local=true").list(); len(pub) != 0 {
 			t.Fatalf("public timeline shows %d posts of a members-only thread", len(pub))
+		}
+	})
+}
+
+// sectionID is the id of the instance's section group.
+func sectionID(t *testing.T, inst *coopoltest.Instance) string {
+	t.Helper()
+	a, err := inst.Store.LocalAccount(context.Background(), inst.Social.Config.Section.Username)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a.ID
+}
+
+func sectionMembership(t *testing.T, inst *coopoltest.Instance, accountID string) *model.Membership {
+	t.Helper()
+	m, err := inst.Store.Membership(context.Background(), sectionID(t, inst), accountID)
+	if err != nil {
+		return nil
+	}
+	return m
+}
+
+// TestSectionMembershipFollowsRoles (issue 13, one membership model): the
+// CLI's admin and member accounts are the section's staff and members at
+// once; a sympathisant is not a member and cannot become one by asking;
+// staff verification is the only way in, and taking it back stops the
+// reading of the section's members-only posts at once.
+func TestSectionMembershipFollowsRoles(t *testing.T) {
+	eachInstance(t, func(t *testing.T, inst *coopoltest.Instance) {
+		ctx := context.Background()
+		mk := func(name, role string) (*model.Account, *apiClient) {
+			u, err := inst.Social.CreateUser(ctx, social.NewUser{Username: name, Email: name + "@example.org", Password: "password-" + name, Role: role, Approved: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return u.Account, &apiClient{t: t, inst: inst, token: mintToken(t, inst, u.Account, "read write follow"), http: &http.Client{Timeout: 20 * time.Second}}
+		}
+		sec, secc := mk("secretaire", model.RoleAdmin)
+		mod, _ := mk("moderatrice", model.RoleModerator)
+		adh, adhc := mk("adherente", model.RoleMember)
+		sym, symc := mk("sympathisant", model.RoleSympathisant)
+		for a, role := range map[*model.Account]string{sec: "admin", mod: "moderator", adh: "member"} {
+			m := sectionMembership(t, inst, a.ID)
+			if m == nil || m.State != "accepted" || m.Role != role || m.SectionStatus != "adherent" {
+				t.Fatalf("%s: section membership %+v, want accepted %s", a.Username, m, role)
+			}
+		}
+		if m := sectionMembership(t, inst, sym.ID); m != nil {
+			t.Fatalf("a sympathisant is a section member: %+v", m)
+		}
+		gid := sectionID(t, inst)
+		// The secretary posts members-only in her section without asking.
+		post := secc.post("/api/v1/statuses", map[string]any{"status": "AG samedi", "visibility": "members", "group_id": gid}).obj()
+		adhc.get("/api/v1/statuses/" + str(post, "id")).ok()
+		symc.get("/api/v1/statuses/" + str(post, "id")).status(http.StatusNotFound)
+
+		// No asking to join a section; nothing stored, nobody notified.
+		before := countNotifications(t, inst, sec.ID)
+		r := symc.post("/api/v1/coopol/groups/"+gid+"/join", nil)
+		r.status(http.StatusUnprocessableEntity)
+		if !strings.Contains(string(r.Body), "follow it instead") {
+			t.Fatalf("unclear refusal: %s", r.Body)
+		}
+		if m := sectionMembership(t, inst, sym.ID); m != nil {
+			t.Fatalf("join stored a membership: %+v", m)
+		}
+		if countNotifications(t, inst, sec.ID) != before {
+			t.Fatal("staff notified of a refused join")
+		}
+		// Nor do the group tools change the section's membership.
+		secc.post("/api/v1/coopol/groups/"+gid+"/members/"+adh.ID+"/remove", nil).status(http.StatusUnprocessableEntity)
+		secc.post("/api/v1/coopol/groups/"+gid+"/invite", map[string]any{"account_id": sym.ID}).status(http.StatusUnprocessableEntity)
+		if m := sectionMembership(t, inst, sym.ID); m != nil {
+			t.Fatalf("invite stored a membership: %+v", m)
+		}
+		// A sympathisant cannot verify themselves.
+		symc.post("/api/v1/coopol/members/"+sym.ID+"/verify", map[string]any{"adherent": true}).status(http.StatusForbidden)
+		if m := sectionMembership(t, inst, sym.ID); m != nil {
+			t.Fatalf("self-verification made a member: %+v", m)
+		}
+		// Staff verification is the way in; taking it back is the way out.
+		secc.post("/api/v1/coopol/members/"+sym.ID+"/verify", map[string]any{"adherent": true}).ok()
+		if m := sectionMembership(t, inst, sym.ID); m == nil || m.State != "accepted" || m.Role != "member" {
+			t.Fatalf("verified, section membership %+v", m)
+		}
+		symc.get("/api/v1/statuses/" + str(post, "id")).ok()
+		secc.post("/api/v1/coopol/members/"+adh.ID+"/verify", map[string]any{"adherent": false}).ok()
+		if m := sectionMembership(t, inst, adh.ID); m != nil {
+			t.Fatalf("unverified, still a section member: %+v", m)
+		}
+		adhc.get("/api/v1/statuses/" + str(post, "id")).status(http.StatusNotFound)
+		if u, _ := inst.Store.UserByAccountID(ctx, adh.ID); u.Role != model.RoleSympathisant || u.MemberVerifiedAt != nil {
+			t.Fatalf("unverified user: %s %v", u.Role, u.MemberVerifiedAt)
 		}
 	})
 }
