@@ -37,6 +37,11 @@ type NewGroup struct {
 	Username, DisplayName, Note string
 	Openness                    string // open, moderated (default), invite_only
 	MembersVisibility           string // members (default) or moderators
+	// Admission: who an open group admits without approval: section
+	// (default), party or anyone. SympathisantsMayJoin lets people who
+	// are not verified adherents join (with approval unless "anyone").
+	Admission            string
+	SympathisantsMayJoin bool
 }
 
 // CreateGroup makes a thematic group hosted here, with its creator as
@@ -61,6 +66,12 @@ func (s *Service) CreateGroup(ctx context.Context, creator *model.Account, in Ne
 	if in.MembersVisibility == "" {
 		in.MembersVisibility = "members"
 	}
+	if in.Admission == "" {
+		in.Admission = AdmitSection
+	}
+	if !validAdmission(in.Admission) {
+		return nil, invalid("admission must be one of %s", strings.Join(admissions, ", "))
+	}
 	if in.MembersVisibility != "members" && in.MembersVisibility != "moderators" {
 		return nil, invalid("members_visibility must be members or moderators")
 	}
@@ -80,6 +91,7 @@ func (s *Service) CreateGroup(ctx context.Context, creator *model.Account, in Ne
 	account.Locked = in.Openness == OpennessInviteOnly
 	now := account.CreatedAt
 	group := &model.Group{Kind: "thematic", Openness: in.Openness, MembersVisibility: in.MembersVisibility,
+		Admission: in.Admission, SympathisantsMayJoin: in.SympathisantsMayJoin,
 		CreatedByAccountID: &creator.ID, CreatedAt: now, UpdatedAt: now}
 	if err := s.Store.CreateGroup(ctx, account, group); err != nil {
 		if storage.IsUniqueViolation(err) {
@@ -205,8 +217,20 @@ func (s *Service) admit(ctx context.Context, group, account *model.Account, m *m
 			return ErrForbidden
 		}
 		return s.Store.InTx(ctx, func(tx bun.Tx) error { return s.answerJoin(ctx, tx, group, account, join, false) })
-	case g.Openness == OpennessOpen || invited:
+	case invited:
 		m.State = storage.MemberAccepted
+	default:
+		// The group's admission rules (social/admission.go), the same for
+		// local and remote people.
+		switch s.decideAdmission(ctx, g, account) {
+		case admissionRefused:
+			if join == nil {
+				return invalid("this group admits verified adherents only")
+			}
+			return s.Store.InTx(ctx, func(tx bun.Tx) error { return s.answerJoin(ctx, tx, group, account, join, false) })
+		case admissionAccepted:
+			m.State = storage.MemberAccepted
+		}
 	}
 	return s.Store.InTx(ctx, func(tx bun.Tx) error {
 		if err := s.Store.UpsertMembership(ctx, tx, m); err != nil {
@@ -268,6 +292,9 @@ func (s *Service) AnswerJoinRequest(ctx context.Context, moderator, group, membe
 	m, err := s.Store.Membership(ctx, group.ID, member.ID)
 	if err != nil || m.State != storage.MemberPending {
 		return ErrNotFound
+	}
+	if accept && s.isSection(group) {
+		return s.VerifyMember(ctx, moderator, member, true) // the only way in
 	}
 	return s.Store.InTx(ctx, func(tx bun.Tx) error {
 		if accept {
@@ -402,6 +429,12 @@ func (s *Service) VerifyMember(ctx context.Context, staff, member *model.Account
 	user, err := s.Store.UserByAccountID(ctx, member.ID)
 	if err != nil {
 		return ErrNotFound
+	}
+	if !adherent {
+		// Refused or withdrawn: any request for verification goes too.
+		if _, err := s.Store.DeleteMembership(ctx, s.Store.DB, section.ID, member.ID); err != nil {
+			return err
+		}
 	}
 	now := s.now()
 	role := model.RoleSympathisant

@@ -66,7 +66,10 @@ func (s *Service) syncSectionMembership(ctx context.Context, db bun.IDB, u *mode
 	}
 	role := sectionRole(u)
 	if role == "" {
-		_, err := s.Store.DeleteMembership(ctx, db, section.ID, u.AccountID)
+		// A pending row is a request for verification, which grants
+		// nothing; an accepted one goes.
+		_, err := db.NewDelete().Model((*model.Membership)(nil)).
+			Where("group_account_id = ? AND account_id = ? AND state <> ?", section.ID, u.AccountID, storage.MemberPending).Exec(ctx)
 		return err
 	}
 	now := s.now()
@@ -97,8 +100,9 @@ func (s *Service) ReconcileSection(ctx context.Context) error {
 	if err := s.Store.DB.NewSelect().Model(&users).Scan(ctx); err != nil {
 		return err
 	}
-	keep := map[string]bool{}
+	keep, local := map[string]bool{}, map[string]bool{}
 	for i := range users {
+		local[users[i].AccountID] = true
 		if err := s.syncSectionMembership(ctx, s.Store.DB, &users[i]); err != nil {
 			return err
 		}
@@ -111,8 +115,8 @@ func (s *Service) ReconcileSection(ctx context.Context) error {
 		return err
 	}
 	for _, m := range stale {
-		if keep[m.AccountID] {
-			continue
+		if keep[m.AccountID] || (m.State == storage.MemberPending && local[m.AccountID]) {
+			continue // members, and sympathisants' requests for verification
 		}
 		member, err := s.Store.AccountByID(ctx, m.AccountID)
 		if err != nil {
@@ -144,4 +148,40 @@ func (s *Service) tellRemoved(ctx context.Context, tx bun.Tx, group, member *mod
 		"actor": group.URI, "object": member.URI, "origin": group.URI, "target": group.MembersURI, "to": []string{member.URI},
 	}
 	return s.publishDocument(ctx, tx, group, doc, []string{member.InboxURI})
+}
+
+// RequestVerification records that a sympathisant says they are an
+// adherent (at sign-up): a pending row in the section that the staff
+// answer in the dashboard (VerifyMember). It grants nothing meanwhile.
+func (s *Service) RequestVerification(ctx context.Context, account *model.Account) error {
+	if !account.IsLocal() {
+		return invalid("only this section's own people are verified here")
+	}
+	section, err := s.Store.LocalAccount(ctx, s.Config.Section.Username)
+	if err != nil {
+		return err
+	}
+	if _, err := s.Store.Membership(ctx, section.ID, account.ID); err == nil {
+		return nil
+	} else if !errors.Is(err, storage.ErrNotFound) {
+		return err
+	}
+	now := s.now()
+	m := &model.Membership{ID: model.NewID(now), GroupAccountID: section.ID, AccountID: account.ID, Role: RoleMember,
+		State: storage.MemberPending, CreatedAt: now, UpdatedAt: now}
+	return s.Store.InTx(ctx, func(tx bun.Tx) error {
+		if err := s.Store.UpsertMembership(ctx, tx, m); err != nil {
+			return err
+		}
+		staff, err := s.Store.GroupModerators(ctx, section.ID)
+		if err != nil {
+			return err
+		}
+		for i := range staff {
+			if err := s.notifyGroup(ctx, tx, &staff[i], "coopol.group_join_request", account, section); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
