@@ -49,7 +49,10 @@ func hostileAdherentClaim(t *testing.T, network *coopoltest.Network, host string
 		w.Header().Set("Content-Type", ap.ContentType)
 		json.NewEncoder(w).Encode(doc)
 	})
-	mux.HandleFunc("POST /", func(w http.ResponseWriter, r *http.Request) { io.Copy(io.Discard, r.Body); w.WriteHeader(http.StatusAccepted) })
+	mux.HandleFunc("POST /", func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusAccepted)
+	})
 	network.Serve(t, host, mux)
 	return actorURI, func(target *coopoltest.Instance, body map[string]any) int {
 		return signedPost{keyID: actorURI + "#main-key", keyPEM: httpsign.EncodePrivateKey(key), body: mustJSON(t, body)}.send(t, target)
