@@ -30,6 +30,7 @@ func (h *Handlers) coopolRoutes(v1 *gin.RouterGroup) {
 	g.GET("/groups/:id/statuses", opt, h.groupStatuses)
 	g.POST("/groups/:id/join", write, h.joinGroup)
 	g.POST("/groups/:id/leave", write, h.leaveGroup)
+	g.PUT("/groups/:id/admission", write, h.setGroupAdmission)
 	g.GET("/groups/:id/members", read, h.groupMembers)
 	g.GET("/groups/:id/requests", read, h.groupRequests)
 	g.POST("/groups/:id/requests/:account_id/authorize", write, h.answerGroupRequest(true))
@@ -63,6 +64,15 @@ type groupJSON struct {
 	MembersVisibility string       `json:"members_visibility"`
 	Territory         string       `json:"territory"`
 	Membership        *memberState `json:"membership"`
+	// Admission tells who may join (local groups): "verification" for
+	// the section (its members are its verified adherents), otherwise
+	// the group's rule (section, party, anyone).
+	Admission *admissionJSON `json:"admission,omitempty"`
+}
+
+type admissionJSON struct {
+	Rule                 string `json:"rule"`
+	SympathisantsMayJoin bool   `json:"sympathisants_may_join"`
 }
 
 type memberState struct {
@@ -88,6 +98,12 @@ func (h *Handlers) renderGroup(c *gin.Context, group *model.Account) (groupJSON,
 	out := groupJSON{ID: group.ID, Account: acc, Kind: "thematic", Openness: "open", MembersVisibility: "members"}
 	if g, err := h.Store.GroupByAccountID(ctx, group.ID); err == nil {
 		out.Kind, out.Openness, out.MembersVisibility, out.Territory = g.Kind, g.Openness, g.MembersVisibility, g.Territory
+		if group.IsLocal() {
+			out.Admission = &admissionJSON{Rule: g.Admission, SympathisantsMayJoin: g.SympathisantsMayJoin}
+			if g.Kind == "section" {
+				out.Admission = &admissionJSON{Rule: "verification"}
+			}
+		}
 	}
 	if viewer := CurrentAccount(c); viewer != nil {
 		if m, err := h.Store.Membership(ctx, group.ID, viewer.ID); err == nil {
@@ -132,11 +148,39 @@ func (h *Handlers) createGroup(c *gin.Context) {
 	if !ok {
 		return
 	}
+	sympathisants, _ := parseBool(p.Get("sympathisants_may_join"))
 	group, err := h.Social.CreateGroup(c.Request.Context(), CurrentAccount(c), social.NewGroup{
 		Username: p.Get("username"), DisplayName: p.Get("display_name"), Note: p.Get("note"),
 		Openness: p.Get("openness"), MembersVisibility: p.Get("members_visibility"),
+		Admission: p.Get("admission"), SympathisantsMayJoin: sympathisants,
 	})
 	if err != nil {
+		h.domainError(c, err)
+		return
+	}
+	out, err := h.renderGroup(c, group)
+	if err != nil {
+		h.internalError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+// setGroupAdmission: PUT /api/v1/coopol/groups/:id/admission with
+// openness, admission (section, party, anyone) and sympathisants_may_join.
+func (h *Handlers) setGroupAdmission(c *gin.Context) {
+	group, ok := h.groupParam(c)
+	if !ok {
+		return
+	}
+	p, ok := h.params(c)
+	if !ok {
+		return
+	}
+	sympathisants, _ := parseBool(p.Get("sympathisants_may_join"))
+	if _, err := h.Social.SetGroupAdmission(c.Request.Context(), CurrentAccount(c), group, social.AdmissionRules{
+		Openness: p.Get("openness"), Admission: p.Get("admission"), SympathisantsMayJoin: sympathisants,
+	}); err != nil {
 		h.domainError(c, err)
 		return
 	}

@@ -300,7 +300,7 @@ func TestMembersOnlyRendering(t *testing.T) {
 		bob, bc := login(t, inst, "bob", false)
 		_, cc := login(t, inst, "carol", false)
 		ctx := context.Background()
-		group, err := inst.Social.CreateGroup(ctx, alice, social.NewGroup{Username: "enseignants", Openness: social.OpennessOpen})
+		group, err := inst.Social.CreateGroup(ctx, alice, social.NewGroup{Username: "enseignants", Openness: social.OpennessOpen, Admission: social.AdmitAnyone, SympathisantsMayJoin: true})
 		if err != nil {
 			t.Fatal(err)
 		}

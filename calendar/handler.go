@@ -93,10 +93,27 @@ func (h *Handler) member(c *gin.Context) {
 		c.AbortWithStatus(http.StatusNotFound)
 		return
 	}
-	events, err := h.Store.AccountEvents(ctx, account.ID, time.Now().Add(-30*24*time.Hour))
+	signedUp, err := h.Store.AccountEvents(ctx, account.ID, time.Now().Add(-30*24*time.Hour))
 	if err != nil {
 		c.AbortWithStatus(http.StatusInternalServerError)
 		return
+	}
+	// A sign-up is no pass: a members-only event leaves the feed as soon
+	// as its owner is no longer a member of the group (the same audience
+	// rule as every other door).
+	events := make([]model.Event, 0, len(signedUp))
+	for i := range signedUp {
+		if signedUp[i].Status == nil {
+			continue
+		}
+		ok, err := h.Social.CanView(ctx, account, signedUp[i].Status)
+		if err != nil {
+			c.AbortWithStatus(http.StatusInternalServerError)
+			return
+		}
+		if ok {
+			events = append(events, signedUp[i])
+		}
 	}
 	h.write(c, "Coopol – "+account.Username, events)
 }

@@ -121,6 +121,9 @@ type Federation struct {
 	DeliverBlocks   bool          `key:"deliver_blocks"`
 	DeliveryWorkers int           `key:"delivery_workers"`
 	RequestTimeout  time.Duration `key:"request_timeout"`
+	// Sections are the domains of the party's other sections: only they
+	// are trusted when they vouch for one of their people as an adherent.
+	Sections []string `key:"sections"`
 }
 
 type HTTP struct {

@@ -59,7 +59,26 @@ func (f *Federation) actor(c *gin.Context) {
 		c.AbortWithStatus(http.StatusInternalServerError)
 		return
 	}
+	f.vouchForAdherent(c, a, doc)
 	writeAS2(c, http.StatusOK, doc)
+}
+
+// vouchForAdherent tells one of the party's sections, and only a signed
+// fetch from one, that a person here is a verified adherent, so that its
+// groups may admit them as such. Unsigned and other fetches see nothing:
+// party membership is not public.
+func (f *Federation) vouchForAdherent(c *gin.Context, a *model.Account, doc ap.Document) {
+	if a.ActorType != model.ActorPerson || (c.GetHeader("Signature") == "" && c.GetHeader("Authorization") == "") {
+		return
+	}
+	// What a signed fetch sees may differ: keep it out of shared caches.
+	c.Header("Cache-Control", "private, no-store")
+	ctx := c.Request.Context()
+	signer, err := f.authenticate(ctx, c.Request, nil)
+	if err != nil || !f.social.IsPartySection(signer.Domain) || !f.social.IsVerifiedAdherent(ctx, a) {
+		return
+	}
+	ap.AssertAdherent(doc)
 }
 
 func (f *Federation) refuse(c *gin.Context, err error) {

@@ -20,7 +20,7 @@ func TestGroupModeration(t *testing.T) {
 	ctx := context.Background()
 	alice := a.CreateUser(t, "alice", false)
 	bob := b.CreateUser(t, "bob", false)
-	group, err := a.Social.CreateGroup(ctx, alice, social.NewGroup{Username: "climat", Openness: social.OpennessOpen})
+	group, err := a.Social.CreateGroup(ctx, alice, social.NewGroup{Username: "climat", Openness: social.OpennessOpen, Admission: social.AdmitAnyone, SympathisantsMayJoin: true})
 	if err != nil {
 		t.Fatal(err)
 	}

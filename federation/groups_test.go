@@ -58,7 +58,7 @@ func TestThematicGroupAcrossThreeSections(t *testing.T) {
 			carol := c.CreateUser(t, "carol", false)
 			erin := c.CreateUser(t, "erin", false) // follows the group, never joins
 
-			group, err := a.Social.CreateGroup(ctx, alice, social.NewGroup{Username: "enseignants", DisplayName: "Enseignants", Openness: social.OpennessModerated})
+			group, err := a.Social.CreateGroup(ctx, alice, social.NewGroup{Username: "enseignants", DisplayName: "Enseignants", Openness: social.OpennessModerated, Admission: social.AdmitAnyone, SympathisantsMayJoin: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -190,7 +190,7 @@ func TestPublicGroupPlainFollower(t *testing.T) {
 	ctx := context.Background()
 	alice := a.CreateUser(t, "alice", false)
 	dave := d.CreateUser(t, "dave", false)
-	group, err := a.Social.CreateGroup(ctx, alice, social.NewGroup{Username: "climat", Openness: social.OpennessOpen})
+	group, err := a.Social.CreateGroup(ctx, alice, social.NewGroup{Username: "climat", Openness: social.OpennessOpen, Admission: social.AdmitAnyone, SympathisantsMayJoin: true})
 	if err != nil {
 		t.Fatal(err)
 	}

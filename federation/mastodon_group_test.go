@@ -18,7 +18,7 @@ func TestMastodonStylePostIntoPublicGroup(t *testing.T) {
 	a, b, c := insts[0], insts[1], insts[2]
 	ctx := context.Background()
 	alice := a.CreateUser(t, "alice", false)
-	group, err := a.Social.CreateGroup(ctx, alice, social.NewGroup{Username: "velo", Openness: social.OpennessOpen})
+	group, err := a.Social.CreateGroup(ctx, alice, social.NewGroup{Username: "velo", Openness: social.OpennessOpen, Admission: social.AdmitAnyone, SympathisantsMayJoin: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -158,6 +158,12 @@ type Group struct {
 	CreatedByAccountID *string   `bun:"created_by_account_id"`
 	CreatedAt          time.Time `bun:"created_at"`
 	UpdatedAt          time.Time `bun:"updated_at"`
+
+	// Admission: who an open group admits without approval (section,
+	// party or anyone); SympathisantsMayJoin: whether people who are not
+	// verified adherents may join at all (social/admission.go).
+	Admission            string `bun:"admission"`
+	SympathisantsMayJoin bool   `bun:"sympathisants_may_join"`
 }
 
 type Membership struct {

@@ -89,6 +89,9 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (*model.User, erro
 		return nil, invalid("%s", err.Error())
 	}
 	user.Account = account
+	if err := s.syncSectionMembership(ctx, s.Store.DB, user); err != nil {
+		return nil, err
+	}
 	s.Log.Info("account created", "username", account.Username, "role", user.Role)
 	return user, nil
 }
@@ -154,5 +157,5 @@ func (s *Service) EnsureInstanceActors(ctx context.Context) error {
 	} else if err != nil {
 		return err
 	}
-	return nil
+	return s.ReconcileSection(ctx)
 }

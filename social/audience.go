@@ -35,13 +35,14 @@ func (s *Service) CanView(ctx context.Context, viewer *model.Account, st *model.
 		}
 		return s.Store.IsRecipient(ctx, st.ID, viewer.ID)
 	case model.VisibilityMembers:
+		// Current membership alone decides: recipient rows and mentions
+		// never widen a members-only audience, and a removed or banned
+		// member stops reading at once, replies to their own posts
+		// included.
 		if viewer == nil || st.GroupID == nil {
 			return false, nil
 		}
-		if ok, err := s.Store.IsMember(ctx, *st.GroupID, viewer.ID); err != nil || ok {
-			return ok, err
-		}
-		return s.Store.IsRecipient(ctx, st.ID, viewer.ID)
+		return s.Store.IsMember(ctx, *st.GroupID, viewer.ID)
 	default: // direct
 		if viewer == nil {
 			return false, nil
@@ -99,7 +100,7 @@ func (s *Service) VisibleFilter(viewer *model.Account) func(q *bun.SelectQuery) 
 				WhereOr("s.visibility IN ('public', 'unlisted')").
 				WhereOr("s.visibility = 'private' AND EXISTS (SELECT 1 FROM follows vf WHERE vf.account_id = ? AND vf.target_account_id = s.account_id AND vf.state = 'accepted')", id).
 				WhereOr("s.visibility = 'members' AND EXISTS (SELECT 1 FROM memberships vm WHERE vm.group_account_id = s.group_id AND vm.account_id = ? AND vm.state = 'accepted')", id).
-				WhereOr("EXISTS (SELECT 1 FROM status_recipients vr WHERE vr.status_id = s.id AND vr.account_id = ?)", id)
+				WhereOr("s.visibility <> 'members' AND EXISTS (SELECT 1 FROM status_recipients vr WHERE vr.status_id = s.id AND vr.account_id = ?)", id)
 		}).Where("NOT EXISTS (SELECT 1 FROM blocks vb WHERE vb.account_id = s.account_id AND vb.target_account_id = ?)", id)
 	}
 }

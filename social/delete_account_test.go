@@ -73,7 +73,7 @@ func setUp(t *testing.T, backend string) *memberFixture {
 	})
 
 	// A group led by carol, with a members-only post of hers and one of alice's.
-	if f.group, err = a.Social.CreateGroup(ctx, f.carol, social.NewGroup{Username: "ecoles", DisplayName: "Écoles", Openness: social.OpennessOpen}); err != nil {
+	if f.group, err = a.Social.CreateGroup(ctx, f.carol, social.NewGroup{Username: "ecoles", DisplayName: "Écoles", Openness: social.OpennessOpen, Admission: social.AdmitAnyone, SympathisantsMayJoin: true}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := a.Social.JoinGroup(ctx, f.alice, f.group); err != nil {
@@ -191,7 +191,7 @@ func TestDeleteAccountFederates(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if sum.Statuses != 4 || sum.Media != 1 || sum.Servers != 1 || sum.SignUps != 1 || sum.Memberships != 1 {
+			if sum.Statuses != 4 || sum.Media != 1 || sum.Servers != 1 || sum.SignUps != 1 || sum.Memberships != 2 { // the group and the section (a verified adherent is its member)
 				t.Fatalf("summary: %+v", sum)
 			}
 
@@ -312,7 +312,8 @@ func TestExportHoldsOwnDataOnly(t *testing.T) {
 	if len(arch.Followers) != 2 || len(arch.Following) != 1 || arch.Following[0].Account != f.carol.URI {
 		t.Fatalf("follows: %+v / %+v", arch.Followers, arch.Following)
 	}
-	if len(arch.Groups) != 1 || arch.Groups[0].Group != f.group.URI || arch.Groups[0].State != "accepted" {
+	// A verified adherent is a member of the section too (one membership model).
+	if len(arch.Groups) != 2 || arch.Groups[1].Group != f.group.URI || arch.Groups[1].State != "accepted" || arch.Groups[0].SectionStatus != "adherent" {
 		t.Fatalf("groups: %+v", arch.Groups)
 	}
 	if len(arch.SignUps) != 1 || arch.SignUps[0].Title != "Tractage marché" || arch.SignUps[0].State != model.ParticipationGoing ||

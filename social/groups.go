@@ -6,6 +6,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/uptrace/bun"
 
@@ -36,6 +37,11 @@ type NewGroup struct {
 	Username, DisplayName, Note string
 	Openness                    string // open, moderated (default), invite_only
 	MembersVisibility           string // members (default) or moderators
+	// Admission: who an open group admits without approval: section
+	// (default), party or anyone. SympathisantsMayJoin lets people who
+	// are not verified adherents join (with approval unless "anyone").
+	Admission            string
+	SympathisantsMayJoin bool
 }
 
 // CreateGroup makes a thematic group hosted here, with its creator as
@@ -60,6 +66,12 @@ func (s *Service) CreateGroup(ctx context.Context, creator *model.Account, in Ne
 	if in.MembersVisibility == "" {
 		in.MembersVisibility = "members"
 	}
+	if in.Admission == "" {
+		in.Admission = AdmitSection
+	}
+	if !validAdmission(in.Admission) {
+		return nil, invalid("admission must be one of %s", strings.Join(admissions, ", "))
+	}
 	if in.MembersVisibility != "members" && in.MembersVisibility != "moderators" {
 		return nil, invalid("members_visibility must be members or moderators")
 	}
@@ -79,6 +91,7 @@ func (s *Service) CreateGroup(ctx context.Context, creator *model.Account, in Ne
 	account.Locked = in.Openness == OpennessInviteOnly
 	now := account.CreatedAt
 	group := &model.Group{Kind: "thematic", Openness: in.Openness, MembersVisibility: in.MembersVisibility,
+		Admission: in.Admission, SympathisantsMayJoin: in.SympathisantsMayJoin,
 		CreatedByAccountID: &creator.ID, CreatedAt: now, UpdatedAt: now}
 	if err := s.Store.CreateGroup(ctx, account, group); err != nil {
 		if storage.IsUniqueViolation(err) {
@@ -189,16 +202,35 @@ func (s *Service) admit(ctx context.Context, group, account *model.Account, m *m
 	invited := prevErr == nil && previous.State == storage.MemberInvited
 	banned := prevErr == nil && previous.State == "banned"
 	switch {
+	case g.Kind == "section":
+		// Adhésion is verified by the section's staff, never asked for
+		// (local or remote); people of other sections follow it.
+		if join == nil {
+			return sectionNotJoinable()
+		}
+		if err := s.Store.InTx(ctx, func(tx bun.Tx) error { return s.answerJoin(ctx, tx, group, account, join, false) }); err != nil {
+			return err
+		}
+		return rejected("a section is not joined: follow it instead")
 	case banned || (g.Openness == OpennessInviteOnly && !invited):
 		if join == nil {
 			return ErrForbidden
 		}
 		return s.Store.InTx(ctx, func(tx bun.Tx) error { return s.answerJoin(ctx, tx, group, account, join, false) })
-	case g.Openness == OpennessOpen || invited:
+	case invited:
 		m.State = storage.MemberAccepted
-	}
-	if g.Kind == "section" && m.SectionStatus == "" {
-		m.SectionStatus = "sympathisant"
+	default:
+		// The group's admission rules (social/admission.go), the same for
+		// local and remote people.
+		switch s.decideAdmission(ctx, g, account) {
+		case admissionRefused:
+			if join == nil {
+				return invalid("this group admits verified adherents only")
+			}
+			return s.Store.InTx(ctx, func(tx bun.Tx) error { return s.answerJoin(ctx, tx, group, account, join, false) })
+		case admissionAccepted:
+			m.State = storage.MemberAccepted
+		}
 	}
 	return s.Store.InTx(ctx, func(tx bun.Tx) error {
 		if err := s.Store.UpsertMembership(ctx, tx, m); err != nil {
@@ -261,6 +293,9 @@ func (s *Service) AnswerJoinRequest(ctx context.Context, moderator, group, membe
 	if err != nil || m.State != storage.MemberPending {
 		return ErrNotFound
 	}
+	if accept && s.isSection(group) {
+		return s.VerifyMember(ctx, moderator, member, true) // the only way in
+	}
 	return s.Store.InTx(ctx, func(tx bun.Tx) error {
 		if accept {
 			m.State, m.UpdatedAt = storage.MemberAccepted, s.now()
@@ -290,6 +325,9 @@ func orForbidden(err error) error {
 
 // LeaveGroup ends account's (local) membership.
 func (s *Service) LeaveGroup(ctx context.Context, account, group *model.Account) error {
+	if s.isSection(group) {
+		return sectionManagedByRoles()
+	}
 	m, err := s.Store.Membership(ctx, group.ID, account.ID)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil
@@ -327,6 +365,9 @@ func (s *Service) RemoveMember(ctx context.Context, moderator, group, member *mo
 	if member.ID == moderator.ID {
 		return invalid("use leave to leave a group")
 	}
+	if s.isSection(group) {
+		return sectionManagedByRoles()
+	}
 	return s.Store.InTx(ctx, func(tx bun.Tx) error {
 		if ban {
 			now := s.now()
@@ -340,12 +381,7 @@ func (s *Service) RemoveMember(ctx context.Context, moderator, group, member *mo
 		if member.IsLocal() {
 			return nil
 		}
-		_, id := s.newActivityID()
-		doc := ap.Document{
-			"@context": "https://www.w3.org/ns/activitystreams", "id": id, "type": "Remove",
-			"actor": group.URI, "object": member.URI, "origin": group.URI, "target": group.MembersURI, "to": []string{member.URI},
-		}
-		return s.publishDocument(ctx, tx, group, doc, []string{member.InboxURI})
+		return s.tellRemoved(ctx, tx, group, member)
 	})
 }
 
@@ -353,6 +389,9 @@ func (s *Service) RemoveMember(ctx context.Context, moderator, group, member *mo
 func (s *Service) SetMemberRole(ctx context.Context, admin, group, member *model.Account, role string) error {
 	if !slices.Contains(groupRoles[1:], role) {
 		return invalid("role must be admin, moderator or member")
+	}
+	if s.isSection(group) {
+		return sectionManagedByRoles()
 	}
 	adminRole, err := s.GroupRole(ctx, admin, group.ID)
 	if err != nil {
@@ -372,8 +411,10 @@ func (s *Service) SetMemberRole(ctx context.Context, admin, group, member *model
 	return s.Store.UpsertMembership(ctx, s.Store.DB, m)
 }
 
-// VerifyMember marks a section member as adhérent (or back to
-// sympathisant): a decision for the section's staff only.
+// VerifyMember marks one of this section's own people as a verified
+// adhérent (or back to sympathisant): a decision for the section's staff
+// only, and the only way into the section's membership. People of other
+// servers are adhérents of their own section, not of this one.
 func (s *Service) VerifyMember(ctx context.Context, staff, member *model.Account, adherent bool) error {
 	section, err := s.Store.LocalAccount(ctx, s.Config.Section.Username)
 	if err != nil {
@@ -382,35 +423,37 @@ func (s *Service) VerifyMember(ctx context.Context, staff, member *model.Account
 	if ok, err := s.CanModerate(ctx, staff, section); err != nil || !ok {
 		return orForbidden(err)
 	}
-	status := "sympathisant"
-	if adherent {
-		status = "adherent"
+	if !member.IsLocal() {
+		return invalid("only this section's own people are verified here")
 	}
-	now := s.now()
-	m, err := s.Store.Membership(ctx, section.ID, member.ID)
-	if errors.Is(err, storage.ErrNotFound) {
-		m = &model.Membership{ID: model.NewID(now), GroupAccountID: section.ID, AccountID: member.ID, Role: RoleMember, CreatedAt: now}
-	} else if err != nil {
-		return err
+	user, err := s.Store.UserByAccountID(ctx, member.ID)
+	if err != nil {
+		return ErrNotFound
 	}
-	m.State, m.SectionStatus, m.UpdatedAt = storage.MemberAccepted, status, now
-	return s.Store.InTx(ctx, func(tx bun.Tx) error {
-		if err := s.Store.UpsertMembership(ctx, tx, m); err != nil {
+	if !adherent {
+		// Refused or withdrawn: any request for verification goes too.
+		if _, err := s.Store.DeleteMembership(ctx, s.Store.DB, section.ID, member.ID); err != nil {
 			return err
 		}
-		if !member.IsLocal() {
-			return nil
-		}
-		role := model.RoleSympathisant
-		var verified any
-		if adherent {
-			role, verified = model.RoleMember, now
-		}
+	}
+	now := s.now()
+	role := model.RoleSympathisant
+	var verified *time.Time
+	if adherent {
+		role, verified = model.RoleMember, &now
+	}
+	if user.IsStaff() {
+		role = user.Role
+	}
+	user.Role, user.MemberVerifiedAt, user.UpdatedAt = role, verified, now
+	return s.Store.InTx(ctx, func(tx bun.Tx) error {
 		_, err := tx.NewUpdate().Model((*model.User)(nil)).
-			Set("role = CASE WHEN role IN ('admin', 'moderator') THEN role ELSE ? END", role).
-			Set("member_verified_at = ?", verified).Set("updated_at = ?", now).
+			Set("role = ?", role).Set("member_verified_at = ?", verified).Set("updated_at = ?", now).
 			Where("account_id = ?", member.ID).Exec(ctx)
-		return err
+		if err != nil {
+			return err
+		}
+		return s.syncSectionMembership(ctx, tx, user)
 	})
 }
 
@@ -484,6 +527,9 @@ func (s *Service) groupAnnounce(ctx context.Context, tx bun.Tx, group *model.Acc
 func (s *Service) InviteMember(ctx context.Context, moderator, group, invitee *model.Account) error {
 	if ok, err := s.CanModerate(ctx, moderator, group); err != nil || !ok {
 		return orForbidden(err)
+	}
+	if s.isSection(group) {
+		return sectionManagedByRoles()
 	}
 	if existing, err := s.Store.Membership(ctx, group.ID, invitee.ID); err == nil && existing.State == storage.MemberAccepted {
 		return nil

@@ -355,6 +355,22 @@ func (s *Service) storeRemotePost(ctx context.Context, author *model.Account, po
 	if parent != nil {
 		st.InReplyToID, st.InReplyToAccountID, st.ThreadID = &parent.ID, &parent.AccountID, parent.ThreadID
 	}
+	if mentionedLocal, err = s.readersOnly(ctx, st, mentionedLocal); err != nil {
+		return nil, err
+	}
+	if st.Visibility == model.VisibilityMembers {
+		// Addressing never widens a members-only audience: only current
+		// members are kept as recipients.
+		kept := recipients[:0]
+		for _, r := range recipients {
+			if ok, err := s.Store.IsMember(ctx, *st.GroupID, r.AccountID); err != nil {
+				return nil, err
+			} else if ok {
+				kept = append(kept, r)
+			}
+		}
+		recipients = kept
+	}
 	var tags []string
 	for _, h := range post.Hashtags {
 		name := strings.TrimPrefix(h.Name, "#")

@@ -131,8 +131,6 @@ func (s *Service) CreateStatus(ctx context.Context, author *model.Account, in Ne
 			return nil, err
 		}
 		st.GroupID = &group.ID
-	} else if in.Visibility == model.VisibilityMembers {
-		return nil, invalid("members-only posts belong to a group: choose one")
 	}
 	var parent *model.Status
 	if in.InReplyToID != "" {
@@ -157,15 +155,36 @@ func (s *Service) CreateStatus(ctx context.Context, author *model.Account, in Ne
 				st.Visibility = model.VisibilityMembers
 			}
 		}
+		if p.Visibility == model.VisibilityMembers {
+			// A reply in a members-only discussion stays in it, whatever
+			// the client asked: nothing public may carry the parent's id
+			// or author.
+			if p.GroupID == nil || *st.GroupID != *p.GroupID {
+				return nil, invalid("a reply in a members-only discussion stays in its group")
+			}
+			st.Visibility = model.VisibilityMembers
+		}
 		if s.threadLocked(ctx, p) {
 			return nil, invalid("this discussion is locked")
 		}
 	}
+	if st.Visibility == model.VisibilityMembers && st.GroupID == nil {
+		return nil, invalid("members-only posts belong to a group: choose one")
+	}
 	f := s.format(ctx, in.Text)
 	st.Content = f.html
+	if err := s.checkMembersOnlyMentions(ctx, st, f.mentioned); err != nil {
+		return nil, err
+	}
 	recipients := f.mentioned
 	if parent != nil && parent.AccountID != author.ID && !slices.ContainsFunc(recipients, func(a model.Account) bool { return a.ID == parent.AccountID }) {
-		recipients = append(recipients, *parent.Account)
+		// The parent's author is told of the reply only while they may
+		// read it: a removed member is not (members-only threads).
+		if ok, err := s.CanView(ctx, parent.Account, st); err != nil {
+			return nil, err
+		} else if ok || st.Visibility != model.VisibilityMembers {
+			recipients = append(recipients, *parent.Account)
+		}
 	}
 	rows := make([]model.StatusRecipient, 0, len(recipients))
 	for _, a := range recipients {
@@ -367,6 +386,9 @@ func (s *Service) EditStatus(ctx context.Context, author *model.Account, id stri
 	}
 	previous := *st
 	f := s.format(ctx, in.Text)
+	if err := s.checkMembersOnlyMentions(ctx, st, f.mentioned); err != nil {
+		return nil, err
+	}
 	now := s.now()
 	st.Content, st.SourceText, st.SpoilerText = f.html, in.Text, in.SpoilerText
 	st.Sensitive = in.Sensitive || in.SpoilerText != ""

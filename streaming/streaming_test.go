@@ -105,7 +105,7 @@ func TestPrivatePostsNeverLeak(t *testing.T) {
 		carol := inst.CreateUser(t, "carol", false) // member
 		follow(t, inst, alice, bob)
 		follow(t, inst, carol, bob)
-		group, err := inst.Social.CreateGroup(ctx, bob, social.NewGroup{Username: "team", Openness: social.OpennessOpen})
+		group, err := inst.Social.CreateGroup(ctx, bob, social.NewGroup{Username: "team", Openness: social.OpennessOpen, Admission: social.AdmitAnyone, SympathisantsMayJoin: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -318,7 +318,7 @@ func TestCoopolNotificationsOptIn(t *testing.T) {
 	ctx := context.Background()
 	bob := inst.CreateUser(t, "bob", false)
 	carol := inst.CreateUser(t, "carol", false)
-	group, err := inst.Social.CreateGroup(ctx, bob, social.NewGroup{Username: "team", Openness: social.OpennessModerated})
+	group, err := inst.Social.CreateGroup(ctx, bob, social.NewGroup{Username: "team", Openness: social.OpennessModerated, Admission: social.AdmitAnyone, SympathisantsMayJoin: true})
 	if err != nil {
 		t.Fatal(err)
 	}

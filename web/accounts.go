@@ -94,12 +94,10 @@ func (h *Handlers) signupSubmit(c *gin.Context) {
 		return
 	}
 	if d.Status == "member" {
-		// A join request to the section: its secretaries verify it in the
-		// dashboard (VerifyMember).
-		if section, err := h.section(c); err == nil {
-			if _, err := h.Social.JoinGroup(ctx, user.Account, section); err != nil {
-				h.Log.Error("web: section join request", "err", err)
-			}
+		// A request for verification: the section's secretaries answer
+		// it in the dashboard (VerifyMember); it grants nothing before.
+		if err := h.Social.RequestVerification(ctx, user.Account); err != nil {
+			h.Log.Error("web: request for verification", "err", err)
 		}
 	}
 	if !user.Approved {

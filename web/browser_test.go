@@ -147,7 +147,7 @@ func TestBrowserJourney(t *testing.T) {
 		t.Fatal(err)
 	}
 	ecole, err := svc.CreateGroup(ctx, alice, social.NewGroup{Username: "ecole", DisplayName: "École publique",
-		Note: "Enseignant·es, parents et élèves : défendre l’école publique.", Openness: social.OpennessOpen})
+		Note: "Enseignant·es, parents et élèves : défendre l’école publique.", Openness: social.OpennessOpen, Admission: social.AdmitAnyone, SympathisantsMayJoin: true})
 	if err != nil {
 		t.Fatal(err)
 	}

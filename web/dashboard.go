@@ -148,13 +148,18 @@ func (h *Handlers) dashboardData(c *gin.Context) (*dashboardData, error) {
 		return nil, err
 	}
 	for i := range pending {
-		d.Requests = append(d.Requests, h.accountView(&pending[i]))
+		if pending[i].IsLocal() { // this section's own people only
+			d.Requests = append(d.Requests, h.accountView(&pending[i]))
+		}
 	}
 	ms, members, err := h.Store.Members(ctx, section.ID, storage.MemberAccepted)
 	if err != nil {
 		return nil, err
 	}
 	for i := range members {
+		if !members[i].IsLocal() {
+			continue // this section's own people only
+		}
 		d.Members = append(d.Members, memberRow{Account: h.accountView(&members[i]), Status: ms[i].SectionStatus, Role: ms[i].Role})
 		if ms[i].SectionStatus == "adherent" {
 			d.Adherents++

@@ -170,7 +170,7 @@ func TestGroupsJoinLeaveAndModeration(t *testing.T) {
 	// Bob (a member, not a sympathisant) creates a group on request.
 	bob := newBrowser(t, inst)
 	bob.login("bob")
-	r = bob.submit("/groups", "/groups", url.Values{"username": {"climat"}, "display_name": {"Climat"}, "openness": {"moderated"}})
+	r = bob.submit("/groups", "/groups", url.Values{"username": {"climat"}, "display_name": {"Climat"}, "openness": {"moderated"}, "sympathisants_may_join": {"1"}})
 	wantStatus(t, r, http.StatusSeeOther)
 	if r.Location != "/@climat" {
 		t.Fatalf("new group at %q", r.Location)
@@ -180,14 +180,14 @@ func TestGroupsJoinLeaveAndModeration(t *testing.T) {
 	mustContain(t, r, "Ce nom est déjà pris.")
 	climat, _ := inst.Store.LocalAccount(ctx, "climat")
 	sam.submit("/@climat", "/groups/"+climat.ID+"/join", nil)
-	mustContain(t, sam.get("/@climat"), "Demande d’adhésion en attente")
+	mustContain(t, sam.get("/@climat"), "Demande pour rejoindre le groupe en attente")
 	// Only a moderator answers.
 	alice := newBrowser(t, inst)
 	alice.login("alice")
 	r = alice.submit("/home", "/groups/"+climat.ID+"/requests/"+w.sam.ID, url.Values{"decision": {"accept"}})
 	wantStatus(t, r, http.StatusForbidden)
 	r = bob.get("/@climat")
-	mustContain(t, r, "Demandes d’adhésion", "@sam")
+	mustContain(t, r, "Demandes pour rejoindre le groupe", "@sam")
 	r = bob.submit("/@climat", "/groups/"+climat.ID+"/requests/"+w.sam.ID, url.Values{"decision": {"accept"}})
 	wantStatus(t, r, http.StatusSeeOther)
 	if m, err := inst.Store.Membership(ctx, climat.ID, w.sam.ID); err != nil || m.State != storage.MemberAccepted {

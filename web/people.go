@@ -106,9 +106,11 @@ func (h *Handlers) createGroup(c *gin.Context) {
 	form := newGroupForm{
 		Username: strings.TrimSpace(c.PostForm("username")), DisplayName: strings.TrimSpace(c.PostForm("display_name")),
 		Note: c.PostForm("note"), Openness: c.PostForm("openness"),
+		Admission: c.PostForm("admission"), SympathisantsMayJoin: c.PostForm("sympathisants_may_join") == "1",
 	}
 	group, err := h.Social.CreateGroup(c.Request.Context(), viewerOf(c).Account, social.NewGroup{
 		Username: form.Username, DisplayName: form.DisplayName, Note: form.Note, Openness: form.Openness,
+		Admission: form.Admission, SympathisantsMayJoin: form.SympathisantsMayJoin,
 	})
 	var ve *social.ValidationError
 	if errors.As(err, &ve) {

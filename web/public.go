@@ -437,11 +437,13 @@ type groupItem struct {
 
 type newGroupForm struct {
 	Username, DisplayName, Note, Openness, Error string
+	Admission                                    string
+	SympathisantsMayJoin                         bool
 }
 
 // groupsPage lists the groups known here: the viewer's first.
 func (h *Handlers) groupsPage(c *gin.Context) {
-	h.renderGroups(c, http.StatusOK, newGroupForm{Openness: social.OpennessOpen})
+	h.renderGroups(c, http.StatusOK, newGroupForm{Openness: social.OpennessOpen, Admission: social.AdmitSection})
 }
 
 func (h *Handlers) renderGroups(c *gin.Context, status int, form newGroupForm) {

@@ -56,7 +56,7 @@ func newWorld(t *testing.T, inst *coopoltest.Instance) *world {
 	if err := svc.VerifyMember(ctx, w.sec, w.sec, true); err != nil {
 		t.Fatal(err)
 	}
-	if w.ecole, err = svc.CreateGroup(ctx, w.alice, social.NewGroup{Username: "ecole", DisplayName: "École", Note: "Le groupe des enseignant·es", Openness: social.OpennessOpen}); err != nil {
+	if w.ecole, err = svc.CreateGroup(ctx, w.alice, social.NewGroup{Username: "ecole", DisplayName: "École", Note: "Le groupe des enseignant·es", Openness: social.OpennessOpen, Admission: social.AdmitAnyone, SympathisantsMayJoin: true}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := svc.JoinGroup(ctx, w.bob, w.ecole); err != nil {

@@ -104,6 +104,10 @@ type composeData struct {
 	// PollOptions are the poll's option fields (typed values kept).
 	PollOptions []string
 	PollMinutes string
+
+	// VisibilityFixed: a reply in a members-only thread stays
+	// members-only (the domain forces it); the form offers no choice.
+	VisibilityFixed bool
 }
 
 type composeOptions struct {
@@ -139,7 +143,17 @@ func (h *Handlers) composeFor(c *gin.Context, o composeOptions) (*composeData, e
 		if o.ReplyTo.GroupID != nil {
 			d.GroupID, d.GroupFixed = *o.ReplyTo.GroupID, true
 		}
-		if !o.ReplyTo.Account.IsLocal() || o.ReplyTo.AccountID != v.Account.ID {
+		mention := !o.ReplyTo.Account.IsLocal() || o.ReplyTo.AccountID != v.Account.ID
+		if o.ReplyTo.Visibility == model.VisibilityMembers && o.ReplyTo.GroupID != nil {
+			d.VisibilityFixed = true
+			// A removed author may not be mentioned in the group's thread.
+			if ok, err := h.Store.IsMember(ctx, *o.ReplyTo.GroupID, o.ReplyTo.AccountID); err != nil {
+				return nil, err
+			} else if !ok {
+				mention = false
+			}
+		}
+		if mention {
 			d.Text = "@" + o.ReplyTo.Account.Acct() + " "
 		}
 	case o.Group != nil:
