@@ -109,7 +109,10 @@ func (s *Storage) HomeTimeline(ctx context.Context, viewerID string, visible Sta
 					viewerID, viewerID, true).
 				WhereOr("EXISTS (SELECT 1 FROM status_recipients hr WHERE hr.status_id = s.id AND hr.account_id = ?)", viewerID).
 				// Discussions of the groups one belongs to.
-				WhereOr("s.group_id IN (SELECT group_account_id FROM memberships WHERE account_id = ? AND state = 'accepted')", viewerID)
+				WhereOr("s.group_id IN (SELECT group_account_id FROM memberships WHERE account_id = ? AND state = 'accepted')", viewerID).
+				// The public posts, events and actions of the sections and
+				// groups one follows (the audience rule below still applies).
+				WhereOr("s.group_id IN (SELECT target_account_id FROM follows WHERE account_id = ? AND state = 'accepted')", viewerID)
 		}).
 		Where("(s.in_reply_to_account_id IS NULL OR s.in_reply_to_account_id = s.account_id OR s.in_reply_to_account_id = ? "+
 			"OR s.account_id = ? OR s.in_reply_to_account_id IN "+followedBy+
