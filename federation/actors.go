@@ -146,6 +146,10 @@ func (f *Federation) outbox(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	public := []string{model.VisibilityPublic, model.VisibilityUnlisted}
+	if a.IsGroup() {
+		f.groupOutbox(c, a)
+		return
+	}
 	if c.Query("page") != "true" {
 		total, err := f.store.CountStatuses(ctx, a.ID, public)
 		if err != nil {

@@ -1,0 +1,145 @@
+package federation_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/coopol/coopol/config"
+	"github.com/coopol/coopol/coopoltest"
+	"github.com/coopol/coopol/model"
+	"github.com/coopol/coopol/social"
+	"github.com/coopol/coopol/storage/storagetest"
+)
+
+// villeneuve configures section A as the Villeneuve section.
+func villeneuve(cfg *config.Config) {
+	if cfg.Host == "section-a.test" {
+		cfg.Section.DisplayName = "Section de Villeneuve"
+		cfg.Section.Territory = "Villeneuve-sur-Lot 47300"
+	}
+}
+
+func staffUser(t *testing.T, inst *coopoltest.Instance, username string) *model.Account {
+	t.Helper()
+	u, err := inst.Social.CreateUser(context.Background(), social.NewUser{Username: username, Email: username + "@example.org",
+		Password: "password-" + username, Role: model.RoleAdmin, Approved: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.Account
+}
+
+func fieldAction(t *testing.T, inst *coopoltest.Instance, organizer *model.Account, title string, need int, start time.Time) *model.Event {
+	t.Helper()
+	section, err := inst.Store.LocalAccount(context.Background(), inst.Config.Section.Username)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := inst.Social.CreateEvent(context.Background(), organizer, social.NewEvent{
+		Title: title, Description: "Distribution de tracts.", Kind: model.EventKindFieldAction, ActionKind: "leafleting",
+		StartAt: start, EndAt: start.Add(2 * time.Hour), PlaceName: "Place du marché", PostalCode: "47300",
+		Locality: "Villeneuve-sur-Lot", Capacity: &need, GroupID: section.ID,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ev
+}
+
+func eventOn(t *testing.T, inst *coopoltest.Instance, uri, what string) *model.Event {
+	t.Helper()
+	var ev *model.Event
+	coopoltest.Eventually(t, what+" on "+inst.Host, func() bool {
+		e, err := inst.Store.EventByURI(context.Background(), uri)
+		ev = e
+		return err == nil
+	})
+	return ev
+}
+
+// TestFollowSectionBringsItsActions is issue 13's scenario at the
+// domain level: members of B and C follow section A (not its secretary);
+// the action A announced before the follow arrives with the follow
+// (history), the one announced after through the section's Announce; both
+// are events with their gauge; sign-ups from B and C move the gauge on
+// every server; when full, C's sign-up waits and is promoted when B's
+// member withdraws.
+func TestFollowSectionBringsItsActions(t *testing.T) {
+	for _, backend := range storagetest.Backends() {
+		t.Run(backend, func(t *testing.T) {
+			insts := coopoltest.Start(t, backend, []string{"section-a.test", "section-b.test", "section-c.test"}, villeneuve)
+			a, b, c := insts[0], insts[1], insts[2]
+			ctx := context.Background()
+			sec := staffUser(t, a, "secretaire")
+			start := time.Now().Add(72 * time.Hour).Truncate(time.Minute)
+			before := fieldAction(t, a, sec, "Tractage avant", 1, start)
+
+			bruno := b.CreateUser(t, "bruno", false)
+			chloe := c.CreateUser(t, "chloe", false)
+			for _, m := range []struct {
+				inst    *coopoltest.Instance
+				account *model.Account
+			}{{b, bruno}, {c, chloe}} {
+				section := m.inst.Resolve(t, "section", "section-a.test")
+				if _, err := m.inst.Social.Follow(ctx, m.account, section); err != nil {
+					t.Fatal(err)
+				}
+				coopoltest.Eventually(t, "follow accepted on "+m.inst.Host, func() bool {
+					f, err := m.inst.Store.Follow(ctx, m.account.ID, section.ID)
+					return err == nil && f.State == model.FollowAccepted
+				})
+			}
+			// Published before the follow: brought by the history fetch,
+			// as an event, filed in the section.
+			onB := eventOn(t, b, before.URI, "the earlier action")
+			if onB.Kind != model.EventKindFieldAction || onB.Capacity == nil || *onB.Capacity != 1 || onB.GroupID == nil || onB.Locality != "Villeneuve-sur-Lot" {
+				t.Fatalf("earlier action on B: %+v", onB)
+			}
+			eventOn(t, c, before.URI, "the earlier action")
+
+			// Published after: the section's Announce brings it as an event.
+			after := fieldAction(t, a, sec, "Tractage après", 1, start.Add(24*time.Hour))
+			afterOnB := eventOn(t, b, after.URI, "the later action")
+			afterOnC := eventOn(t, c, after.URI, "the later action")
+			if afterOnB.Kind != model.EventKindFieldAction || afterOnB.Capacity == nil || afterOnB.GroupID == nil {
+				t.Fatalf("later action on B: %+v", afterOnB)
+			}
+			// Redistribution is not a boost: one entry, the post itself, in
+			// the follower's home timeline.
+			if n, _ := b.Store.DB.NewSelect().TableExpr("statuses").Where("reblog_of_id IS NOT NULL").Count(ctx); n != 0 {
+				t.Fatalf("%d boosts stored on B for the section's own posts", n)
+			}
+
+			// B signs up: the gauge moves on A, B and C.
+			if _, err := b.Social.SignUp(ctx, bruno, afterOnB.ID, ""); err != nil {
+				t.Fatal(err)
+			}
+			for _, inst := range insts {
+				coopoltest.Eventually(t, "gauge 1/1 on "+inst.Host, func() bool {
+					e, err := inst.Store.EventByURI(ctx, after.URI)
+					return err == nil && e.ParticipantCount == 1
+				})
+			}
+			// Full: C waits, then takes the place B's member gives up.
+			if _, err := c.Social.SignUp(ctx, chloe, afterOnC.ID, ""); err != nil {
+				t.Fatal(err)
+			}
+			coopoltest.Eventually(t, "C's sign-up waits", func() bool {
+				return participationState(c, afterOnC, chloe) == model.ParticipationWaitlisted
+			})
+			if err := b.Social.CancelParticipation(ctx, bruno, afterOnB.ID, ""); err != nil {
+				t.Fatal(err)
+			}
+			coopoltest.Eventually(t, "C's member is promoted", func() bool {
+				return participationState(c, afterOnC, chloe) == model.ParticipationGoing
+			})
+			for _, inst := range insts {
+				coopoltest.Eventually(t, "gauge still 1/1 on "+inst.Host, func() bool {
+					e, err := inst.Store.EventByURI(ctx, after.URI)
+					return err == nil && e.ParticipantCount == 1
+				})
+			}
+		})
+	}
+}
