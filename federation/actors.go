@@ -52,6 +52,12 @@ func (f *Federation) actor(c *gin.Context) {
 		c.AbortWithStatus(http.StatusInternalServerError)
 		return
 	}
+	if a.IsGroup() {
+		if err := f.addGroupInfo(c.Request.Context(), a, doc); err != nil {
+			f.refuse(c, err)
+			return
+		}
+	}
 	writeAS2(c, http.StatusOK, doc)
 }
 

@@ -345,6 +345,9 @@ type groupPageData struct {
 	Older       string
 	Compose     *composeData
 	Follow      string
+	Territory   string
+	// CalendarURL is the group's public .ics feed (its own server's).
+	CalendarURL string
 }
 
 func (h *Handlers) groupPage(c *gin.Context, group *model.Account) {
@@ -353,6 +356,7 @@ func (h *Handlers) groupPage(c *gin.Context, group *model.Account) {
 	d := &groupPageData{Group: h.accountView(group), IsSection: group.IsLocal() && strings.EqualFold(group.Username, h.Config.Section.Username)}
 	if g, err := h.Store.GroupByAccountID(ctx, group.ID); err == nil {
 		d.Kind, d.Openness = g.Kind, g.Openness
+		h.describeGroup(d, group, g)
 	}
 	var err error
 	if viewerAcc != nil {
@@ -369,7 +373,7 @@ func (h *Handlers) groupPage(c *gin.Context, group *model.Account) {
 	}
 	// Who belongs to a group is for its members to know (P-05): even the
 	// count.
-	if d.Membership == storage.MemberAccepted || d.CanModerate {
+	if group.IsLocal() && (d.Membership == storage.MemberAccepted || d.CanModerate) {
 		d.ShowMembers = true
 		if d.Members, err = h.Store.CountMembers(ctx, group.ID); err != nil {
 			h.fail(c, err)
