@@ -98,6 +98,7 @@ type Federation struct {
 	DeliverBlocks   bool          `key:"deliver_blocks"`
 	DeliveryWorkers int           `key:"delivery_workers"`
 	RequestTimeout  time.Duration `key:"request_timeout"`
+	Sections        []string      `key:"sections"` // the party's other sections' domains
 }
 
 type HTTP struct {

@@ -21,3 +21,16 @@ func (HistoryArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{Queue: QueueDefault, MaxAttempts: 3,
 		UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: time.Hour}}
 }
+
+// DirectoryArgs asks for the sections of federation.sections to be
+// looked up (directory of sections).
+type DirectoryArgs struct{}
+
+func (DirectoryArgs) Kind() string { return "section_directory" }
+
+// Directory schedules DirectoryArgs every interval, at start too.
+func Directory(interval time.Duration) *river.PeriodicJob {
+	return river.NewPeriodicJob(river.PeriodicInterval(interval), func() (river.JobArgs, *river.InsertOpts) {
+		return DirectoryArgs{}, &river.InsertOpts{MaxAttempts: 1}
+	}, &river.PeriodicJobOpts{RunOnStart: true})
+}

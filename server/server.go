@@ -80,9 +80,10 @@ func New(ctx context.Context, cfg config.Config, store *storage.Storage, log *sl
 	river.AddWorker(workers, &federation.DeliveryWorker{Fed: fed, Backoff: opts.DeliveryBackoff})
 	river.AddWorker(workers, &social.ReminderWorker{Social: svc})
 	river.AddWorker(workers, &social.HistoryWorker{Social: svc})
+	river.AddWorker(workers, &social.DirectoryWorker{Social: svc})
 	q, err := queue.New(store, workers, queue.Options{
 		DeliveryWorkers: cfg.Federation.DeliveryWorkers, PollInterval: opts.QueuePollInterval,
-		Logger: log.With("component", "queue"), PeriodicJobs: []*river.PeriodicJob{queue.Remind(time.Minute)},
+		Logger: log.With("component", "queue"), PeriodicJobs: []*river.PeriodicJob{queue.Remind(time.Minute), queue.Directory(social.DirectoryRefreshInterval)},
 		RescueStuckJobsAfter: opts.RescueStuckJobsAfter,
 	})
 	if err != nil {

@@ -496,19 +496,20 @@ func (h *Handlers) renderGroups(c *gin.Context, status int, form newGroupForm) {
 type eventsData struct {
 	Actions, Events []eventView
 	CanOrganize     bool
+	Filter          agendaFilter
 }
 
 // eventsPage is the agenda: upcoming events and field actions.
 func (h *Handlers) eventsPage(c *gin.Context) {
 	ctx := c.Request.Context()
 	viewerAcc := accountOf(c)
-	events, err := h.Store.WebUpcomingEvents(ctx, storage.WebEventQuery{From: h.now(), Listed: true, Limit: 100},
+	d := &eventsData{Filter: h.agendaFilter(c)}
+	events, err := h.Store.WebUpcomingEvents(ctx, d.Filter.query(h.now()),
 		storage.StatusFilter(h.Social.VisibleFilter(viewerAcc)))
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
-	d := &eventsData{}
 	for i := range events {
 		if ev := h.eventView(&events[i]); ev.IsAction {
 			d.Actions = append(d.Actions, ev)
