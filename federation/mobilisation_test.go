@@ -12,12 +12,14 @@ import (
 	"github.com/coopol/coopol/storage/storagetest"
 )
 
-// villeneuve configures section A as the Villeneuve section.
+// villeneuve configures section A as the Villeneuve section, and the
+// party's sections on every instance.
 func villeneuve(cfg *config.Config) {
 	if cfg.Host == "section-a.test" {
 		cfg.Section.DisplayName = "Section de Villeneuve"
 		cfg.Section.Territory = "Villeneuve-sur-Lot 47300"
 	}
+	cfg.Federation.Sections = []string{"section-a.test", "section-b.test", "section-c.test"}
 }
 
 func staffUser(t *testing.T, inst *coopoltest.Instance, username string) *model.Account {
@@ -77,6 +79,28 @@ func TestFollowSectionBringsItsActions(t *testing.T) {
 
 			bruno := b.CreateUser(t, "bruno", false)
 			chloe := c.CreateUser(t, "chloe", false)
+			// Bruno finds section A by typing "Villeneuve" in B's search:
+			// the directory of sections knows it (federation.sections),
+			// with its kind and territory from its actor.
+			var found *social.Found
+			coopoltest.Eventually(t, "B's search finds section A", func() bool {
+				f, err := b.Social.SearchDirectory(ctx, bruno, "Villeneuve")
+				found = f
+				return err == nil && len(f.Sections) == 1
+			})
+			if s := found.Sections[0]; s.Account.Domain != "section-a.test" || s.Group.Territory != "Villeneuve-sur-Lot 47300" || s.Group.MemberCount == nil {
+				t.Fatalf("section A as B knows it: %+v %+v", s.Account, s.Group)
+			}
+			// Its earlier action is found by town and postal code too
+			// (brought by the history of the section on first sight).
+			coopoltest.Eventually(t, "B's search finds A's action by postal code", func() bool {
+				f, err := b.Social.SearchDirectory(ctx, bruno, "47300")
+				return err == nil && len(f.Events) == 1 && f.Events[0].URI == before.URI
+			})
+			dir, err := b.Social.SectionDirectory(ctx, bruno)
+			if err != nil || len(dir) < 2 || !dir[0].Account.IsLocal() {
+				t.Fatalf("B's directory: %v %+v", err, dir)
+			}
 			for _, m := range []struct {
 				inst    *coopoltest.Instance
 				account *model.Account

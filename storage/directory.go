@@ -35,7 +35,7 @@ func (s *Storage) SearchGroups(ctx context.Context, query string, limit int) ([]
 
 func (s *Storage) groupEntries(ctx context.Context, where func(*bun.SelectQuery) *bun.SelectQuery, limit int) ([]GroupEntry, error) {
 	var groups []model.Group
-	err := s.DB.NewSelect().Model(&groups).ModelTableExpr("groups AS g").
+	err := s.DB.NewSelect().Model(&groups).ModelTableExpr("groups AS g").ColumnExpr("g.*").
 		Join("JOIN accounts AS a ON a.id = g.account_id").
 		Where("a.suspended_at IS NULL").Where("a.actor_type = ?", model.ActorGroup).
 		Apply(where).
