@@ -11,15 +11,18 @@ import (
 // finds it in search.
 type HistoryArgs struct {
 	GroupURI string `json:"group_uri"`
+	// Cause is what asked: "follow:<account id>", "join:<account id>",
+	// "search" or "directory". The same cause asks at most once a minute
+	// (a search typed again, a follow repeated); a new follower always
+	// gets the history, whatever a search fetched a moment before.
+	Cause string `json:"cause"`
 }
 
 func (HistoryArgs) Kind() string { return "group_history" }
 
-// InsertOpts: one fetch per group and hour is enough, however many
-// people follow it at once.
 func (HistoryArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{Queue: QueueDefault, MaxAttempts: 3,
-		UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: time.Hour}}
+		UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: time.Minute}}
 }
 
 // DirectoryArgs asks for the sections of federation.sections to be

@@ -62,7 +62,7 @@ func (s *Service) RefreshSectionDirectory(ctx context.Context) error {
 			errs = append(errs, err)
 			continue
 		}
-		if err := s.DiscoverGroup(ctx, section); err != nil {
+		if err := s.DiscoverGroup(ctx, section, "directory"); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -114,7 +114,7 @@ func (s *Service) SearchDirectory(ctx context.Context, viewer *model.Account, qu
 		if g.Group.Kind == "section" {
 			found.Sections = append(found.Sections, g)
 			// First sight of a section: bring its history.
-			if err := s.DiscoverGroup(ctx, &g.Account); err != nil {
+			if err := s.DiscoverGroup(ctx, &g.Account, "search"); err != nil {
 				s.Log.Debug("search: history request failed", "err", err)
 			}
 		} else {

@@ -51,7 +51,7 @@ func (s *Service) Follow(ctx context.Context, follower, target *model.Account) (
 		}
 		// A new follower of a section or group sees what it already
 		// announced, not only what comes next.
-		return s.requestGroupHistory(ctx, tx, target)
+		return s.requestGroupHistory(ctx, tx, target, "follow:"+follower.ID)
 	})
 	if err != nil {
 		return nil, err

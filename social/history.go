@@ -40,11 +40,11 @@ func (w *HistoryWorker) Work(ctx context.Context, job *river.Job[queue.HistoryAr
 
 // requestGroupHistory queues the history fetch of a remote group, in
 // db's transaction when it is one.
-func (s *Service) requestGroupHistory(ctx context.Context, db bun.IDB, group *model.Account) error {
+func (s *Service) requestGroupHistory(ctx context.Context, db bun.IDB, group *model.Account, cause string) error {
 	if s.Queue == nil || group == nil || group.IsLocal() || !group.IsGroup() {
 		return nil
 	}
-	job := queue.HistoryArgs{GroupURI: group.URI}
+	job := queue.HistoryArgs{GroupURI: group.URI, Cause: cause}
 	if tx, ok := db.(bun.Tx); ok {
 		return s.Queue.EnqueueTx(ctx, tx, job)
 	}
@@ -54,7 +54,7 @@ func (s *Service) requestGroupHistory(ctx context.Context, db bun.IDB, group *mo
 // DiscoverGroup is called when search shows a remote group: the first
 // time, its history is fetched so that its page and the agenda show its
 // actions.
-func (s *Service) DiscoverGroup(ctx context.Context, group *model.Account) error {
+func (s *Service) DiscoverGroup(ctx context.Context, group *model.Account, cause string) error {
 	if group == nil || group.IsLocal() || !group.IsGroup() {
 		return nil
 	}
@@ -62,7 +62,7 @@ func (s *Service) DiscoverGroup(ctx context.Context, group *model.Account) error
 	if err != nil || n > 0 {
 		return err
 	}
-	return s.requestGroupHistory(ctx, s.Store.DB, group)
+	return s.requestGroupHistory(ctx, s.Store.DB, group, cause)
 }
 
 // FetchGroupHistory reads a remote group's outbox (at most historyPages
