@@ -2,6 +2,7 @@ package federation_test
 
 import (
 	"context"
+	"net/http"
 	"testing"
 	"time"
 
@@ -163,6 +164,83 @@ func TestFollowSectionBringsItsActions(t *testing.T) {
 					e, err := inst.Store.EventByURI(ctx, after.URI)
 					return err == nil && e.ParticipantCount == 1
 				})
+			}
+		})
+	}
+}
+
+// TestHostileGroupHistory: a hostile server's Group, followed by a member
+// of B, fills its outbox with forgeries: an embedded "action" with an id
+// on section A (not fetchable there), an embedded post of its own origin
+// attributed to A's secretary, and a real public action of A announced
+// by id. Only A's real action is kept, as A serves it; the forgeries are
+// stored nowhere, notify nobody; the group's malformed self-description
+// (territory with markup, negative member count) is dropped.
+func TestHostileGroupHistory(t *testing.T) {
+	for _, backend := range storagetest.Backends() {
+		t.Run(backend, func(t *testing.T) {
+			insts := coopoltest.Start(t, backend, []string{"section-a.test", "section-b.test"})
+			a, b := insts[0], insts[1]
+			ctx := context.Background()
+			sec := staffUser(t, a, "secretaire")
+			real := fieldAction(t, a, sec, "Vraie action", 2, time.Now().Add(48*time.Hour).Truncate(time.Minute))
+			forgedOnA := sec.URI + "/statuses/999forged"
+			event := func(id string) string {
+				return `{"id":"` + id + `","type":"Event","name":"Rendez-vous piégé","content":"forged","attributedTo":"` + sec.URI +
+					`","to":["https://www.w3.org/ns/activitystreams#Public"],"startTime":"2030-01-01T10:00:00Z","published":"2026-01-01T10:00:00Z"}`
+			}
+			mux := http.NewServeMux()
+			serve := func(path, body string) {
+				mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+					w.Header().Set("Content-Type", "application/activity+json")
+					w.Write([]byte(body))
+				})
+			}
+			serve("/group", `{"@context":"https://www.w3.org/ns/activitystreams","id":"http://evil.test/group","type":"Group","preferredUsername":"evil",
+				"name":"Section de Villeneuve","inbox":"http://evil.test/inbox","outbox":"http://evil.test/outbox","groupKind":"section",
+				"territory":"<script>alert(1)</script>","memberCount":-5}`)
+			serve("/outbox", `{"id":"http://evil.test/outbox","type":"OrderedCollection","first":"http://evil.test/outbox?page=1"}`)
+			mux.HandleFunc("/inbox", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusAccepted) })
+			outboxPage := `{"id":"http://evil.test/outbox?page=1","type":"OrderedCollectionPage","orderedItems":[
+				{"type":"Create","id":"http://evil.test/c1","actor":"` + sec.URI + `","object":` + event(forgedOnA) + `},
+				{"type":"Create","id":"http://evil.test/c2","actor":"` + sec.URI + `","object":` + event("http://evil.test/objects/2") + `},
+				{"type":"Announce","id":"http://evil.test/a3","actor":"http://evil.test/group","object":"` + real.URI + `"}]}`
+			b.Network().Serve(t, "evil.test", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == "/outbox" && r.URL.RawQuery == "page=1" {
+					w.Header().Set("Content-Type", "application/activity+json")
+					w.Write([]byte(outboxPage))
+					return
+				}
+				mux.ServeHTTP(w, r)
+			}))
+
+			bruno := b.CreateUser(t, "bruno", false)
+			evil, err := b.Server.Federation.ResolveActor(ctx, "http://evil.test/group")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g, err := b.Store.GroupByAccountID(ctx, evil.ID); err != nil || g.Territory != "" || g.MemberCount != nil || g.Kind != "section" {
+				t.Fatalf("the hostile group's row: %v %+v", err, g)
+			}
+			if _, err := b.Social.Follow(ctx, bruno, evil); err != nil {
+				t.Fatal(err)
+			}
+			kept := eventOn(t, b, real.URI, "A's real action, fetched from A")
+			if kept.Title != "Vraie action" || (kept.GroupID != nil && *kept.GroupID == evil.ID) {
+				t.Fatalf("A's action as kept on B: %+v", kept)
+			}
+			// The job is done once the real item is kept; the forgeries
+			// come before it in the page.
+			for _, uri := range []string{forgedOnA, "http://evil.test/objects/2"} {
+				if _, err := b.Store.StatusByURI(ctx, uri); err == nil {
+					t.Errorf("forged %s stored", uri)
+				}
+			}
+			if n, _ := b.Store.DB.NewSelect().TableExpr("statuses").Where("content LIKE ?", "%forged%").Count(ctx); n != 0 {
+				t.Errorf("%d forged statuses stored", n)
+			}
+			if n, _ := b.Store.DB.NewSelect().TableExpr("notifications").Count(ctx); n != 0 {
+				t.Errorf("%d notifications", n)
 			}
 		})
 	}
