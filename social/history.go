@@ -173,3 +173,11 @@ func (s *Service) storeFetchedDocument(ctx context.Context, doc map[string]any, 
 	}
 	return s.storeFetchedPostVia(ctx, author, post, via)
 }
+
+// discoverFromSearch: a remote section or group seen for the first time
+// in search (by handle or address) has its history fetched.
+func (s *Service) discoverFromSearch(ctx context.Context, a *model.Account) {
+	if err := s.DiscoverGroup(ctx, a, "search"); err != nil {
+		s.Log.Debug("search: history request failed", "err", err)
+	}
+}

@@ -520,7 +520,10 @@ func (s *Service) refreshActor(ctx context.Context, actor *model.Account, doc ma
 		updated.PublicKeyID, updated.PublicKeyPEM = fresh.PublicKeyID, fresh.PublicKeyPEM
 	}
 	updated.FetchedAt, updated.UpdatedAt = &now, now
-	return s.Store.UpdateAccount(ctx, &updated)
+	if err := s.Store.UpdateAccount(ctx, &updated); err != nil {
+		return err
+	}
+	return s.refreshGroupInfo(ctx, &updated, doc)
 }
 
 func sanitizeFields(fields []model.Field) []model.Field {
