@@ -108,7 +108,7 @@ func (h *Handlers) search(c *gin.Context) {
 			}
 			accounts = found
 		}
-		if offset == 0 && !strings.HasPrefix(q, "#") && !strings.Contains(strings.TrimPrefix(q, "@"), "@") {
+		if offset == 0 && !queryBool(c, "following") && !strings.HasPrefix(q, "#") && !strings.Contains(strings.TrimPrefix(q, "@"), "@") {
 			// Sections, groups, people, events and actions by name, town or
 			// postal code (the domain decides who may find whom).
 			found, err := h.Social.SearchDirectory(ctx, viewer, q)
