@@ -25,6 +25,7 @@ func (h *Handlers) coopolRoutes(v1 *gin.RouterGroup) {
 	g := v1.Group("/coopol")
 
 	g.GET("/groups", opt, h.listGroups)
+	g.GET("/sections", opt, h.listSections)
 	g.POST("/groups", write, h.createGroup)
 	g.GET("/groups/:id", opt, h.getGroup)
 	g.GET("/groups/:id/statuses", opt, h.groupStatuses)

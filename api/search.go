@@ -111,6 +111,38 @@ func (h *Handlers) search(c *gin.Context) {
 			}
 			accounts = found
 		}
+		if offset == 0 && !queryBool(c, "following") && !strings.HasPrefix(q, "#") && !strings.Contains(strings.TrimPrefix(q, "@"), "@") {
+			// Sections, groups, people, events and actions by name, town or
+			// postal code (the domain decides who may find whom).
+			found, err := h.Social.SearchDirectory(ctx, viewer, q)
+			if err != nil {
+				h.internalError(c, err)
+				return
+			}
+			if want("accounts") {
+				seen := map[string]bool{}
+				for _, a := range accounts {
+					seen[a.ID] = true
+				}
+				more := []model.Account{}
+				for _, g := range append(found.Sections, found.Groups...) {
+					more = append(more, g.Account)
+				}
+				for _, a := range append(more, found.People...) {
+					if !seen[a.ID] && len(accounts) < limit {
+						seen[a.ID] = true
+						accounts = append(accounts, a)
+					}
+				}
+			}
+			if want("statuses") {
+				for _, ev := range found.Events {
+					if ev.Status != nil && len(statuses) < limit {
+						statuses = append(statuses, *ev.Status)
+					}
+				}
+			}
+		}
 		if want("hashtags") && !strings.Contains(strings.TrimPrefix(q, "@"), "@") {
 			name := text.NormalizeTag(q)
 			if name != "" && !strings.ContainsAny(name, " @") {

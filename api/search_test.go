@@ -38,8 +38,9 @@ func TestLocalSearch(t *testing.T) {
 		cb.do("PATCH", "/api/v1/accounts/update_credentials", url.Values{"discoverable": {"true"}}).obj()
 		cc.postStatus("Marché de #Noël et #noëlsolidaire", "public")
 
-		// A partial name finds only people who chose to be found.
-		if got := accts(search(ac, "car")["accounts"]); !slices.Equal(got, []string{"carlos"}) {
+		// A partial name finds people who chose to be found, and — among
+		// this instance's adhérents — each other (issue 13).
+		if got := accts(search(ac, "car")["accounts"]); !slices.Equal(got, []string{"carlos", "carol"}) {
 			t.Fatalf("prefix search: %v", got)
 		}
 		// The exact handle finds anyone.

@@ -60,6 +60,12 @@ func (f *Federation) actor(c *gin.Context) {
 		return
 	}
 	f.vouchForAdherent(c, a, doc)
+	if a.IsGroup() {
+		if err := f.addGroupInfo(c.Request.Context(), a, doc); err != nil {
+			f.refuse(c, err)
+			return
+		}
+	}
 	writeAS2(c, http.StatusOK, doc)
 }
 
@@ -172,6 +178,10 @@ func (f *Federation) outbox(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	public := []string{model.VisibilityPublic, model.VisibilityUnlisted}
+	if a.IsGroup() {
+		f.groupOutbox(c, a)
+		return
+	}
 	if c.Query("page") != "true" {
 		total, err := f.store.CountStatuses(ctx, a.ID, public)
 		if err != nil {

@@ -220,7 +220,14 @@ func (f *Federation) fetchActor(ctx context.Context, uri string) (*model.Account
 	if err != nil {
 		return nil, err
 	}
-	return f.saveActor(ctx, parsed)
+	a, err := f.saveActor(ctx, parsed)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.saveGroupInfo(ctx, a, doc); err != nil {
+		return nil, err
+	}
+	return a, nil
 }
 
 // saveActor inserts or refreshes a remote actor. Its key must live on its

@@ -149,12 +149,16 @@ type OutboxActivity struct {
 type Group struct {
 	bun.BaseModel `bun:"table:groups"`
 
-	AccountID          string    `bun:"account_id,pk"`
-	Kind               string    `bun:"kind"`
-	Openness           string    `bun:"openness"`
-	MembersVisibility  string    `bun:"members_visibility"`
-	Territory          string    `bun:"territory"`
-	PostingRestricted  bool      `bun:"posting_restricted"`
+	AccountID         string `bun:"account_id,pk"`
+	Kind              string `bun:"kind"`
+	Openness          string `bun:"openness"`
+	MembersVisibility string `bun:"members_visibility"`
+	Territory         string `bun:"territory"`
+	PostingRestricted bool   `bun:"posting_restricted"`
+	// MemberCount and CalendarURL: what a remote group says of itself
+	// (nil / "" for local groups, which count their own members).
+	MemberCount        *int      `bun:"member_count"`
+	CalendarURL        string    `bun:"calendar_url"`
 	CreatedByAccountID *string   `bun:"created_by_account_id"`
 	CreatedAt          time.Time `bun:"created_at"`
 	UpdatedAt          time.Time `bun:"updated_at"`

@@ -84,6 +84,8 @@ func New(ctx context.Context, cfg config.Config, store *storage.Storage, log *sl
 	river.AddWorker(workers, &federation.DeliveryWorker{Fed: fed, Backoff: opts.DeliveryBackoff})
 	river.AddWorker(workers, &social.ReminderWorker{Social: svc})
 	river.AddWorker(workers, &social.EraseTurfsWorker{Social: svc})
+	river.AddWorker(workers, &social.HistoryWorker{Social: svc})
+	river.AddWorker(workers, &social.DirectoryWorker{Social: svc})
 	// Link previews and Web Push reach URLs given by posts and clients:
 	// the same SSRF-safe client rules as federation, each with its own
 	// User-Agent and redirect policy.
@@ -101,7 +103,7 @@ func New(ctx context.Context, cfg config.Config, store *storage.Storage, log *sl
 	}
 	q, err := queue.New(store, workers, queue.Options{
 		DeliveryWorkers: cfg.Federation.DeliveryWorkers, PollInterval: opts.QueuePollInterval,
-		Logger: log.With("component", "queue"), PeriodicJobs: []*river.PeriodicJob{queue.Remind(time.Minute), queue.EraseOldTurfs(6 * time.Hour)},
+		Logger: log.With("component", "queue"), PeriodicJobs: []*river.PeriodicJob{queue.Remind(time.Minute), queue.EraseOldTurfs(6 * time.Hour), queue.Directory(social.DirectoryRefreshInterval)},
 		RescueStuckJobsAfter: opts.RescueStuckJobsAfter,
 	})
 	if err != nil {

@@ -25,6 +25,7 @@ func (s *Service) FindHandle(ctx context.Context, username, domain string, resol
 			s.Log.Debug("resolve handle failed", "handle", username+"@"+domain, "err", err)
 			return nil, ErrNotFound
 		}
+		s.discoverFromSearch(ctx, a)
 		return a, nil
 	}
 	a, err := s.Store.AccountByUsername(ctx, username, domain)
@@ -70,6 +71,7 @@ func (s *Service) ResolveURL(ctx context.Context, viewer *model.Account, url str
 			s.Log.Debug("search: resolve actor failed", "url", url, "err", err)
 			return nil, nil, nil
 		}
+		s.discoverFromSearch(ctx, a)
 		return a, nil, nil
 	}
 	post, err := ap.ParsePost(doc)

@@ -46,7 +46,12 @@ func (s *Service) Follow(ctx context.Context, follower, target *model.Account) (
 			}
 			return s.notify(ctx, tx, target, typ, follower, nil)
 		}
-		return s.publish(ctx, tx, follower, &ap.Activity{ID: f.URI, Type: "Follow", Actor: follower.URI, ObjectIRI: target.URI, To: []string{target.URI}}, nil, []string{target.InboxURI})
+		if err := s.publish(ctx, tx, follower, &ap.Activity{ID: f.URI, Type: "Follow", Actor: follower.URI, ObjectIRI: target.URI, To: []string{target.URI}}, nil, []string{target.InboxURI}); err != nil {
+			return err
+		}
+		// A new follower of a section or group sees what it already
+		// announced, not only what comes next.
+		return s.requestGroupHistory(ctx, tx, target, "follow:"+follower.ID)
 	})
 	if err != nil {
 		return nil, err

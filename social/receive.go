@@ -275,7 +275,9 @@ func (s *Service) storeRemotePost(ctx context.Context, author *model.Account, po
 		if existing.AccountID != author.ID {
 			return nil, rejected("object id already belongs to another account")
 		}
-		return existing, nil
+		// Kept earlier without its event data (an older version, another
+		// path): complete it now that its author sent it.
+		return existing, s.completeRemoteEvent(ctx, existing, post)
 	} else if !errors.Is(err, storage.ErrNotFound) {
 		return nil, err
 	}
@@ -557,7 +559,10 @@ func (s *Service) refreshActor(ctx context.Context, actor *model.Account, doc ma
 		updated.PublicKeyID, updated.PublicKeyPEM = fresh.PublicKeyID, fresh.PublicKeyPEM
 	}
 	updated.FetchedAt, updated.UpdatedAt = &now, now
-	return s.Store.UpdateAccount(ctx, &updated)
+	if err := s.Store.UpdateAccount(ctx, &updated); err != nil {
+		return err
+	}
+	return s.refreshGroupInfo(ctx, &updated, doc)
 }
 
 func sanitizeFields(fields []model.Field) []model.Field {
@@ -679,19 +684,35 @@ func (s *Service) receiveAnnounce(ctx context.Context, actor *model.Account, in 
 		return nil
 	}
 	original, err := s.Store.StatusByURI(ctx, in.ObjectID)
-	if errors.Is(err, storage.ErrNotFound) {
-		// A boost of something we do not have: fetch it from its origin
-		// when someone here follows the booster.
+	fetched := false
+	if errors.Is(err, storage.ErrNotFound) || (err == nil && s.lacksEventData(ctx, original)) {
+		// A boost of something we do not have (or kept without its event
+		// data): fetch it from its origin when someone here follows the
+		// booster.
 		followed, ferr := s.Store.HasLocalFollower(ctx, actor.ID)
 		if ferr != nil || !followed || s.Resolver == nil {
 			return ferr
 		}
-		original, err = s.fetchRemotePost(ctx, in.ObjectID)
+		original, err = s.fetchRemotePost(ctx, in.ObjectID, actor)
 		if err != nil || original == nil {
 			return err
 		}
+		fetched = true
 	} else if err != nil {
 		return err
+	}
+	if actor.IsGroup() && original.GroupID != nil && *original.GroupID == actor.ID {
+		// A group passing on a post of its own audience (FEP-1b12) is
+		// redistribution, not a boost: its followers see the post itself
+		// (home timeline and agenda follow the group's posts), once,
+		// however many Updates the group relays. The group passes on the
+		// organiser's Updates the same way: refresh an event from its
+		// origin, so that gauges stay current for the group's followers.
+		if !fetched && original.APType == "Event" && !original.Local && s.Resolver != nil {
+			_, err := s.fetchRemotePost(ctx, original.URI, actor)
+			return err
+		}
+		return nil
 	}
 	if original.Visibility != model.VisibilityPublic && original.Visibility != model.VisibilityUnlisted {
 		return rejected("only public posts can be boosted") // P-03
@@ -721,7 +742,7 @@ type RemoteFetcher interface {
 	FetchObject(ctx context.Context, uri string) (map[string]any, error)
 }
 
-func (s *Service) fetchRemotePost(ctx context.Context, uri string) (*model.Status, error) {
+func (s *Service) fetchRemotePost(ctx context.Context, uri string, via *model.Account) (*model.Status, error) {
 	fetcher, ok := s.Resolver.(RemoteFetcher)
 	if !ok {
 		return nil, nil
@@ -742,28 +763,65 @@ func (s *Service) fetchRemotePost(ctx context.Context, uri string) (*model.Statu
 		return nil, rejected("only public posts can be boosted")
 	}
 	// A boosted public post concerns the booster's local followers.
-	st, err := s.storeFetchedPost(ctx, author, post)
+	st, err := s.storeFetchedPostVia(ctx, author, post, via)
 	return st, err
 }
 
 // storeFetchedPost stores a public post fetched from its origin, without
-// the relevance filter (someone here asked for it).
+// the relevance filter (someone here asked for it), with its event, poll
+// and media: a field action found by search, boosted by its section or
+// read from an outbox is an event here too. A post stored earlier
+// without its event data is completed.
 func (s *Service) storeFetchedPost(ctx context.Context, author *model.Account, post *ap.Post) (*model.Status, error) {
-	if !ap.SameOrigin(post.ID, author.URI) {
+	return s.storeFetchedPostVia(ctx, author, post, nil)
+}
+
+// storeFetchedPostVia is storeFetchedPost for a post that reached us
+// through a group (its Announce, its outbox): the post is filed in that
+// group when its audience names it.
+func (s *Service) storeFetchedPostVia(ctx context.Context, author *model.Account, post *ap.Post, via *model.Account) (*model.Status, error) {
+	if !ap.SameOrigin(post.ID, author.URI) || post.AttributedTo != author.URI {
 		return nil, rejected("object id and author are on different origins")
 	}
+	if author.IsLocal() {
+		return nil, rejected("our own posts are not fetched")
+	}
+	if gone, err := s.Store.IsTombstoned(ctx, post.ID); err != nil || gone {
+		return nil, err
+	}
 	if existing, err := s.Store.StatusByURI(ctx, post.ID); err == nil {
-		return existing, nil
+		if existing.AccountID != author.ID {
+			return nil, rejected("object id already belongs to another account")
+		}
+		// Fetched from its origin just now: the freshest word on it.
+		return existing, s.Store.InTx(ctx, func(tx bun.Tx) error {
+			return s.updateRemoteEvent(ctx, tx, existing, post)
+		})
+	} else if !errors.Is(err, storage.ErrNotFound) {
+		return nil, err
 	}
 	st := s.statusFromPost(author, post, ap.VisibilityOf(post.To, post.Cc, author.FollowersURI, ""))
-	if group, err := s.groupOf(ctx, post); err != nil {
+	if group, err := s.fetchedPostGroup(ctx, post, via); err != nil {
 		return nil, err
 	} else if group != nil {
-		// A public post of a group (a follower's server gets it boosted):
-		// the group may then relay its edit or deletion.
 		st.GroupID = &group.ID
 	}
-	if err := s.Store.InsertStatus(ctx, s.Store.DB, st, nil, nil); err != nil {
+	err := s.Store.InTx(ctx, func(tx bun.Tx) error {
+		if err := s.Store.InsertStatus(ctx, tx, st, nil, nil); err != nil {
+			return err
+		}
+		if err := s.storeRemoteEvent(ctx, tx, st, post); err != nil {
+			return err
+		}
+		if err := s.storeRemotePoll(ctx, tx, st, post); err != nil {
+			return err
+		}
+		return s.storeRemoteMedia(ctx, tx, st, post)
+	})
+	if storage.IsUniqueViolation(err) {
+		return s.Store.StatusByURI(ctx, post.ID) // fetched twice at once
+	}
+	if err != nil {
 		return nil, err
 	}
 	return st, nil

@@ -130,6 +130,9 @@ func (s *Service) receiveJoinAnswer(ctx context.Context, actor *model.Account, i
 			if err := s.Store.UpsertMembership(ctx, tx, m); err != nil {
 				return err
 			}
+			if err := s.requestGroupHistory(ctx, tx, actor, "join:"+member.ID); err != nil {
+				return err
+			}
 		} else {
 			typ = "coopol.group_join_rejected"
 			if _, err := s.Store.DeleteMembership(ctx, tx, m.GroupAccountID, m.AccountID); err != nil {

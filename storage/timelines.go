@@ -111,7 +111,10 @@ func (s *Storage) HomeTimeline(ctx context.Context, viewerID string, visible Sta
 				// Discussions of the groups one belongs to.
 				WhereOr("s.group_id IN (SELECT group_account_id FROM memberships WHERE account_id = ? AND state = 'accepted')", viewerID).
 				// Public posts with a hashtag one follows.
-				WhereOr("(s.visibility = 'public' AND s.reblog_of_id IS NULL AND s.id IN (SELECT st.status_id FROM status_tags st JOIN followed_tags ft ON ft.tag_id = st.tag_id WHERE ft.account_id = ?))", viewerID)
+				WhereOr("(s.visibility = 'public' AND s.reblog_of_id IS NULL AND s.id IN (SELECT st.status_id FROM status_tags st JOIN followed_tags ft ON ft.tag_id = st.tag_id WHERE ft.account_id = ?))", viewerID).
+				// The public posts, events and actions of the sections and
+				// groups one follows (the audience rule below still applies).
+				WhereOr("s.group_id IN (SELECT target_account_id FROM follows WHERE account_id = ? AND state = 'accepted')", viewerID)
 		}).
 		Where("(s.in_reply_to_account_id IS NULL OR s.in_reply_to_account_id = s.account_id OR s.in_reply_to_account_id = ? "+
 			"OR s.account_id = ? OR s.in_reply_to_account_id IN "+followedBy+

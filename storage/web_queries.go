@@ -72,6 +72,11 @@ type WebEventQuery struct {
 	// Listed leaves out unlisted events (public listings).
 	Listed bool
 	Limit  int
+	// Agenda filters: a category (MEETING, DEBATE…), events starting
+	// before To, a place (town, postal code or place name).
+	Category string
+	To       time.Time
+	Place    string
 }
 
 // WebUpcomingEvents lists the events an WebEventQuery selects, soonest first,
@@ -93,6 +98,7 @@ func (s *Storage) WebUpcomingEvents(ctx context.Context, in WebEventQuery, visib
 	if in.Listed {
 		q = q.Where("s.visibility <> 'unlisted'")
 	}
+	q = agendaFilters(q, in)
 	if in.Limit <= 0 {
 		in.Limit = 50
 	}

@@ -137,6 +137,9 @@ type settingsData struct {
 	Groups       []accountView
 	Role         string
 	MaxNote      int
+	// DirectoryVisible: a sympathisant's choice to be found by name in
+	// search by people of this instance (members always are).
+	DirectoryVisible bool
 }
 
 func (h *Handlers) settingsPage(c *gin.Context) {
@@ -153,6 +156,7 @@ func (h *Handlers) settingsPage(c *gin.Context) {
 func (h *Handlers) renderSettings(c *gin.Context, status int, d *settingsData) {
 	v := viewerOf(c)
 	d.Account, d.Role, d.MaxNote = h.accountView(v.Account), v.User.Role, social.MaxNoteChars
+	d.DirectoryVisible, _ = h.Store.DirectoryVisible(c.Request.Context(), v.Account.ID)
 	for len(d.Fields) < social.MaxProfileFields {
 		d.Fields = append(d.Fields, model.Field{})
 	}
@@ -190,6 +194,12 @@ func (h *Handlers) saveSettings(c *gin.Context) {
 	} else if err != nil {
 		h.fail(c, err)
 		return
+	}
+	if v.User.Role == model.RoleSympathisant {
+		if err := h.Store.SetDirectoryVisible(c.Request.Context(), v.Account.ID, c.PostForm("directory_visible") == "1"); err != nil {
+			h.fail(c, err)
+			return
+		}
 	}
 	h.flash(c, "flash.profile_saved")
 	c.Redirect(http.StatusSeeOther, "/settings")

@@ -345,6 +345,9 @@ type groupPageData struct {
 	Older       string
 	Compose     *composeData
 	Follow      string
+	Territory   string
+	// CalendarURL is the group's public .ics feed (its own server's).
+	CalendarURL string
 }
 
 func (h *Handlers) groupPage(c *gin.Context, group *model.Account) {
@@ -353,6 +356,7 @@ func (h *Handlers) groupPage(c *gin.Context, group *model.Account) {
 	d := &groupPageData{Group: h.accountView(group), IsSection: group.IsLocal() && strings.EqualFold(group.Username, h.Config.Section.Username)}
 	if g, err := h.Store.GroupByAccountID(ctx, group.ID); err == nil {
 		d.Kind, d.Openness = g.Kind, g.Openness
+		h.describeGroup(d, group, g)
 	}
 	var err error
 	if viewerAcc != nil {
@@ -369,7 +373,7 @@ func (h *Handlers) groupPage(c *gin.Context, group *model.Account) {
 	}
 	// Who belongs to a group is for its members to know (P-05): even the
 	// count.
-	if d.Membership == storage.MemberAccepted || d.CanModerate {
+	if group.IsLocal() && (d.Membership == storage.MemberAccepted || d.CanModerate) {
 		d.ShowMembers = true
 		if d.Members, err = h.Store.CountMembers(ctx, group.ID); err != nil {
 			h.fail(c, err)
@@ -494,19 +498,20 @@ func (h *Handlers) renderGroups(c *gin.Context, status int, form newGroupForm) {
 type eventsData struct {
 	Actions, Events []eventView
 	CanOrganize     bool
+	Filter          agendaFilter
 }
 
 // eventsPage is the agenda: upcoming events and field actions.
 func (h *Handlers) eventsPage(c *gin.Context) {
 	ctx := c.Request.Context()
 	viewerAcc := accountOf(c)
-	events, err := h.Store.WebUpcomingEvents(ctx, storage.WebEventQuery{From: h.now(), Listed: true, Limit: 100},
+	d := &eventsData{Filter: h.agendaFilter(c)}
+	events, err := h.Store.WebUpcomingEvents(ctx, d.Filter.query(h.now()),
 		storage.StatusFilter(h.Social.VisibleFilter(viewerAcc)))
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
-	d := &eventsData{}
 	for i := range events {
 		if ev := h.eventView(&events[i]); ev.IsAction {
 			d.Actions = append(d.Actions, ev)

@@ -20,6 +20,14 @@ type searchData struct {
 	Tags     []string
 	Statuses []statusView
 	Searched bool
+	// Directory results: sections, groups, upcoming events and actions,
+	// local people, by name, town or postal code.
+	Sections []sectionView
+	Groups   []sectionView
+	Events   []eventView
+	People   []accountView
+	// SignUp lists the events found by URL, each with its sign-up button.
+	SignUp []eventView
 }
 
 var remoteHandleRe = regexp.MustCompile(`^@?([A-Za-z0-9_.-]+)@([A-Za-z0-9.-]+\.[A-Za-z]{2,}(?::\d+)?)$`)
@@ -66,6 +74,11 @@ func (h *Handlers) search(c *gin.Context) {
 				return
 			}
 			d.Statuses = views
+			for _, v := range views {
+				if v.Event != nil && viewerAcc != nil {
+					d.SignUp = append(d.SignUp, *v.Event)
+				}
+			}
 		}
 	default:
 		d.Searched = true
@@ -88,6 +101,9 @@ func (h *Handlers) search(c *gin.Context) {
 		}
 		for _, t := range tags {
 			d.Tags = append(d.Tags, t.Name)
+		}
+		if !h.searchDirectory(c, d, viewerAcc, q) {
+			return
 		}
 	}
 	p := h.newPage(c, h.t(c, "search.title"), d)

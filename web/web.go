@@ -134,6 +134,7 @@ func (h *Handlers) Routes(r *gin.Engine) {
 	w.GET("/@:handle", h.accountPage)
 	w.GET("/@:handle/:id", h.statusPage)
 	w.GET("/groups", h.groupsPage)
+	w.GET("/sections", h.sectionsPage)
 	w.GET("/events", h.eventsPage)
 	w.GET("/events/:id", h.eventPage)
 	w.GET("/events/:id/event.ics", h.eventCalendar)
