@@ -72,6 +72,22 @@ func (s *Service) deliveryInboxes(ctx context.Context, db bun.IDB, st *model.Sta
 		for _, in := range inboxes {
 			add(in)
 		}
+		// A public post made in a local group reaches the group's
+		// followers from its author too: Mastodon and GoToSocial know it
+		// through the group's boost and apply an edit or a deletion only
+		// when its author sends it (issue 15, GoToSocial item 3).
+		if st.GroupID != nil && st.Visibility != model.VisibilityPrivate {
+			group := new(model.Account)
+			if err := db.NewSelect().Model(group).Where("id = ?", *st.GroupID).Scan(ctx); err == nil && group.IsLocal() {
+				inboxes, err := s.Store.FollowerInboxes(ctx, db, group.ID)
+				if err != nil {
+					return nil, err
+				}
+				for _, in := range inboxes {
+					add(in)
+				}
+			}
+		}
 	case model.VisibilityMembers:
 		// Members-only posts travel only through their group, which
 		// knows who its members are (FEP-1b12); never to mentioned
