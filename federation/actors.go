@@ -36,7 +36,7 @@ func (f *Federation) instanceActor(c *gin.Context) {
 // instanceOutbox is the instance actor's advertised outbox: it never
 // publishes anything, but peers log an error for an outbox that 404s.
 func (f *Federation) instanceOutbox(c *gin.Context) {
-	doc := collection(f.social.URIs.InstanceActor()+"/outbox", 0)
+	doc := collection(f.uris.InstanceActor()+"/outbox", 0)
 	doc["orderedItems"] = []any{}
 	writeAS2(c, http.StatusOK, doc)
 }

@@ -22,15 +22,33 @@ import (
 	"github.com/coopol/coopol/federation/httpsign"
 	"github.com/coopol/coopol/httpclient"
 	"github.com/coopol/coopol/model"
-	"github.com/coopol/coopol/social"
 	"github.com/coopol/coopol/storage"
+	"github.com/coopol/coopol/uris"
 )
+
+// Domain is what the ActivityPub endpoints ask of the domain layer
+// (social.Service). Federation sits below it: it authenticates, parses and
+// serves documents, and hands each authenticated activity up through this
+// interface; social decides. Keeping the dependency an interface keeps the
+// package arrows pointing down.
+type Domain interface {
+	// Receive applies an authenticated activity; a refusal is an
+	// *ap.RejectedError.
+	Receive(ctx context.Context, actor *model.Account, in *ap.Incoming) error
+	InstanceActor(ctx context.Context) (*model.Account, error)
+	CanView(ctx context.Context, viewer *model.Account, st *model.Status) (bool, error)
+	PostForStatus(ctx context.Context, st *model.Status) (*ap.Post, error)
+	IsLocalURI(uri string) bool
+	IsPartySection(domain string) bool
+	IsVerifiedAdherent(ctx context.Context, account *model.Account) bool
+}
 
 // Federation holds what the handlers, fetcher and delivery worker share.
 type Federation struct {
 	cfg    config.Config
 	store  *storage.Storage
-	social *social.Service
+	social Domain
+	uris   uris.Layout
 	client *httpclient.Client
 	log    *slog.Logger
 	now    func() time.Time
@@ -45,9 +63,9 @@ type Federation struct {
 }
 
 // New builds the federation transport. client is the SSRF-safe client
-// every remote request goes through.
-func New(cfg config.Config, store *storage.Storage, svc *social.Service, clientCfg httpclient.Config, log *slog.Logger) *Federation {
-	f := &Federation{cfg: cfg, store: store, social: svc, log: log, now: svc.Now, metrics: newMetrics()}
+// every remote request goes through; now is the domain's clock.
+func New(cfg config.Config, store *storage.Storage, domain Domain, now func() time.Time, clientCfg httpclient.Config, log *slog.Logger) *Federation {
+	f := &Federation{cfg: cfg, store: store, social: domain, uris: uris.New(cfg.BaseURL()), log: log, now: now, metrics: newMetrics()}
 	clientCfg.AllowedPrivate = cfg.PrivatePrefixes()
 	clientCfg.Timeout = cfg.Federation.RequestTimeout
 	clientCfg.UserAgent = "Coopol/" + Version + " (+" + cfg.BaseURL() + "/)"
@@ -64,7 +82,6 @@ func New(cfg config.Config, store *storage.Storage, svc *social.Service, clientC
 		return httpsign.SignRequest(req, keyID, key, nil, f.now())
 	}
 	f.client = httpclient.New(clientCfg)
-	svc.Resolver = f
 	return f
 }
 

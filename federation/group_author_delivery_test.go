@@ -24,7 +24,7 @@ func TestGroupPostEditAndDeleteGoToGroupFollowersFromTheAuthor(t *testing.T) {
 			ctx := context.Background()
 			alice := a.CreateUser(t, "alice", false)
 			dave := d.CreateUser(t, "dave", false)
-			group, err := a.Social.CreateGroup(ctx, alice, social.NewGroup{Username: "climat", Openness: social.OpennessOpen})
+			group, err := a.Social.CreateGroup(ctx, alice, social.NewGroup{Username: "climat", Openness: social.OpennessOpen, Admission: social.AdmitAnyone, SympathisantsMayJoin: true})
 			if err != nil {
 				t.Fatal(err)
 			}

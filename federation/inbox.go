@@ -9,7 +9,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/coopol/coopol/federation/ap"
-	"github.com/coopol/coopol/social"
 )
 
 // maxInboxBody bounds what we read from a POST (C-08, Mastodon's 1 MiB).
@@ -94,7 +93,7 @@ func (f *Federation) inbox(c *gin.Context) {
 		return
 	}
 	err = f.social.Receive(ctx, signer, in)
-	var rej *social.RejectedError
+	var rej *ap.RejectedError
 	switch {
 	case errors.As(err, &rej):
 		refuse(http.StatusBadRequest, "rejected", in.Type+": "+rej.Reason)

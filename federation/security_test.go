@@ -761,7 +761,8 @@ func newBareFederation(t *testing.T, backend string) *bareFederation {
 	clk := &testClock{now: time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)}
 	svc.Now = clk.Now
 	network := coopoltest.NewNetwork()
-	fed := federation.New(cfg, store, svc, httpclient.Config{Resolver: network, PortOverride: network.Route}, log)
+	fed := federation.New(cfg, store, svc, svc.Now, httpclient.Config{Resolver: network, PortOverride: network.Route}, log)
+	svc.Resolver = fed
 	u, err := svc.CreateUser(ctx, social.NewUser{Username: "alice", Email: "alice@example.org", Password: "password-alice", Role: model.RoleMember, Approved: true})
 	if err != nil {
 		t.Fatal(err)

@@ -32,12 +32,12 @@ func (f *Federation) webfinger(c *gin.Context) {
 			return
 		}
 		username = strings.TrimPrefix(user, "@")
-	case resource == f.social.URIs.InstanceActor():
+	case resource == f.uris.InstanceActor():
 		username = uris.InstanceActorUsername
-	case strings.HasPrefix(resource, f.social.URIs.Base+"/users/"):
-		username = strings.TrimPrefix(resource, f.social.URIs.Base+"/users/")
-	case strings.HasPrefix(resource, f.social.URIs.Base+"/@"):
-		username = strings.TrimPrefix(resource, f.social.URIs.Base+"/@")
+	case strings.HasPrefix(resource, f.uris.Base+"/users/"):
+		username = strings.TrimPrefix(resource, f.uris.Base+"/users/")
+	case strings.HasPrefix(resource, f.uris.Base+"/@"):
+		username = strings.TrimPrefix(resource, f.uris.Base+"/@")
 	case resource == "":
 		c.JSON(http.StatusBadRequest, gin.H{"error": "resource is required"})
 		return
@@ -70,7 +70,7 @@ func (f *Federation) hostMeta(c *gin.Context) {
 	// Browser clients (Elk, Phanpy) discover the server from another
 	// origin; these documents are public.
 	c.Header("Access-Control-Allow-Origin", "*")
-	tmpl := html.EscapeString(f.social.URIs.Base + "/.well-known/webfinger?resource={uri}")
+	tmpl := html.EscapeString(f.uris.Base + "/.well-known/webfinger?resource={uri}")
 	c.Data(http.StatusOK, "application/xrd+xml; charset=utf-8", []byte(`<?xml version="1.0" encoding="UTF-8"?>
 <XRD xmlns="http://docs.oasis-open.org/ns/xri/xrd-1.0">
   <Link rel="lrdd" template="`+tmpl+`"/>
@@ -80,7 +80,7 @@ func (f *Federation) hostMeta(c *gin.Context) {
 
 func (f *Federation) nodeinfoLinks(c *gin.Context) {
 	c.Header("Access-Control-Allow-Origin", "*")
-	base := f.social.URIs.Base
+	base := f.uris.Base
 	c.JSON(http.StatusOK, gin.H{"links": []gin.H{
 		{"rel": "http://nodeinfo.diaspora.software/ns/schema/2.0", "href": base + "/nodeinfo/2.0"},
 		{"rel": "http://nodeinfo.diaspora.software/ns/schema/2.1", "href": base + "/nodeinfo/2.1"},

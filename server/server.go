@@ -79,7 +79,8 @@ func New(ctx context.Context, cfg config.Config, store *storage.Storage, log *sl
 	if err := store.WithBootstrapLock(ctx, svc.EnsureInstanceActors); err != nil {
 		return nil, fmt.Errorf("create instance actors: %w", err)
 	}
-	fed := federation.New(cfg, store, svc, httpclient.Config{Resolver: opts.Resolver, PortOverride: opts.PortOverride}, log)
+	fed := federation.New(cfg, store, svc, svc.Now, httpclient.Config{Resolver: opts.Resolver, PortOverride: opts.PortOverride}, log)
+	svc.Resolver = fed // the domain resolves and fetches through federation
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &federation.DeliveryWorker{Fed: fed, Backoff: opts.DeliveryBackoff})
 	river.AddWorker(workers, &social.ReminderWorker{Social: svc})

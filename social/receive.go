@@ -19,9 +19,7 @@ import (
 // RejectedError is a well-formed activity we refuse (it names something
 // that is not ours, or its actor may not do it). Federation answers 4xx
 // and the sender does not retry.
-type RejectedError struct{ Reason string }
-
-func (e *RejectedError) Error() string { return e.Reason }
+type RejectedError = ap.RejectedError
 
 func rejected(format string, args ...any) error {
 	return &RejectedError{Reason: fmt.Sprintf(format, args...)}
