@@ -55,9 +55,10 @@ func TestSearchBareUsernameFindsLocalAccount(t *testing.T) {
 		if l := alice.get("/api/v1/accounts/search?q=bob").list(); len(l) == 0 || l[0]["id"] != bob.ID {
 			t.Fatalf("accounts/search bare username: %v", l)
 		}
-		// Not a prefix match for a non-discoverable account.
-		if got := alice.get("/api/v2/search?q=bo&type=accounts").obj(); len(ids(path(got, "accounts"))) != 0 {
-			t.Fatalf("prefix found a non-discoverable account: %v", got)
+		// Members of the section find each other by name, discoverable or
+		// not (issue 13); see TestPeopleSearchVisibility for sympathisants.
+		if got := alice.get("/api/v2/search?q=bo&type=accounts").obj(); len(ids(path(got, "accounts"))) != 1 {
+			t.Fatalf("a member's prefix search missed a fellow member: %v", got)
 		}
 		_, carol := login(t, inst, "carol", false)
 		carol.do("PATCH", "/api/v1/accounts/update_credentials", map[string]any{"display_name": "Martin Caroline", "discoverable": true}).ok()
