@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/coopol/coopol/model"
+	"github.com/coopol/coopol/social"
 	"github.com/coopol/coopol/storage"
 )
 
@@ -38,6 +39,12 @@ var notificationKinds = []string{
 	"coopol.group_join_request", "coopol.group_join_accepted", "coopol.group_join_rejected", "coopol.group_invite",
 	"coopol.action_signup", "coopol.action_full", "coopol.action_cancel", "coopol.action_reminder", "coopol.action_promoted",
 	"coopol.event_changed", "coopol.login_failures",
+}
+
+// changedKeys say, in the catalog, what an "event changed" notification
+// lists.
+var changedKeys = map[string]string{
+	social.ChangedTime: "notif.changed_time", social.ChangedPlace: "notif.changed_place", social.ChangedStatus: "notif.changed_status",
 }
 
 func notificationKey(typ string) string {
@@ -133,7 +140,9 @@ func (h *Handlers) notificationsPage(c *gin.Context) {
 		if n.Detail != "" {
 			var parts []string
 			for _, what := range strings.Split(n.Detail, ",") {
-				parts = append(parts, h.t(c, "notif.changed_"+what))
+				if key, ok := changedKeys[what]; ok {
+					parts = append(parts, h.t(c, key))
+				}
 			}
 			item.Changed = strings.Join(parts, ", ")
 		}
