@@ -45,7 +45,9 @@ func TestEventsReadWellOnMicroblogs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			coopoltest.Eventually(t, "Create(Event) delivered", func() bool { return len(peer.find("Create")) == 1 })
+			// Both followers get it: gina (follows alice) and hugo (follows the
+			// group) have inboxes of their own.
+			coopoltest.Eventually(t, "Create(Event) delivered", func() bool { return len(peer.find("Create")) >= 1 })
 			event, _ := peer.find("Create")[0]["object"].(map[string]any)
 			content, _ := event["content"].(string)
 			for _, want := range []string{"Marché de la Croix-Rousse", "samedi 13 mars 2027", "10:30", "Place de la Croix-Rousse", "0/6", "Tractage"} {
@@ -97,7 +99,9 @@ func TestEventsReadWellOnMicroblogs(t *testing.T) {
 						relayed++
 					}
 				}
-				return direct == 1 && relayed == 1
+				// The author's Update goes to her followers and to the group's
+				// (Mastodon and GoToSocial apply edits from the author only).
+				return direct >= 1 && relayed == 1
 			})
 			boosts := 0
 			for _, m := range peer.find("Announce") {
