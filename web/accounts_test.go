@@ -300,7 +300,6 @@ func TestPasswordResetByMail(t *testing.T) {
 	wantStatus(t, r, http.StatusNotFound)
 }
 
-
 func TestPasswordResetWithoutSMTPWaitsForAnAdmin(t *testing.T) {
 	inst := start(t)
 	alice := inst.CreateUser(t, "alice", false)
