@@ -219,8 +219,12 @@ func liftLiterals(query string) (text string, args []driver.NamedValue, ok bool)
 		case ch == '?' || ch == '$' || ch == ':' || ch == '@':
 			return "", nil, false // already parameterised
 		default:
-			b.WriteByte(ch)
-			i++
+			j := i + 1
+			for j < len(query) && !isSpecial(query[j]) {
+				j++
+			}
+			b.WriteString(query[i:j])
+			i = j
 		}
 	}
 	if len(args) == 0 {
@@ -232,20 +236,31 @@ func liftLiterals(query string) (text string, args []driver.NamedValue, ok bool)
 // readQuoted reads the SQL string literal starting at query[start] == '\”,
 // returning the index just past it and its value (” is one quote).
 func readQuoted(query string, start int) (end int, value string, closed bool) {
-	var v strings.Builder
+	escaped := false
 	for i := start + 1; i < len(query); i++ {
 		if query[i] != '\'' {
-			v.WriteByte(query[i])
 			continue
 		}
 		if i+1 < len(query) && query[i+1] == '\'' {
-			v.WriteByte('\'')
+			escaped = true
 			i++
 			continue
 		}
-		return i + 1, v.String(), true
+		value = query[start+1 : i]
+		if escaped {
+			value = strings.ReplaceAll(value, "''", "'")
+		}
+		return i + 1, value, true
 	}
 	return 0, "", false
+}
+
+func isSpecial(c byte) bool {
+	switch c {
+	case '\'', '"', '`', '[', '-', '/', '?', '$', ':', '@':
+		return true
+	}
+	return false
 }
 
 func isWord(s string) bool {
