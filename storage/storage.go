@@ -46,6 +46,7 @@ type Storage struct {
 	QueueDB *sql.DB
 
 	prep    preparedSet // statements run on every request (prepared.go)
+	rows    *rowCache   // statuses and accounts (rowcache.go)
 	maxOpen int         // the pool's size, as configured
 }
 
@@ -99,7 +100,7 @@ func openSQLite(ctx context.Context, cfg config.Database) (*Storage, error) {
 		return nil, fmt.Errorf("storage: open sqlite: %w", err)
 	}
 	queue.SetMaxOpenConns(1)
-	s := &Storage{DB: bun.NewDB(sqldb, sqlitedialect.New()), Type: "sqlite", QueueDB: queue}
+	s := &Storage{DB: bun.NewDB(sqldb, sqlitedialect.New()), Type: "sqlite", QueueDB: queue, rows: newRowCache()}
 	if err := s.Ping(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -142,7 +143,7 @@ func openPostgres(ctx context.Context, cfg config.Database) (*Storage, error) {
 	sqldb.SetMaxOpenConns(cfg.MaxOpenConns)
 	sqldb.SetMaxIdleConns(cfg.MaxOpenConns) // see openSQLite
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
-	s := &Storage{DB: bun.NewDB(sqldb, pgdialect.New()), Type: "postgres", QueueDB: sqldb, maxOpen: cfg.MaxOpenConns}
+	s := &Storage{DB: bun.NewDB(sqldb, pgdialect.New()), Type: "postgres", QueueDB: sqldb, maxOpen: cfg.MaxOpenConns, rows: newRowCache()}
 	if err := s.Ping(ctx); err != nil {
 		s.Close()
 		return nil, err
