@@ -135,6 +135,13 @@ func setUp(t *testing.T, backend string) *memberFixture {
 		UserID: &user.ID, Scopes: "read write", CreatedAt: now}); err != nil {
 		t.Fatal(err)
 	}
+	// Her e-mail choices and the record of her digests go with her.
+	if err := a.Store.SetMailFrequency(ctx, f.alice.ID, model.MailDaily, now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Store.ClaimDigest(ctx, a.Store.DB, &model.MailDigest{AccountID: f.alice.ID, Period: "d:2026-12-05", SentAt: now}); err != nil {
+		t.Fatal(err)
+	}
 	return f
 }
 

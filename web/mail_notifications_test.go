@@ -80,10 +80,10 @@ func lastNotification(t *testing.T, inst *coopoltest.Instance, a *model.Account,
 
 var unsubscribeRe = regexp.MustCompile(`http://section-a\.test(/mail/unsubscribe/[A-Za-z0-9_.-]+)`)
 
-// A private message reaches the recipient at once, without its text,
+// P-04: a private message reaches the recipient at once, without its text,
 // with a one-click unsubscribe link that works from the mail program
 // (RFC 8058 POST, no cookie, no CSRF token); afterwards nothing is sent.
-func TestNotificationMailAtOnceThenUnsubscribe(t *testing.T) {
+func TestNotificationMailAtOnceThenUnsubscribe_P04(t *testing.T) {
 	catcher := mailtest.Start(t)
 	inst := start(t, withMail(catcher))
 	ctx := context.Background()
@@ -343,10 +343,10 @@ func TestNeverMeansNoMail(t *testing.T) {
 	}
 }
 
-// S-03 at the mail door: a notification about a members-only post is
+// P-14 at the mail door: a notification about a members-only post is
 // mailed (without the post's text) while the person is a member, and not
 // at all once they have left the group, at once or in a digest.
-func TestMembersOnlyNotificationNotMailedAfterLosingAccess(t *testing.T) {
+func TestMembersOnlyNotificationNotMailedAfterLeaving_P14(t *testing.T) {
 	catcher := mailtest.Start(t)
 	inst := start(t, withMail(catcher))
 	ctx := context.Background()
@@ -400,5 +400,33 @@ func TestMailCatalogueKeys(t *testing.T) {
 	}
 	if !slices.Contains(social.MailTextKeys(), "mailnotif.type.action_promoted") {
 		t.Fatal("the type keys are not listed")
+	}
+}
+
+// Without SMTP the settings page has no e-mail section, its form is a
+// 404 that stores nothing, and no mail job is ever queued.
+func TestMailSettingsHiddenWithoutSMTP(t *testing.T) {
+	inst := start(t)
+	ctx := context.Background()
+	alice := createUser(t, inst, "alice", model.RoleMember)
+	bob := createUser(t, inst, "bob", model.RoleMember)
+	b := newBrowser(t, inst)
+	b.login("bob")
+	page := b.get("/settings")
+	wantStatus(t, page, http.StatusOK)
+	if strings.Contains(page.Body, `id="mail-title"`) || strings.Contains(page.Body, `action="/settings/mail"`) {
+		t.Fatal("an e-mail section without SMTP")
+	}
+	wantStatus(t, b.submit("/settings", "/settings/mail", url.Values{"frequency": {"never"}}), http.StatusNotFound)
+	stored, err := inst.Store.DB.NewSelect().TableExpr("mail_preferences").Count(ctx)
+	if err != nil || stored != 0 {
+		t.Fatalf("%d preference rows stored, %v", stored, err)
+	}
+	if _, err := inst.Social.CreateStatus(ctx, alice, social.NewStatus{Text: "@bob salut", Visibility: model.VisibilityDirect}); err != nil {
+		t.Fatal(err)
+	}
+	lastNotification(t, inst, bob, "mention")
+	if k := jobs(t, inst, "notification_mail", ""); k != 0 {
+		t.Fatalf("%d mail job(s) queued without SMTP", k)
 	}
 }
