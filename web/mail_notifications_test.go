@@ -14,6 +14,7 @@ import (
 	"github.com/coopol/coopol/coopoltest"
 	"github.com/coopol/coopol/mail/mailtest"
 	"github.com/coopol/coopol/model"
+	"github.com/coopol/coopol/queue"
 	"github.com/coopol/coopol/social"
 	"github.com/coopol/coopol/storage/storagetest"
 )
@@ -330,9 +331,14 @@ func TestNeverMeansNoMail(t *testing.T) {
 	if err := inst.Social.MailNotification(ctx, n.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := inst.Social.SendDigests(ctx, time.Now().Add(time.Minute)); err != nil {
+	// The digest job, as the periodic schedule queues it.
+	if err := inst.Social.Queue.Enqueue(ctx, queue.DigestArgs{}); err != nil {
 		t.Fatal(err)
 	}
+	coopoltest.Eventually(t, "the digest job ran", func() bool {
+		n, _ := inst.Store.DB.NewSelect().TableExpr("river_job").Where("kind = 'mail_digests' AND state = 'completed'").Count(ctx)
+		return n == 1
+	})
 	if k := jobs(t, inst, "send_mail", "bob@example.org"); k != 0 {
 		t.Fatalf("%d mail(s) queued for someone who chose never", k)
 	}
