@@ -34,11 +34,14 @@ type MailPreferences struct {
 	// actions (digest only). Actions: new public actions of the section
 	// and of the sections you follow (digest only). Reminders: an action
 	// you signed up for starts soon (always at once).
-	Messages  bool      `bun:"messages"`
-	Mentions  bool      `bun:"mentions"`
-	Signups   bool      `bun:"signups"`
-	Actions   bool      `bun:"actions"`
-	Reminders bool      `bun:"reminders"`
+	Messages  bool `bun:"messages"`
+	Mentions  bool `bun:"mentions"`
+	Signups   bool `bun:"signups"`
+	Actions   bool `bun:"actions"`
+	Reminders bool `bun:"reminders"`
+	// Language of the mails: the one the person read the settings in
+	// ("" = the account's locale, else the instance's).
+	Language  string    `bun:"language"`
 	UpdatedAt time.Time `bun:"updated_at"`
 }
 

@@ -185,7 +185,7 @@ func (s *Service) MailNotification(ctx context.Context, notificationID string) e
 	if err != nil || !ok || !mailsAtOnce(p, item.kind, item.urgent) {
 		return err
 	}
-	lang := s.mailLang(u)
+	lang := s.mailLang(u, p)
 	unsubscribe, err := s.UnsubscribeURL(ctx, u.AccountID)
 	if err != nil {
 		return err
@@ -291,11 +291,13 @@ func displayName(a *model.Account) string {
 	return a.Acct()
 }
 
-// mailLang is the person's language when they chose one, else the
-// instance's.
-func (s *Service) mailLang(u *model.User) string {
-	if l, _, _ := strings.Cut(strings.ReplaceAll(u.Locale, "_", "-"), "-"); l != "" {
-		return strings.ToLower(l)
+// mailLang is the language the person chose their mails in, else their
+// account's, else the instance's.
+func (s *Service) mailLang(u *model.User, p *model.MailPreferences) string {
+	for _, pref := range []string{p.Language, u.Locale} {
+		if l, _, _ := strings.Cut(strings.ReplaceAll(pref, "_", "-"), "-"); l != "" {
+			return strings.ToLower(l)
+		}
 	}
 	return s.Config.Instance.Language
 }
@@ -457,7 +459,7 @@ func (s *Service) sendDigest(ctx context.Context, u *model.User, section *model.
 }
 
 func (s *Service) digestMail(ctx context.Context, u *model.User, p *model.MailPreferences, items []*mailItem, actions []model.Event) (*mail.Message, error) {
-	lang := s.mailLang(u)
+	lang := s.mailLang(u, p)
 	unsubscribe, err := s.UnsubscribeURL(ctx, u.AccountID)
 	if err != nil {
 		return nil, err

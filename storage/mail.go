@@ -32,7 +32,7 @@ func (s *Storage) MailPreferences(ctx context.Context, db bun.IDB, accountID str
 func (s *Storage) SaveMailPreferences(ctx context.Context, p *model.MailPreferences) error {
 	_, err := s.DB.NewInsert().Model(p).On("CONFLICT (account_id) DO UPDATE").
 		Set("frequency = EXCLUDED.frequency, messages = EXCLUDED.messages, mentions = EXCLUDED.mentions, signups = EXCLUDED.signups").
-		Set("actions = EXCLUDED.actions, reminders = EXCLUDED.reminders, updated_at = EXCLUDED.updated_at").Exec(ctx)
+		Set("actions = EXCLUDED.actions, reminders = EXCLUDED.reminders, language = EXCLUDED.language, updated_at = EXCLUDED.updated_at").Exec(ctx)
 	return err
 }
 

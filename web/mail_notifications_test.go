@@ -436,3 +436,23 @@ func TestMailSettingsHiddenWithoutSMTP(t *testing.T) {
 		t.Fatalf("%d mail job(s) queued without SMTP", k)
 	}
 }
+
+// The mails speak the language the person chose their settings in.
+func TestMailInTheMembersLanguage(t *testing.T) {
+	catcher := mailtest.Start(t)
+	inst := start(t, withMail(catcher))
+	alice := createUser(t, inst, "alice", model.RoleMember)
+	createUser(t, inst, "bob", model.RoleMember)
+	b := newBrowser(t, inst)
+	b.lang = "en"
+	b.login("bob")
+	mustContain(t, b.get("/settings"), "What I get by e-mail")
+	wantStatus(t, b.submit("/settings", "/settings/mail", url.Values{"frequency": {"immediately"}, "kinds": {"messages"}}), http.StatusSeeOther)
+	if _, err := inst.Social.CreateStatus(context.Background(), alice, social.NewStatus{Text: "@bob hello", Visibility: model.VisibilityDirect}); err != nil {
+		t.Fatal(err)
+	}
+	m := catcher.WaitTo(t, "bob@example.org", "private message", 10*time.Second)
+	if m.Subject != "alice sent you a private message" || !strings.Contains(m.Text, "To stop these e-mails: http://section-a.test/mail/unsubscribe/") {
+		t.Fatalf("subject %q:\n%s", m.Subject, m.Text)
+	}
+}

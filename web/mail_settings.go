@@ -64,7 +64,8 @@ func (h *Handlers) saveMailSettings(c *gin.Context) {
 		return
 	}
 	v := viewerOf(c)
-	p := model.MailPreferences{Frequency: c.PostForm("frequency")}
+	// The mails speak the language the person reads this page in.
+	p := model.MailPreferences{Frequency: c.PostForm("frequency"), Language: h.msgs.choose(c.Request)}
 	kinds := c.PostFormArray("kinds")
 	p.Messages, p.Mentions, p.Signups = slices.Contains(kinds, social.MailMessages), slices.Contains(kinds, social.MailMentions), slices.Contains(kinds, social.MailSignups)
 	p.Actions, p.Reminders = slices.Contains(kinds, social.MailActions), slices.Contains(kinds, social.MailReminders)

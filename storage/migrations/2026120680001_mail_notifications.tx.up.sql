@@ -1,7 +1,9 @@
 -- E-mail notifications (social/mail_notifications.go). One row per
 -- person who changed the defaults; without a row the defaults apply
 -- (model.DefaultMailPreferences). frequency is immediately, daily,
--- weekly or never; the booleans say which kinds of news go by mail.
+-- weekly or never; the booleans say which kinds of news go by mail;
+-- language is the one the person used when choosing ('' = their
+-- account's locale, else the instance's).
 CREATE TABLE mail_preferences (
     account_id TEXT PRIMARY KEY REFERENCES accounts (id) ON DELETE CASCADE,
     frequency TEXT NOT NULL DEFAULT 'immediately',
@@ -10,6 +12,7 @@ CREATE TABLE mail_preferences (
     signups BOOLEAN NOT NULL DEFAULT TRUE,
     actions BOOLEAN NOT NULL DEFAULT TRUE,
     reminders BOOLEAN NOT NULL DEFAULT TRUE,
+    language TEXT NOT NULL DEFAULT '',
     updated_at TIMESTAMP NOT NULL
 );
 
