@@ -272,6 +272,8 @@ describe('Coopol with masto.js, Mastodon.py and toot', { timeout: 5 * 60 * 1000 
 
     const filter = await alice.v2.filters.create({ title: 'Grève', context: ['home'], filterAction: 'warn', keywordsAttributes: [{ keyword: 'grève', wholeWord: true }] })
     assert.equal(filter.keywords.length, 1)
+    const v1 = await alice.v1.filters.list()
+    assert.deepEqual(v1.map((f) => [f.id, f.phrase, f.wholeWord]), [[filter.keywords[0].id, 'grève', true]], 'v1 filters are the v2 keywords')
     const st = await alice.v1.statuses.create({ status: 'Une grève jeudi' })
     const seen = await alice.v1.statuses.$select(st.id).fetch()
     assert.equal(seen.filtered[0].filter.id, filter.id)
@@ -382,13 +384,14 @@ describe('Coopol with masto.js, Mastodon.py and toot', { timeout: 5 * 60 * 1000 
     assert.match(out, /stream ok/)
   })
 
-  it('Mastodon.py: Web Push decrypted by a receiver of its own, and cards', { skip: !hasPython('mastodon') && 'python3-mastodon not installed' }, () => {
+  it('Mastodon.py: Web Push decrypted by a receiver of its own, cards and v1 filters', { skip: !hasPython('mastodon') && 'python3-mastodon not installed' }, () => {
     assert.ok(cardStatusID, 'the card test ran first')
     const out = execFileSync(PYTHON, [path.join(here, 'mastodon_py_push_cards.py')], {
       env: { ...process.env, COOPOL_BASE: net.a.url, COOPOL_TOKEN: aliceLogin.token, COOPOL_TOKEN_CAROL: carolLogin.token, COOPOL_CARD_STATUS: cardStatusID },
       encoding: 'utf8', timeout: 90000
     })
     assert.match(out, /cards ok/)
+    assert.match(out, /filters v1 ok/)
     assert.match(out, /push ok/)
   })
 

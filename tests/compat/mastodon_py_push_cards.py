@@ -1,5 +1,5 @@
 """Mastodon.py (Debian's python3-mastodon) against Coopol, issue 15: Web
-Push and link preview cards. masto.test.mjs gives, through the
+Push, link preview cards and v1 filters. masto.test.mjs gives, through the
 environment, alice's and carol's tokens (from the real OAuth flow) and
 the id of alice's status that has a card.
 
@@ -40,6 +40,17 @@ if not card or card["title"] != "Marché de Villeneuve : on tracte samedi" or ca
 if alice.status_card(status_id)["title"] != card["title"]:
     fail("status_card", alice.status_card(status_id))
 print("cards ok")
+
+# Filters v1 (a view over filters v2): Mastodon.py's filter_create and
+# filters() speak v1.
+made = alice.filter_create("manifestation", ["home", "thread"], whole_word=True)
+listed = [f for f in alice.filters() if f["id"] == made["id"]]
+if made["phrase"] != "manifestation" or not listed or sorted(listed[0]["context"]) != ["home", "thread"] or listed[0]["irreversible"]:
+    fail("filters v1", made, alice.filters())
+alice.filter_delete(made["id"])
+if any(f["id"] == made["id"] for f in alice.filters()):
+    fail("filter not deleted", alice.filters())
+print("filters v1 ok")
 
 # Push.
 received = []
