@@ -141,6 +141,9 @@ func (h *Handlers) Routes(r *gin.Engine) {
 	w.GET("/login", h.loginForm)
 	w.GET("/password/forgot", h.forgotForm)
 	w.GET("/password/reset", h.resetForm)
+	// Guests' mailed links (confirm or cancel a sign-up without account).
+	w.GET("/guests/confirm", h.guestLinkPage("confirm"))
+	w.GET("/guests/cancel", h.guestLinkPage("cancel"))
 
 	// Logged in.
 	in := w.Group("", h.requireLogin)
@@ -174,6 +177,9 @@ func (h *Handlers) Routes(r *gin.Engine) {
 	f.POST("/logout", h.logout)
 	f.POST("/password/forgot", h.forgotSubmit)
 	f.POST("/password/reset", h.resetSubmit)
+	f.POST("/events/:id/guests", h.guestSignUp)
+	f.POST("/guests/confirm", h.guestConfirm)
+	f.POST("/guests/cancel", h.guestCancel)
 
 	fin := f.Group("", h.requireLogin)
 	fin.POST("/statuses", h.createStatus)
