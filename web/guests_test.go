@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -312,5 +313,52 @@ func TestGuestSignUpByMail(t *testing.T) {
 				t.Fatalf("domain sign-up without SMTP: %v", err)
 			}
 		})
+	}
+}
+
+// TestGuestHoldEndsAtTheStart: a place taken two hours before the start
+// is held until the start, not 24 hours; a confirmation after that is
+// refused and the place goes back (the domain's clock is injected). The
+// guest form shares the mail forms' rate limit (per address): past it, a
+// 429 and nothing stored.
+func TestGuestHoldEndsAtTheStart(t *testing.T) {
+	catcher := mailtest.Start(t)
+	a := start(t, withConfig(func(c *config.Config) { c.SMTP.Host, c.SMTP.Port = catcher.Host, catcher.Port }))
+	ctx := context.Background()
+	sec := secretary(t, a, "secretaire")
+	start := time.Now().Add(2 * time.Hour).Truncate(time.Minute)
+	ev := sectionAction(t, a, sec, "Tractage de dernière minute", 3, start)
+	page := "/events/" + ev.ID
+	anon := newBrowser(t, a)
+	r := anon.submit(page, page+"/guests", url.Values{"name": {"Léa"}, "email": {"lea@guest.test"}, "consent": {"1"}})
+	wantStatus(t, r, http.StatusOK)
+	_, token, _, _ := guestLinks(t, catcher.WaitTo(t, "lea@guest.test", "/guests/confirm", 10*time.Second).Text)
+	var g model.EventGuest
+	if err := a.Store.DB.NewSelect().Model(&g).Where("event_id = ?", ev.ID).Scan(ctx); err != nil || !g.HoldUntil.Equal(start) {
+		t.Fatalf("hold until %v, want the start %v (%v)", g.HoldUntil, start, err)
+	}
+	late := *a.Social
+	late.Now = func() time.Time { return start.Add(time.Minute) }
+	if _, _, err := late.ConfirmGuest(ctx, token); err != social.ErrGuestLinkExpired {
+		t.Fatalf("confirmation after the start: %v", err)
+	}
+	if n := guestCount(t, a, ev.ID); n != 0 {
+		t.Fatalf("%d guests left after the hold ended", n)
+	}
+	if e, _ := a.Store.EventByID(ctx, ev.ID); e.ParticipantCount != 0 {
+		t.Fatalf("gauge %d after the hold ended", e.ParticipantCount)
+	}
+
+	// The rate limit (10 mail forms an hour per address; one used above).
+	for i := 1; i <= 10; i++ {
+		r := anon.submit(page, page+"/guests", url.Values{"name": {"Robot"}, "email": {fmt.Sprintf("robot%d@guest.test", i)}, "consent": {"1"}})
+		if want := http.StatusOK; i == 10 {
+			wantStatus(t, r, http.StatusTooManyRequests)
+		} else {
+			wantStatus(t, r, want)
+		}
+	}
+	if n := guestCount(t, a, ev.ID); n != 9 {
+		t.Fatalf("%d guests stored, want the 9 sign-ups under the limit", n)
 	}
 }
