@@ -116,6 +116,9 @@ func (s *Service) EditEvent(ctx context.Context, editor *model.Account, eventID 
 			if err := s.notifyParticipantsOfChange(ctx, tx, ev, editor, strings.Join(changed, ",")); err != nil {
 				return err
 			}
+			if err := s.mailGuestsOfChange(ctx, tx, ev, changed); err != nil {
+				return err
+			}
 		}
 		return s.publishStatus(ctx, tx, "Update", st, nil, f.tags)
 	})

@@ -377,3 +377,47 @@ func (w *GuestsWorker) Work(ctx context.Context, _ *river.Job[queue.GuestsArgs])
 	}
 	return err
 }
+
+// mailGuestsOfChange tells an event's guests (held, going or waiting)
+// that its time, place or status changed, as members are notified.
+func (s *Service) mailGuestsOfChange(ctx context.Context, tx bun.Tx, ev *model.Event, changed []string) error {
+	var guests []model.EventGuest
+	if err := tx.NewSelect().Model(&guests).Where("event_id = ? AND email IS NOT NULL AND erased_at IS NULL", ev.ID).Scan(ctx); err != nil {
+		return err
+	}
+	for i := range guests {
+		if err := s.SendMail(ctx, &tx, guestChangeMail(&guests[i], ev, changed, s.Config.BaseURL())); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func guestChangeMail(g *model.EventGuest, ev *model.Event, changed []string, base string) coopolmail.Message {
+	link := base + "/events/" + ev.ID
+	words := map[string][2]string{ChangedTime: {"l’horaire", "the time"}, ChangedPlace: {"le lieu", "the place"}, ChangedStatus: {"le statut", "the status"}}
+	lang := 0
+	if g.Lang == "en" {
+		lang = 1
+	}
+	var what []string
+	for _, c := range changed {
+		if w, ok := words[c]; ok {
+			what = append(what, w[lang])
+		}
+	}
+	if lang == 1 {
+		text := "Hello " + g.Name + ",\n\n“" + ev.Title + "”, which you signed up for, changed: " + strings.Join(what, ", ") + ".\n"
+		if ev.EventStatus == "CANCELLED" {
+			text += "It is cancelled.\n"
+		}
+		text += "See the details: " + link + "\n"
+		return coopolmail.Message{To: *g.Email, Subject: "Changed: " + ev.Title, Text: text}
+	}
+	text := "Bonjour " + g.Name + ",\n\n« " + ev.Title + " », auquel vous êtes inscrit·e, a changé : " + strings.Join(what, ", ") + ".\n"
+	if ev.EventStatus == "CANCELLED" {
+		text += "Il est annulé.\n"
+	}
+	text += "Voir le détail : " + link + "\n"
+	return coopolmail.Message{To: *g.Email, Subject: "Modifié : " + ev.Title, Text: text}
+}

@@ -320,7 +320,7 @@ func TestGuestSignUpByMail(t *testing.T) {
 // is held until the start, not 24 hours; a confirmation after that is
 // refused and the place goes back (the domain's clock is injected). The
 // guest form shares the mail forms' rate limit (per address): past it, a
-// 429 and nothing stored.
+// 429 and nothing stored. Cancelling the action mails its guests.
 func TestGuestHoldEndsAtTheStart(t *testing.T) {
 	catcher := mailtest.Start(t)
 	a := start(t, withConfig(func(c *config.Config) { c.SMTP.Host, c.SMTP.Port = catcher.Host, catcher.Port }))
@@ -361,4 +361,11 @@ func TestGuestHoldEndsAtTheStart(t *testing.T) {
 	if n := guestCount(t, a, ev.ID); n != 9 {
 		t.Fatalf("%d guests stored, want the 9 sign-ups under the limit", n)
 	}
+
+	// Cancelling the action tells its guests by mail, as members are
+	// notified.
+	if _, err := a.Social.CancelEvent(ctx, sec, ev.ID); err != nil {
+		t.Fatal(err)
+	}
+	catcher.WaitTo(t, "robot9@guest.test", "Il est annulé", 10*time.Second)
 }
