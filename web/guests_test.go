@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uptrace/bun"
+
 	"github.com/coopol/coopol/config"
 	"github.com/coopol/coopol/coopoltest"
 	"github.com/coopol/coopol/mail"
@@ -368,4 +370,57 @@ func TestGuestHoldEndsAtTheStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	catcher.WaitTo(t, "robot9@guest.test", "Il est annulé", 10*time.Second)
+}
+
+// TestGuestsAndMembersNeverOverbook: guests and members sign up at the
+// same moment for an action of 3; exactly 3 places are taken, the others
+// wait, and the gauge says 3.
+func TestGuestsAndMembersNeverOverbook(t *testing.T) {
+	for _, backend := range storagetest.Backends() {
+		t.Run(backend, func(t *testing.T) {
+			catcher := mailtest.Start(t)
+			a := coopoltest.Start(t, backend, []string{"section-a.test"}, withConfig(func(c *config.Config) {
+				c.SMTP.Host, c.SMTP.Port = catcher.Host, catcher.Port
+			}))[0]
+			ctx := context.Background()
+			sec := secretary(t, a, "secretaire")
+			ev := sectionAction(t, a, sec, "Collage", 3, time.Now().Add(48*time.Hour).Truncate(time.Minute))
+			var members []*model.Account
+			for i := 0; i < 4; i++ {
+				members = append(members, a.CreateUser(t, fmt.Sprintf("m%d", i), false))
+			}
+			noMail := func(n social.GuestNotice) mail.Message {
+				return mail.Message{To: *n.Guest.Email, Subject: "x", Text: "x"}
+			}
+			errs := make(chan error, 8)
+			for i := 0; i < 4; i++ {
+				go func() {
+					_, err := a.Social.SignUpGuest(ctx, ev.ID, social.NewGuest{Name: "Invité", Email: fmt.Sprintf("g%d@guest.test", i), Consent: true}, noMail)
+					errs <- err
+				}()
+				go func() {
+					_, err := a.Social.SignUp(ctx, members[i], ev.ID, "")
+					errs <- err
+				}()
+			}
+			for i := 0; i < 8; i++ {
+				if err := <-errs; err != nil {
+					t.Fatal(err)
+				}
+			}
+			count := func(states ...string) int {
+				n, err := a.Store.DB.NewSelect().TableExpr("participations").Where("event_id = ? AND state IN (?)", ev.ID, bun.In(states)).Count(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return int(n)
+			}
+			if taken, waiting := count(model.ParticipationGoing, model.ParticipationHeld), count(model.ParticipationWaitlisted); taken != 3 || waiting != 5 {
+				t.Fatalf("%d places taken and %d waiting for a need of 3", taken, waiting)
+			}
+			if e, _ := a.Store.EventByID(ctx, ev.ID); e.ParticipantCount != 3 {
+				t.Fatalf("gauge %d", e.ParticipantCount)
+			}
+		})
+	}
 }
