@@ -633,6 +633,11 @@ func (s *Service) SendReminders(ctx context.Context, ahead time.Duration) (int, 
 			}
 			sent++
 		}
+		n, err := s.remindGuests(ctx, ev)
+		sent += n
+		if err != nil {
+			return sent, err
+		}
 	}
 	return sent, nil
 }

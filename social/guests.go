@@ -85,6 +85,11 @@ func validateGuest(in *NewGuest) (string, error) {
 	if in.Name == "" || utf8.RuneCountInString(in.Name) > 100 || strings.ContainsFunc(in.Name, unicode.IsControl) {
 		return "", invalid("a name is required (at most 100 characters)")
 	}
+	// The name is written in a mail to whatever address was typed: no
+	// links nor addresses in it, so the form cannot carry spam.
+	if lower := strings.ToLower(in.Name); strings.ContainsAny(lower, "<>@/") || strings.Contains(lower, "www.") {
+		return "", invalid("a name cannot hold a link or an address")
+	}
 	addr, err := mail.ParseAddress(in.Email)
 	if err != nil || addr.Name != "" || addr.Address != in.Email || len(in.Email) > 254 {
 		return "", invalid("a valid e-mail address is required")
@@ -420,4 +425,39 @@ func guestChangeMail(g *model.EventGuest, ev *model.Event, changed []string, bas
 	}
 	text += "Voir le détail : " + link + "\n"
 	return coopolmail.Message{To: *g.Email, Subject: "Modifié : " + ev.Title, Text: text}
+}
+
+// remindGuests mails the reminder of an event to its guests who have a
+// firm place.
+func (s *Service) remindGuests(ctx context.Context, ev *model.Event) (int, error) {
+	var guests []model.EventGuest
+	err := s.Store.DB.NewSelect().Model(&guests).
+		Where("event_id = ? AND email IS NOT NULL AND erased_at IS NULL", ev.ID).
+		Where("id IN (SELECT guest_id FROM participations WHERE event_id = ? AND state = ?)", ev.ID, model.ParticipationGoing).
+		Scan(ctx)
+	if err != nil {
+		return 0, err
+	}
+	for i := range guests {
+		if err := s.SendMail(ctx, nil, guestReminderMail(&guests[i], ev, s.Config.BaseURL())); err != nil {
+			return i, err
+		}
+	}
+	return len(guests), nil
+}
+
+func guestReminderMail(g *model.EventGuest, ev *model.Event, base string) coopolmail.Message {
+	link := base + "/events/" + ev.ID
+	loc, err := time.LoadLocation(ev.Timezone)
+	if err != nil {
+		loc = time.UTC
+	}
+	if g.Lang == "en" {
+		return coopolmail.Message{To: *g.Email, Subject: "Reminder: " + ev.Title,
+			Text: "Hello " + g.Name + ",\n\nA reminder: “" + ev.Title + "” starts on " + ev.StartAt.In(loc).Format("2006-01-02 at 15:04") +
+				".\n" + link + "\n\nIf you cannot come, the cancellation link of our first message gives your place to someone else.\n"}
+	}
+	return coopolmail.Message{To: *g.Email, Subject: "Rappel : " + ev.Title,
+		Text: "Bonjour " + g.Name + ",\n\nRappel : « " + ev.Title + " » commence le " + ev.StartAt.In(loc).Format("02/01/2006 à 15:04") +
+			".\n" + link + "\n\nSi vous ne pouvez pas venir, le lien d’annulation de notre premier message donne votre place à quelqu’un d’autre.\n"}
 }
