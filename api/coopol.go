@@ -51,6 +51,7 @@ func (h *Handlers) coopolRoutes(v1 *gin.RouterGroup) {
 	g.POST("/events/:id/participate", write, h.participate)
 	g.DELETE("/events/:id/participate", write, h.cancelParticipation)
 	g.GET("/events/:id/participants", read, h.eventParticipants)
+	g.GET("/events/:id/guests", read, h.eventGuests)
 	g.POST("/calendar", write, h.newCalendarFeed)
 	h.coopolAccountRoutes(g)
 }
@@ -674,6 +675,39 @@ func (h *Handlers) eventParticipants(c *gin.Context) {
 		}
 		out = append(out, participantJSON{Account: acc, State: ps[i].State, SlotID: ps[i].SlotID, Since: ps[i].CreatedAt.UTC().Format(time.RFC3339)})
 	}
+	c.JSON(http.StatusOK, out)
+}
+
+// eventGuests lists the people signed up without an account (by e-mail
+// on the event's web page), for the event's organisers only; anyone else
+// gets a 404. Erased guests (30 days after the event) are left out.
+func (h *Handlers) eventGuests(c *gin.Context) {
+	ps, err := h.Social.GuestParticipants(c.Request.Context(), CurrentAccount(c), c.Param("id"))
+	if err != nil {
+		if err == social.ErrForbidden {
+			err = social.ErrNotFound
+		}
+		h.domainError(c, err)
+		return
+	}
+	type guestJSON struct {
+		Name      string `json:"name"`
+		Email     string `json:"email"`
+		Phone     string `json:"phone,omitempty"`
+		State     string `json:"state"` // held (to confirm), going, waitlisted
+		Confirmed bool   `json:"confirmed"`
+		SlotID    string `json:"slot_id,omitempty"`
+		Since     string `json:"since"`
+	}
+	out := make([]guestJSON, 0, len(ps))
+	for _, p := range ps {
+		if p.Guest == nil || p.Guest.Email == nil {
+			continue
+		}
+		out = append(out, guestJSON{Name: p.Guest.Name, Email: *p.Guest.Email, Phone: p.Guest.Phone, State: p.State,
+			Confirmed: p.Guest.ConfirmedAt != nil, SlotID: p.SlotID, Since: p.CreatedAt.UTC().Format(time.RFC3339)})
+	}
+	c.Header("Cache-Control", "private, no-store")
 	c.JSON(http.StatusOK, out)
 }
 

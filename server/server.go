@@ -86,6 +86,7 @@ func New(ctx context.Context, cfg config.Config, store *storage.Storage, log *sl
 	river.AddWorker(workers, &federation.DeliveryWorker{Fed: fed, Backoff: opts.DeliveryBackoff})
 	river.AddWorker(workers, &social.ReminderWorker{Social: svc})
 	river.AddWorker(workers, &social.EraseTurfsWorker{Social: svc})
+	river.AddWorker(workers, &social.GuestsWorker{Social: svc})
 	river.AddWorker(workers, &social.HistoryWorker{Social: svc})
 	river.AddWorker(workers, &social.DirectoryWorker{Social: svc})
 	river.AddWorker(workers, &mail.Worker{Sender: mail.New(cfg.SMTP, cfg.Host)})
@@ -108,7 +109,7 @@ func New(ctx context.Context, cfg config.Config, store *storage.Storage, log *sl
 	}
 	q, err := queue.New(store, workers, queue.Options{
 		DeliveryWorkers: cfg.Federation.DeliveryWorkers, PollInterval: opts.QueuePollInterval,
-		Logger: log.With("component", "queue"), PeriodicJobs: []*river.PeriodicJob{queue.Remind(time.Minute), queue.EraseOldTurfs(6 * time.Hour), queue.Directory(social.DirectoryRefreshInterval), queue.Digests(social.DigestInterval)},
+		Logger: log.With("component", "queue"), PeriodicJobs: []*river.PeriodicJob{queue.Remind(time.Minute), queue.EraseOldTurfs(6 * time.Hour), queue.Guests(10 * time.Minute), queue.Directory(social.DirectoryRefreshInterval), queue.Digests(social.DigestInterval)},
 		RescueStuckJobsAfter: opts.RescueStuckJobsAfter,
 	})
 	if err != nil {

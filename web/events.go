@@ -30,6 +30,10 @@ type eventPageData struct {
 	Past         bool
 	Organizer    bool
 	Doors        *eventDoors
+	// GuestForm is the sign-up form for visitors without an account (nil
+	// when the event takes no guests); Guests are listed to organisers.
+	GuestForm *guestForm
+	Guests    []guestView
 }
 
 type participantView struct {
@@ -88,6 +92,10 @@ func (h *Handlers) eventPage(c *gin.Context) {
 		switch {
 		case err == nil:
 			d.Organizer = true
+			if d.Guests, err = h.guestGuests(c, viewerAcc, ev); err != nil {
+				h.fail(c, err)
+				return
+			}
 			for i := range participants {
 				d.Participants = append(d.Participants, participantView{Account: h.accountView(participants[i].Account),
 					State: participants[i].State, Slot: participants[i].SlotID})
@@ -96,6 +104,9 @@ func (h *Handlers) eventPage(c *gin.Context) {
 			h.fail(c, err)
 			return
 		}
+	}
+	if viewerAcc == nil && h.Social.GuestsOpen(ev) {
+		d.GuestForm = h.guestFormFor(ev)
 	}
 	if d.Doors, err = h.eventDoors(c, ev, d.Organizer); err != nil {
 		h.fail(c, err)

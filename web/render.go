@@ -36,7 +36,7 @@ type renderer struct {
 }
 
 // sharedFiles are parsed into every page's set.
-var sharedFiles = []string{"layout.html", "partials.html"}
+var sharedFiles = []string{"layout.html", "partials.html", "guests.html"}
 
 func newRenderer(msgs *catalog) (*renderer, error) {
 	files, err := fs.Glob(webtemplates.FS, "*.html")

@@ -145,6 +145,9 @@ func (h *Handlers) Routes(r *gin.Engine) {
 	// one-click POST (RFC 8058) comes without a CSRF token.
 	w.GET("/mail/unsubscribe/:token", h.unsubscribePage)
 	w.POST("/mail/unsubscribe/:token", h.unsubscribe)
+	// Guests' mailed links (confirm or cancel a sign-up without account).
+	w.GET("/guests/confirm", h.guestLinkPage("confirm"))
+	w.GET("/guests/cancel", h.guestLinkPage("cancel"))
 
 	// Logged in.
 	in := w.Group("", h.requireLogin)
@@ -178,6 +181,9 @@ func (h *Handlers) Routes(r *gin.Engine) {
 	f.POST("/logout", h.logout)
 	f.POST("/password/forgot", h.forgotSubmit)
 	f.POST("/password/reset", h.resetSubmit)
+	f.POST("/events/:id/guests", h.guestSignUp)
+	f.POST("/guests/confirm", h.guestConfirm)
+	f.POST("/guests/cancel", h.guestCancel)
 
 	fin := f.Group("", h.requireLogin)
 	fin.POST("/statuses", h.createStatus)
