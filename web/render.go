@@ -111,6 +111,9 @@ type viewerView struct {
 	Staff       bool
 	Unread      int
 	CanOrganize bool
+	// UnreadMessages is the count shown on "Messages" (the conversations
+	// page fills it; zero shows no badge).
+	UnreadMessages int
 }
 
 // newPage fills the layout's common fields for this request.
