@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -220,7 +221,7 @@ func TestBrowserPhoneLayout(t *testing.T) {
 
 	// A visitor.
 	for _, pg := range []struct{ path, shot string }{
-		{"/", "phone-visitor-section"}, {"/events", "phone-visitor-agenda"}, {"/events/" + action.ID, "phone-visitor-action"},
+		{"/", "phone-visitor-section"}, {"/events", ""}, {"/events/" + action.ID, ""},
 		{"/groups", ""}, {"/sections", ""}, {"/search", ""}, {"/@ecole", ""}, {"/login", ""}, {"/signup", ""},
 		{"/events/" + debate.ID, ""}, {"/@aline", ""},
 	} {
@@ -232,10 +233,10 @@ func TestBrowserPhoneLayout(t *testing.T) {
 	p.do("log in", chromedp.SendKeys(chromedp.CSS("#login"), "aline"), chromedp.SendKeys(chromedp.CSS("#password"), "password-aline"),
 		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(openMenu)))
 	for _, pg := range []struct{ path, shot string }{
-		{"/home", "phone-member-home"}, {"/events", "phone-member-agenda"}, {"/messages", "phone-member-messages"},
+		{"/home", "phone-member-home"}, {"/events", "phone-member-agenda"}, {"/messages", ""},
 		{"/notifications", "phone-member-notifications"}, {"/commitments", ""}, {"/groups", ""}, {"/sections", ""},
 		{"/search?q=Villeneuve", ""}, {"/compose", ""}, {"/settings", ""}, {"/@aline", ""}, {"/@ecole", ""},
-		{"/@" + inst.Config.Section.Username, ""}, {"/events/" + debate.ID, ""}, {"/events/" + action.ID, "phone-member-action"},
+		{"/@" + inst.Config.Section.Username, ""}, {"/events/" + debate.ID, ""}, {"/events/" + action.ID, ""},
 	} {
 		p.check("aline", pg.path, pg.shot)
 	}
@@ -311,4 +312,22 @@ func (d *driver) eval(expr string) float64 {
 		d.t.Fatalf("evaluate %s: %v", expr, err)
 	}
 	return n
+}
+
+// TestFaviconIsServed: browsers ask for /favicon.ico on every site, and
+// pages link an SVG icon; a 404 would be a console error on every page
+// (issue 16).
+func TestFaviconIsServed(t *testing.T) {
+	inst := start(t)
+	b := newBrowser(t, inst)
+	for path, ctype := range map[string]string{"/favicon.ico": "image/x-icon", "/static/favicon.svg": "image/svg+xml", "/static/icon-180.png": "image/png"} {
+		r := b.get(path)
+		wantStatus(t, r, http.StatusOK)
+		if got := r.Header.Get("Content-Type"); got != ctype || len(r.Body) < 100 {
+			t.Errorf("%s: %q, %d bytes", path, got, len(r.Body))
+		}
+	}
+	for _, path := range []string{"/", "/login", "/nulle-part"} {
+		mustContain(t, b.get(path), `<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">`, `<link rel="icon" href="/favicon.ico"`)
+	}
 }

@@ -107,13 +107,13 @@ type feedLink struct {
 
 // viewerView is the logged-in person as the layout shows them.
 type viewerView struct {
-	Account     accountView
-	Staff       bool
-	Unread      int
-	CanOrganize bool
-	// UnreadMessages is the count shown on "Messages" (the conversations
-	// page fills it; zero shows no badge).
+	Account accountView
+	Staff   bool
+	// Unread counts unread notifications, UnreadMessages conversations
+	// with a message not read yet (both capped at 100).
+	Unread         int
 	UnreadMessages int
+	CanOrganize    bool
 }
 
 // newPage fills the layout's common fields for this request.
