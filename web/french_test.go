@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"os"
 	"regexp"
 	"sort"
@@ -92,6 +93,8 @@ func isPlural(m map[string]any) bool {
 	_, other := m["other"]
 	return one || other
 }
+
+var titleRe = regexp.MustCompile(`<title>([^<]*)</title>`)
 
 var templateActionRe = regexp.MustCompile(`\{\{[^}]*\}\}`)
 
@@ -276,6 +279,10 @@ func TestEveryPageReadsRightInFrench(t *testing.T) {
 	staff := append([]string{"/dashboard", "/dashboard/elections", "/events/new", "/events/new?kind=field_action",
 		"/events/" + w.action.ID + "/edit", "/events/" + w.action.ID + "/turfs", "/events/" + w.action.ID + "/report"}, member...)
 
+	sectionName := inst.Config.Section.DisplayName
+	if sectionName == "" {
+		sectionName = inst.Config.Section.Username
+	}
 	visit := func(who string, b *browser, paths []string) {
 		for _, p := range paths {
 			r := b.get(p)
@@ -284,6 +291,10 @@ func TestEveryPageReadsRightInFrench(t *testing.T) {
 				continue
 			}
 			checkFrench(t, who, p, r.Body, english)
+			// Page titles end with the section's name (issue 16).
+			if m := titleRe.FindStringSubmatch(r.Body); m == nil || !strings.HasSuffix(html.UnescapeString(m[1]), sectionName) {
+				t.Errorf("%s %s: title %q does not end with %q", who, p, m, sectionName)
+			}
 		}
 	}
 	visit("visitor", newBrowser(t, inst), append(public, visitorOnly...))
@@ -293,6 +304,17 @@ func TestEveryPageReadsRightInFrench(t *testing.T) {
 	sec := newBrowser(t, inst)
 	sec.login("sec")
 	visit("sec", sec, staff)
+
+	// A refused form says why in French, whatever the domain said.
+	long := bob.submit("/home", "/statuses", url.Values{"text": {strings.Repeat("trop long ", 510)}, "visibility": {"public"}})
+	checkFrench(t, "bob", "POST /statuses (too long)", long.Body, english)
+	mustContain(t, long, "Le texte est trop long")
+
+	// Fediverse jargon for visitors only; empty states that say why.
+	mustContain(t, newBrowser(t, inst).get("/"), "Depuis Mastodon")
+	mustNotContain(t, bob.get("/"), "Depuis Mastodon")
+	mustNotContain(t, bob.get("/@ecole"), "Depuis Mastodon")
+	mustContain(t, newBrowser(t, inst).get("/@ecole"), "Les discussions de ce groupe sont réservées à ses membres.")
 
 	// Elision and articles where names are said.
 	mustContain(t, newBrowser(t, inst).get("/@aline/"+alinePost.ID), "<title>Message d’Aline")
