@@ -297,6 +297,15 @@ func TestEveryPageReadsRightInFrench(t *testing.T) {
 			}
 		}
 	}
+	// An imported election: its ranking and map, a walk list.
+	sec0 := newBrowser(t, inst)
+	sec0.login("sec")
+	imported := sec0.importElection("Présidentielle 2022 T1", upload{"results", resultsFile}, upload{"contours", contoursFile})
+	if imported.Status != http.StatusSeeOther {
+		t.Fatalf("import: status %d", imported.Status)
+	}
+	staff = append(staff, imported.Location, "/report?status="+alinePost.ID, "/report?account="+aline.ID)
+
 	visit("visitor", newBrowser(t, inst), append(public, visitorOnly...))
 	bob := newBrowser(t, inst)
 	bob.login("bob")
@@ -318,6 +327,7 @@ func TestEveryPageReadsRightInFrench(t *testing.T) {
 
 	// Elision and articles where names are said.
 	mustContain(t, newBrowser(t, inst).get("/@aline/"+alinePost.ID), "<title>Message d’Aline")
+	mustContain(t, sec.get(imported.Location), "1er tour")
 	mustNotContain(t, newBrowser(t, inst).get("/@"+inst.Config.Section.Username), "Groupe thématique")
 	// The section is never a thematic group in the list either.
 	groups := bob.get("/groups").Body
