@@ -23,6 +23,11 @@ import (
 
 const chromiumPath = "/usr/bin/chromium"
 
+// openMenu is the header's "Menu" button (a details element's summary):
+// groups, sections, search, one's profile, settings and logging out are
+// behind it, one tap away, on a phone as on a desktop.
+const openMenu = `header details.menu > summary`
+
 type driver struct {
 	t     *testing.T
 	ctx   context.Context
@@ -180,7 +185,7 @@ func TestBrowserJourney(t *testing.T) {
 	// The section's public page, and the keyboard: the first Tab reaches
 	// the skip link.
 	d.open("/")
-	d.mustSee("Tractage au marché Saint-Louis", "Assemblée générale", "0 inscrit·es sur 2 nécessaires")
+	d.mustSee("Tractage au marché Saint-Louis", "Assemblée générale", "0 inscrit·e sur 2 nécessaires")
 	d.shot("01-section-home")
 	d.do("tab", chromedp.KeyEvent("\t"))
 	if cls, _ := chromedp.Run(d.ctx, chromedp.Evaluate[string](`document.activeElement.className`)); cls != "skip" {
@@ -201,7 +206,7 @@ func TestBrowserJourney(t *testing.T) {
 	d.shot("03-home-after-signup")
 
 	// Log out and in again.
-	d.do("log out", chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)), chromedp.WaitVisible(chromedp.CSS(`header a[href="/login"]`)))
+	d.do("log out", chromedp.Click(chromedp.CSS(openMenu)), chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)), chromedp.WaitVisible(chromedp.CSS(`header a[href="/login"]`)))
 	d.do("go to log in", chromedp.Click(chromedp.CSS(`header a[href="/login"]`)), chromedp.WaitVisible(chromedp.CSS("#login")))
 	d.do("fill in the login form", chromedp.SendKeys(chromedp.CSS("#login"), "lea"), chromedp.SendKeys(chromedp.CSS("#password"), "un mot de passe solide"))
 	d.shot("04-login")
@@ -230,7 +235,7 @@ func TestBrowserJourney(t *testing.T) {
 	d.shot("06b-status-page")
 
 	// Join a group.
-	d.do("groups", chromedp.Click(chromedp.CSS(`header a[href="/groups"]`)), chromedp.WaitVisible(chromedp.CSS(`a[href="/@ecole"]`)))
+	d.do("groups", chromedp.Click(chromedp.CSS(openMenu)), chromedp.Click(chromedp.CSS(`header a[href="/groups"]`)), chromedp.WaitVisible(chromedp.CSS(`a[href="/@ecole"]`)))
 	d.shot("07-groups")
 	d.do("open the group", chromedp.Click(chromedp.CSS(`a[href="/@ecole"]`)), chromedp.WaitVisible(chromedp.CSS(`form[action$="/join"] button`)))
 	d.shot("08-group-before-joining")
@@ -245,16 +250,16 @@ func TestBrowserJourney(t *testing.T) {
 	if v := d.attr("progress", "value"); v != "0" {
 		t.Fatalf("gauge before: %q", v)
 	}
-	d.mustSee("0 inscrit·es sur 2 nécessaires", "encore 2 places")
+	d.mustSee("0 inscrit·e sur 2 nécessaires", "encore 2 places")
 	d.shot("11-action-before-signup")
 	d.do("sign up to the action", chromedp.Click(chromedp.CSS(`form[action$="/signup"] button`)), chromedp.WaitVisible(chromedp.CSS("p.flash")))
 	if v := d.attr("progress", "value"); v != "1" {
 		t.Fatalf("gauge after: %q", v)
 	}
-	d.mustSee("1 inscrit·es sur 2 nécessaires", "encore 1 place", "Vous êtes inscrit·e.", "Me désinscrire")
+	d.mustSee("1 inscrit·e sur 2 nécessaires", "encore 1 place", "Vous êtes inscrit·e.", "Me désinscrire")
 	d.shot("12-action-after-signup")
 	d.open("/")
-	d.mustSee("1 inscrit·es sur 2 nécessaires")
+	d.mustSee("1 inscrit·e sur 2 nécessaires")
 	d.open("/commitments")
 	d.mustSee("Tractage au marché Saint-Louis", "Vous êtes inscrit·e.")
 	d.shot("13-commitments")
@@ -288,12 +293,12 @@ func TestBrowserJourney(t *testing.T) {
 	}
 
 	// The secretary's dashboard, on a phone and on a desktop.
-	d.do("log out", chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)), chromedp.WaitVisible(chromedp.CSS(`header a[href="/login"]`)))
+	d.do("log out", chromedp.Click(chromedp.CSS(openMenu)), chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)), chromedp.WaitVisible(chromedp.CSS(`header a[href="/login"]`)))
 	d.open("/login")
 	d.do("log in as the secretary", chromedp.SendKeys(chromedp.CSS("#login"), "sec"), chromedp.SendKeys(chromedp.CSS("#password"), "password-sec"),
 		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS("#compose-text")))
 	d.open("/dashboard")
-	d.mustSee("Tableau de bord de la section", "1 inscrit·es sur 2 nécessaires", "Actifs ce mois-ci")
+	d.mustSee("Tableau de bord de la section", "1 inscrit·e sur 2 nécessaires", "Actifs ce mois-ci")
 	d.shot("24-dashboard")
 	d.open("/events/" + action.ID)
 	d.mustSee("Inscrit·es", "@lea")

@@ -226,7 +226,7 @@ func (h *Handlers) commitments(c *gin.Context) {
 		d.Items = append(d.Items, item)
 	}
 	p := h.newPage(c, h.t(c, "commitments.title"), d)
-	p.Nav = "events"
+	p.Nav = "commitments"
 	h.render(c, http.StatusOK, "commitments", p)
 }
 

@@ -201,6 +201,9 @@ func (h *Handlers) profilePage(c *gin.Context, a *model.Account) {
 	} else {
 		p.NoIndex = true // their own server is the place to find them
 	}
+	if v := accountOf(c); v != nil && v.ID == a.ID {
+		p.Nav = "profile" // "Mon profil" in the menu
+	}
 	h.render(c, http.StatusOK, "profile", p)
 }
 

@@ -143,10 +143,13 @@ type feedLink struct {
 
 // viewerView is the logged-in person as the layout shows them.
 type viewerView struct {
-	Account     accountView
-	Staff       bool
-	Unread      int
-	CanOrganize bool
+	Account accountView
+	Staff   bool
+	// Unread counts unread notifications, UnreadMessages conversations
+	// with a message not read yet (both capped at 100).
+	Unread         int
+	UnreadMessages int
+	CanOrganize    bool
 }
 
 // newPage fills the layout's common fields for this request.
@@ -255,15 +258,76 @@ func (h *Handlers) fail(c *gin.Context, err error) {
 	}
 }
 
-// domainMessage translates a validation message of the domain when the
-// catalog knows it (under "domain."), and shows it as is otherwise.
+// domainMessage translates a validation message of the domain (the
+// domain speaks English: its messages are also the API's). The catalog
+// knows it under "domain." + its key; a message with numbers that vary
+// ("text is too long (612 characters, at most 500)") under its key
+// without them, the numbers given as N1, N2…; a message ending with a
+// list of choices ("role must be one of a, b, c") under its first words.
+// A message the catalog does not know is not shown in English: a French
+// sentence says a value was refused, and the message goes to the log.
 func (h *Handlers) domainMessage(c *gin.Context, msg string) string {
 	lang := h.msgs.choose(c.Request)
-	key := "domain." + domainKey(msg)
-	if h.msgs.Has(lang, key) {
-		return h.msgs.T(lang, key)
+	if s, ok := h.msgs.domain(lang, msg); ok {
+		return s
 	}
-	return msg
+	h.Log.Info("web: domain message without translation", "msg", msg)
+	return h.msgs.T(lang, "error.invalid_value")
+}
+
+func (c *catalog) domain(lang, msg string) (string, bool) {
+	key := domainKey(msg)
+	if c.Has(lang, "domain."+key) {
+		return c.T(lang, "domain."+key), true
+	}
+	if bare := withoutNumbers(key); bare != key && c.Has(lang, "domain."+bare) {
+		var args []any
+		for i, n := range numbersOf(msg) {
+			args = append(args, "N"+strconv.Itoa(i+1), n)
+		}
+		return c.T(lang, "domain."+bare, args...), true
+	}
+	for words := strings.Split(key, "_"); len(words) > 4; {
+		words = words[:len(words)-1]
+		if prefix := strings.Join(words, "_"); c.Has(lang, "domain."+prefix) {
+			return c.T(lang, "domain."+prefix), true
+		}
+	}
+	return "", false
+}
+
+// withoutNumbers drops the numbers of a key: a_poll_has_2_to_4_options
+// → a_poll_has_to_options.
+func withoutNumbers(key string) string {
+	var out []string
+	for _, w := range strings.Split(key, "_") {
+		if strings.Trim(w, "0123456789") != "" {
+			out = append(out, w)
+		}
+	}
+	return strings.Join(out, "_")
+}
+
+// numbersOf lists the numbers of a message outside quoted values, in
+// order.
+func numbersOf(msg string) []string {
+	var out []string
+	var cur strings.Builder
+	quoted := false
+	for _, r := range msg + " " {
+		switch {
+		case r == '"':
+			quoted = !quoted
+		case !quoted && r >= '0' && r <= '9':
+			cur.WriteRune(r)
+			continue
+		}
+		if cur.Len() > 0 {
+			out = append(out, cur.String())
+			cur.Reset()
+		}
+	}
+	return out
 }
 
 // domainKey turns a domain message into a catalog key: quoted values

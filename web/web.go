@@ -119,6 +119,8 @@ func (h *Handlers) now() time.Time { return h.Now().UTC().Truncate(time.Microsec
 func (h *Handlers) Routes(r *gin.Engine) {
 	r.GET("/static/*file", serveStatic)
 	r.HEAD("/static/*file", serveStatic)
+	r.GET("/favicon.ico", serveFavicon)
+	r.HEAD("/favicon.ico", serveFavicon)
 
 	w := r.Group("", h.securityHeaders, h.recover, h.session)
 	w.GET("/lang/:lang", h.setLanguage)
