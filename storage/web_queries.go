@@ -190,7 +190,7 @@ func (s *Storage) WebUserFigures(ctx context.Context, activeSince time.Time) (We
 func (s *Storage) WebUnapprovedUsers(ctx context.Context) ([]model.User, error) {
 	var out []model.User
 	err := s.DB.NewSelect().Model(&out).Relation("Account").
-		Where("u.approved = ?", false).Where("u.disabled_at IS NULL").Order("u.id ASC").Limit(200).Scan(ctx)
+		Where("u.approved = ?", false).Where("u.disabled_at IS NULL").Where("u.refused_at IS NULL").Order("u.id ASC").Limit(200).Scan(ctx)
 	return out, err
 }
 

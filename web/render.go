@@ -111,6 +111,9 @@ type viewerView struct {
 	Staff       bool
 	Unread      int
 	CanOrganize bool
+	// Waiting counts what waits for the staff: accounts to approve,
+	// adherents to verify, open reports (the dashboard link's number).
+	Waiting int
 }
 
 // newPage fills the layout's common fields for this request.
@@ -124,6 +127,13 @@ func (h *Handlers) newPage(c *gin.Context, title string, data any) *page {
 	if p.SectionName == "" {
 		p.SectionName = h.Config.Section.Username
 	}
+	// The section's name as its staff set it (stored with its actor; the
+	// config only gives the first one) names every page.
+	section, sectionErr := h.section(c)
+	if sectionErr == nil && strings.TrimSpace(section.DisplayName) != "" {
+		p.SectionName = strings.TrimSpace(section.DisplayName)
+		p.InstanceName = p.SectionName
+	}
 	if v := viewerOf(c); v != nil {
 		p.NoIndex = true
 		vv := &viewerView{Account: h.accountView(v.Account), Staff: v.User.IsStaff()}
@@ -131,14 +141,29 @@ func (h *Handlers) newPage(c *gin.Context, title string, data any) *page {
 		if n, err := h.Store.WebCountUnreadNotifications(ctx, v.Account.ID, 100); err == nil {
 			vv.Unread = n
 		}
-		if !vv.Staff {
-			if section, err := h.section(c); err == nil {
-				vv.Staff, _ = h.Social.CanModerate(ctx, v.Account, section)
+		if !vv.Staff && sectionErr == nil {
+			vv.Staff, _ = h.Social.CanModerate(ctx, v.Account, section)
+		}
+		if vv.Staff && sectionErr == nil {
+			// What waits for the staff, in one statement, whatever its size.
+			if n, err := h.Store.WebStaffWaiting(ctx, section.ID); err == nil {
+				vv.Waiting = n
 			}
 		}
 		p.Viewer = vv
 	}
 	return p
+}
+
+// sectionName is the section's name as shown on pages and in mail.
+func (h *Handlers) sectionName(c *gin.Context) string {
+	if section, err := h.section(c); err == nil && strings.TrimSpace(section.DisplayName) != "" {
+		return strings.TrimSpace(section.DisplayName)
+	}
+	if h.Config.Section.DisplayName != "" {
+		return h.Config.Section.DisplayName
+	}
+	return h.Config.Section.Username
 }
 
 // t translates for the request's language.
