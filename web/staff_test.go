@@ -6,8 +6,11 @@ import (
 	"net/url"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
+	"time"
 
+	"github.com/coopol/coopol/config"
 	"github.com/coopol/coopol/coopoltest"
 	"github.com/coopol/coopol/model"
 )
@@ -87,4 +90,54 @@ func TestStaffAreToldWhatWaits(t *testing.T) {
 			t.Fatalf("admin.sign_up notifications for sec: %d %v", n, err)
 		}
 	})
+}
+
+// TestApplicantsAreToldByMail: with SMTP configured, an approved
+// applicant gets an e-mail saying they can log in, a refused one the
+// staff's message.
+func TestApplicantsAreToldByMail(t *testing.T) {
+	host, port, messages := fakeSMTP(t)
+	inst := start(t, withConfig(func(c *config.Config) {
+		c.SMTP.Host, c.SMTP.Port, c.SMTP.From = host, port, "section@section-a.test"
+	}))
+	newWorld(t, inst)
+	ctx := context.Background()
+	for _, name := range []string{"nadia", "omar"} {
+		wantStatus(t, newBrowser(t, inst).submit("/signup", "/signup", url.Values{"username": {name}, "email": {name + "@example.org"}, "password": {"correct horse battery"}}), http.StatusOK)
+	}
+	nadia, _ := inst.Store.UserByLogin(ctx, "nadia")
+	omar, _ := inst.Store.UserByLogin(ctx, "omar")
+	sec := newBrowser(t, inst)
+	sec.login("sec")
+	next := func() string {
+		t.Helper()
+		select {
+		case msg := <-messages:
+			if i := strings.Index(msg, "\r\n\r\n"); i >= 0 {
+				body, err := readQP(msg[i+4:])
+				if err != nil {
+					t.Fatal(err)
+				}
+				return msg[:i] + "\n\n" + body
+			}
+			return msg
+		case <-time.After(10 * time.Second):
+			t.Fatal("no mail sent")
+		}
+		return ""
+	}
+	wantStatus(t, sec.submit("/dashboard", "/dashboard/users/"+omar.ID+"/approve", nil), http.StatusSeeOther)
+	msg := next()
+	for _, want := range []string{"To: omar@example.org", "a validé votre compte", "/login"} {
+		if !strings.Contains(msg, want) {
+			t.Fatalf("approval mail lacks %q:\n%s", want, msg)
+		}
+	}
+	wantStatus(t, sec.submit("/dashboard", "/dashboard/users/"+nadia.ID+"/refuse", url.Values{"message": {"Venez nous voir mardi."}}), http.StatusSeeOther)
+	msg = next()
+	for _, want := range []string{"To: nadia@example.org", "n’a pas validé", "Venez nous voir mardi."} {
+		if !strings.Contains(msg, want) {
+			t.Fatalf("refusal mail lacks %q:\n%s", want, msg)
+		}
+	}
 }
