@@ -108,11 +108,13 @@ func (h *Handlers) groupSettingsData(c *gin.Context, group *model.Account) (*gro
 		Name: group.DisplayName, Note: note, Territory: g.Territory, Uploads: h.Media != nil,
 		Openness: g.Openness, Admission: g.Admission, SympathisantsMayJoin: g.SympathisantsMayJoin,
 	}
+	// The pictures are this server's files: shown by their path, as the
+	// pages' own images are (the CSP allows only 'self').
 	if group.AvatarMediaID != nil {
-		d.AvatarURL = group.AvatarRemoteURL
+		d.AvatarURL = strings.TrimPrefix(group.AvatarRemoteURL, h.Config.BaseURL())
 	}
 	if group.HeaderMediaID != nil {
-		d.HeaderURL = group.HeaderRemoteURL
+		d.HeaderURL = strings.TrimPrefix(group.HeaderRemoteURL, h.Config.BaseURL())
 	}
 	if d.Admission == "" {
 		d.Admission = social.AdmitSection
