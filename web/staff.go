@@ -1,13 +1,12 @@
 package web
 
 import (
-	"context"
 	"errors"
 	"net/http"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/coopol/coopol/mail"
 	"github.com/coopol/coopol/model"
 	"github.com/coopol/coopol/social"
 )
@@ -55,10 +54,10 @@ func (h *Handlers) refuseUser(c *gin.Context) {
 	c.Redirect(http.StatusSeeOther, "/dashboard#accounts")
 }
 
-// mailApplicant tells an applicant the staff's answer by mail, in the
-// background, when the instance has a mailer. The address is never logged.
+// mailApplicant tells an applicant the staff's answer by mail (queued,
+// retried) when the instance sends mail. The address is never logged.
 func (h *Handlers) mailApplicant(c *gin.Context, u *model.User, key, message string) {
-	if h.Mailer == nil || u.Email == "" {
+	if !h.Social.MailEnabled() || u.Email == "" {
 		return
 	}
 	lang := h.msgs.choose(c.Request)
@@ -75,12 +74,7 @@ func (h *Handlers) mailApplicant(c *gin.Context, u *model.User, key, message str
 	if message != "" {
 		body += "\n" + h.msgs.T(lang, "mail.refused.message", "Message", message) + "\n"
 	}
-	to := u.Email
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := h.Mailer.Send(ctx, to, subject, body); err != nil {
-			h.Log.Error("web: send answer to applicant", "key", key, "err", err)
-		}
-	}()
+	if err := h.Social.SendMail(c.Request.Context(), nil, mail.Message{To: u.Email, Subject: subject, Text: body}); err != nil {
+		h.Log.Error("web: queue answer to applicant", "key", key, "err", err)
+	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/coopol/coopol/config"
 	"github.com/coopol/coopol/coopoltest"
+	"github.com/coopol/coopol/mail/mailtest"
 	"github.com/coopol/coopol/model"
 )
 
@@ -94,11 +95,11 @@ func TestStaffAreToldWhatWaits(t *testing.T) {
 
 // TestApplicantsAreToldByMail: with SMTP configured, an approved
 // applicant gets an e-mail saying they can log in, a refused one the
-// staff's message.
+// staff's message (through the mail package's queue, caught by mailtest).
 func TestApplicantsAreToldByMail(t *testing.T) {
-	host, port, messages := fakeSMTP(t)
+	catcher := mailtest.Start(t)
 	inst := start(t, withConfig(func(c *config.Config) {
-		c.SMTP.Host, c.SMTP.Port, c.SMTP.From = host, port, "section@section-a.test"
+		c.SMTP.Host, c.SMTP.Port, c.SMTP.From = catcher.Host, catcher.Port, "section@section-a.test"
 	}))
 	newWorld(t, inst)
 	ctx := context.Background()
@@ -109,35 +110,22 @@ func TestApplicantsAreToldByMail(t *testing.T) {
 	omar, _ := inst.Store.UserByLogin(ctx, "omar")
 	sec := newBrowser(t, inst)
 	sec.login("sec")
-	next := func() string {
-		t.Helper()
-		select {
-		case msg := <-messages:
-			if i := strings.Index(msg, "\r\n\r\n"); i >= 0 {
-				body, err := readQP(msg[i+4:])
-				if err != nil {
-					t.Fatal(err)
-				}
-				return msg[:i] + "\n\n" + body
-			}
-			return msg
-		case <-time.After(10 * time.Second):
-			t.Fatal("no mail sent")
-		}
-		return ""
-	}
 	wantStatus(t, sec.submit("/dashboard", "/dashboard/users/"+omar.ID+"/approve", nil), http.StatusSeeOther)
-	msg := next()
-	for _, want := range []string{"To: omar@example.org", "a validé votre compte", "/login"} {
-		if !strings.Contains(msg, want) {
-			t.Fatalf("approval mail lacks %q:\n%s", want, msg)
-		}
+	msg := catcher.WaitTo(t, "omar@example.org", "a validé votre compte", 10*time.Second)
+	if !strings.Contains(msg.Text, "/login") || !strings.Contains(msg.Subject, "validé") {
+		t.Fatalf("approval mail: %q\n%s", msg.Subject, msg.Text)
 	}
 	wantStatus(t, sec.submit("/dashboard", "/dashboard/users/"+nadia.ID+"/refuse", url.Values{"message": {"Venez nous voir mardi."}}), http.StatusSeeOther)
-	msg = next()
-	for _, want := range []string{"To: nadia@example.org", "n’a pas validé", "Venez nous voir mardi."} {
-		if !strings.Contains(msg, want) {
-			t.Fatalf("refusal mail lacks %q:\n%s", want, msg)
+	msg = catcher.WaitTo(t, "nadia@example.org", "Venez nous voir mardi.", 10*time.Second)
+	if !strings.Contains(msg.Text, "n’a pas validé") {
+		t.Fatalf("refusal mail:\n%s", msg.Text)
+	}
+	// Nobody else was mailed about it.
+	for _, m := range catcher.Messages() {
+		for _, to := range m.To {
+			if to != "omar@example.org" && to != "nadia@example.org" {
+				t.Fatalf("a mail went to %s: %q", to, m.Subject)
+			}
 		}
 	}
 }
