@@ -66,3 +66,47 @@ func TestStaffNotificationsSpeakMastodon(t *testing.T) {
 		}
 	})
 }
+
+// TestGroupProfileByAPI: PATCH /api/v1/coopol/groups/:id changes a
+// group's name, description and territory for its admins, as the web
+// settings page does; a member who is not admin gets 403 and nothing
+// changes; a bad territory is a 422 that changes nothing.
+func TestGroupProfileByAPI(t *testing.T) {
+	eachInstance(t, func(t *testing.T, inst *coopoltest.Instance) {
+		ctx := context.Background()
+		alice, aliceAPI := login(t, inst, "alice", false)
+		bob, bobAPI := login(t, inst, "bob", false)
+		group, err := inst.Social.CreateGroup(ctx, alice, social.NewGroup{Username: "velo", DisplayName: "Vélo", Openness: social.OpennessOpen, Admission: social.AdmitAnyone})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := inst.Social.JoinGroup(ctx, bob, group); err != nil {
+			t.Fatal(err)
+		}
+		path := "/api/v1/coopol/groups/" + group.ID
+		if r := bobAPI.do("PATCH", path, url.Values{"display_name": {"Piraté"}}); r.Code != 403 {
+			t.Fatalf("a member's PATCH: %d %s", r.Code, r.Body)
+		}
+		section, _ := inst.Store.LocalAccount(ctx, "section")
+		if r := aliceAPI.do("PATCH", "/api/v1/coopol/groups/"+section.ID, url.Values{"display_name": {"Piraté"}}); r.Code != 403 {
+			t.Fatalf("a member's PATCH of the section: %d %s", r.Code, r.Body)
+		}
+		if r := aliceAPI.do("PATCH", path, url.Values{"territory": {"<b>Lyon</b>"}}); r.Code != 422 {
+			t.Fatalf("a bad territory: %d %s", r.Code, r.Body)
+		}
+		r := aliceAPI.do("PATCH", path, url.Values{"display_name": {"Vélo à Lyon"}, "territory": {"Lyon"}})
+		if r.Code != 200 {
+			t.Fatalf("the creator's PATCH: %d %s", r.Code, r.Body)
+		}
+		got := r.obj()
+		if got["territory"] != "Lyon" {
+			t.Fatalf("answer: %v", got)
+		}
+		if a, _ := inst.Store.AccountByID(ctx, group.ID); a.DisplayName != "Vélo à Lyon" {
+			t.Fatalf("stored name %q", a.DisplayName)
+		}
+		if s, _ := inst.Store.LocalAccount(ctx, "section"); s.DisplayName == "Piraté" {
+			t.Fatal("a refused PATCH renamed the section")
+		}
+	})
+}
