@@ -204,3 +204,44 @@ func TestSectionSettingsNameThePages(t *testing.T) {
 		mustContain(t, newBrowser(t, inst).get("/@section"), "Lyon 7e")
 	})
 }
+
+// TestRemovingARemoteMemberTellsTheirServer: removing a member of
+// another instance from the settings page goes through the domain's
+// RemoveMember: their server is told (Remove) and forgets the
+// membership, so they stop reading at once there too.
+func TestRemovingARemoteMemberTellsTheirServer(t *testing.T) {
+	insts := coopoltest.Start(t, "sqlite", []string{"section-a.test", "section-b.test"})
+	a, b := insts[0], insts[1]
+	ctx := context.Background()
+	alice := createUser(t, a, "alice", "member")
+	bruno := createUser(t, b, "bruno", "member")
+	group, err := a.Social.CreateGroup(ctx, alice, social.NewGroup{Username: "velo", DisplayName: "Vélo", Openness: social.OpennessOpen, Admission: social.AdmitAnyone, SympathisantsMayJoin: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	groupOnB := b.Resolve(t, "velo", "section-a.test")
+	if _, err := b.Social.JoinGroup(ctx, bruno, groupOnB); err != nil {
+		t.Fatal(err)
+	}
+	state := func() string {
+		m, err := b.Store.Membership(ctx, groupOnB.ID, bruno.ID)
+		if err != nil {
+			return "none"
+		}
+		return m.State
+	}
+	coopoltest.Eventually(t, "bruno accepted, seen on B", func() bool { return state() == storage.MemberAccepted })
+	brunoOnA, err := a.Store.AccountByURI(ctx, bruno.URI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := newBrowser(t, a)
+	w.login("alice")
+	base := "/groups/" + group.ID
+	mustContain(t, w.get(base+"/settings"), "bruno@section-b.test")
+	wantStatus(t, w.submit(base+"/settings", base+"/members/"+brunoOnA.ID+"/remove", url.Values{"ban": {"1"}}), http.StatusSeeOther)
+	if m, _ := a.Store.Membership(ctx, group.ID, brunoOnA.ID); m == nil || m.State != "banned" {
+		t.Fatalf("bruno on A: %+v", m)
+	}
+	coopoltest.Eventually(t, "B told of the removal", func() bool { return state() == "none" })
+}
