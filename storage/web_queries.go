@@ -183,7 +183,7 @@ func (s *Storage) WebUserFigures(ctx context.Context, activeSince time.Time) (We
 	if err := count(users().Where("u.approved = ?", true).Where("u.role IN ('admin', 'moderator', 'member')"), &f.Members); err != nil {
 		return f, err
 	}
-	return f, count(users().Where("u.approved = ?", false), &f.Pending)
+	return f, count(users().Where("u.approved = ?", false).Where("u.refused_at IS NULL"), &f.Pending)
 }
 
 // WebUnapprovedUsers lists accounts waiting for approval, oldest first.
