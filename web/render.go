@@ -29,6 +29,10 @@ import (
 type renderer struct {
 	msgs  *catalog
 	base  map[string]*template.Template // lang → layout + partials
+	// fragments is a copy of base that partials are executed from
+	// (renderFragment): html/template refuses to Clone a set once it has
+	// executed, and base is cloned for every page parsed on first use.
+	fragments map[string]*template.Template
 	files map[string]string             // page → file
 
 	mu    sync.Mutex
@@ -43,7 +47,7 @@ func newRenderer(msgs *catalog) (*renderer, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &renderer{msgs: msgs, base: map[string]*template.Template{}, files: map[string]string{}, pages: map[string]*template.Template{}}
+	r := &renderer{msgs: msgs, base: map[string]*template.Template{}, fragments: map[string]*template.Template{}, files: map[string]string{}, pages: map[string]*template.Template{}}
 	for _, f := range files {
 		if !isShared(f) {
 			r.files[strings.TrimSuffix(f, ".html")] = f
@@ -55,6 +59,9 @@ func newRenderer(msgs *catalog) (*renderer, error) {
 			return nil, fmt.Errorf("web: parse layout: %w", err)
 		}
 		r.base[lang] = base
+		if r.fragments[lang], err = base.Clone(); err != nil {
+			return nil, fmt.Errorf("web: clone layout: %w", err)
+		}
 		for name := range r.files {
 			if _, err := r.parse(lang, name); err != nil {
 				return nil, err
@@ -229,7 +236,7 @@ func (h *Handlers) render(c *gin.Context, status int, name string, p *page) {
 func (h *Handlers) renderFragment(c *gin.Context, name string, data any) {
 	lang := h.msgs.choose(c.Request)
 	var buf bytes.Buffer
-	if err := h.pages.base[lang].ExecuteTemplate(&buf, name, data); err != nil {
+	if err := h.pages.fragments[lang].ExecuteTemplate(&buf, name, data); err != nil {
 		h.Log.Error("web: render fragment", "fragment", name, "err", err)
 		c.AbortWithStatus(http.StatusInternalServerError)
 		return
