@@ -27,13 +27,13 @@ import (
 // marks it template.HTML, which only status content and notes do (they
 // come from the domain's text.Format or text.SanitizeRemote).
 type renderer struct {
-	msgs  *catalog
-	base  map[string]*template.Template // lang → layout + partials
+	msgs *catalog
+	base map[string]*template.Template // lang → layout + partials
 	// fragments is a copy of base that partials are executed from
 	// (renderFragment): html/template refuses to Clone a set once it has
 	// executed, and base is cloned for every page parsed on first use.
 	fragments map[string]*template.Template
-	files map[string]string             // page → file
+	files     map[string]string // page → file
 
 	mu    sync.Mutex
 	pages map[string]*template.Template // lang + "/" + page → set
