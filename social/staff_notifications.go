@@ -56,15 +56,15 @@ func (s *Service) NotifySignUp(ctx context.Context, account *model.Account) erro
 
 // fileReport stores a report and tells the staff ("admin.report").
 func (s *Service) fileReport(ctx context.Context, r *model.Report) error {
+	var from *model.Account
+	if r.AccountID != nil {
+		if a, err := s.Store.AccountByID(ctx, *r.AccountID); err == nil {
+			from = a
+		}
+	}
 	return s.Store.InTx(ctx, func(tx bun.Tx) error {
 		if _, err := tx.NewInsert().Model(r).Exec(ctx); err != nil {
 			return err
-		}
-		var from *model.Account
-		if r.AccountID != nil {
-			if a, err := s.Store.AccountByID(ctx, *r.AccountID); err == nil {
-				from = a
-			}
 		}
 		return s.notifyStaff(ctx, tx, NotificationAdminReport, from, &r.ID)
 	})
