@@ -136,6 +136,10 @@ func (s *Service) UpdateGroupProfile(ctx context.Context, editor, group *model.A
 	if src.Fields == nil {
 		src.Fields = []model.Field{}
 	}
+	members, err := s.Store.CountMembers(ctx, group.ID)
+	if err != nil {
+		return nil, err
+	}
 	err = s.Store.InTx(ctx, func(tx bun.Tx) error {
 		if err := s.Store.UpdateProfile(ctx, tx, &updated, src); err != nil {
 			return err
@@ -143,7 +147,7 @@ func (s *Service) UpdateGroupProfile(ctx context.Context, editor, group *model.A
 		if _, err := tx.NewUpdate().Model(g).Column("territory", "updated_at").WherePK().Exec(ctx); err != nil {
 			return err
 		}
-		return s.publishGroupUpdate(ctx, tx, &updated, g)
+		return s.publishGroupUpdate(ctx, tx, &updated, g, members)
 	})
 	if err != nil {
 		return nil, err
@@ -156,7 +160,7 @@ func (s *Service) UpdateGroupProfile(ctx context.Context, editor, group *model.A
 // the actor serves, with its kind, territory and openness — to the
 // servers of the group's followers and of its members, so that their
 // pages show the new name, description and pictures.
-func (s *Service) publishGroupUpdate(ctx context.Context, tx bun.Tx, a *model.Account, g *model.Group) error {
+func (s *Service) publishGroupUpdate(ctx context.Context, tx bun.Tx, a *model.Account, g *model.Group, n int) error {
 	followers, err := s.Store.FollowerInboxes(ctx, tx, a.ID)
 	if err != nil {
 		return err
@@ -175,10 +179,6 @@ func (s *Service) publishGroupUpdate(ctx context.Context, tx bun.Tx, a *model.Ac
 		return nil
 	}
 	doc, err := ap.LocalActor(a)
-	if err != nil {
-		return err
-	}
-	n, err := s.Store.CountMembers(ctx, a.ID)
 	if err != nil {
 		return err
 	}
