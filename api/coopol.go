@@ -32,6 +32,7 @@ func (h *Handlers) coopolRoutes(v1 *gin.RouterGroup) {
 	g.POST("/groups/:id/join", write, h.joinGroup)
 	g.POST("/groups/:id/leave", write, h.leaveGroup)
 	g.PUT("/groups/:id/admission", write, h.setGroupAdmission)
+	g.PATCH("/groups/:id", write, h.updateGroupProfile)
 	g.GET("/groups/:id/members", read, h.groupMembers)
 	g.GET("/groups/:id/requests", read, h.groupRequests)
 	g.POST("/groups/:id/requests/:account_id/authorize", write, h.answerGroupRequest(true))
@@ -187,6 +188,86 @@ func (h *Handlers) setGroupAdmission(c *gin.Context) {
 		return
 	}
 	out, err := h.renderGroup(c, group)
+	if err != nil {
+		h.internalError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+// updateGroupProfile: PATCH /api/v1/coopol/groups/:id with display_name,
+// note, territory (each optional) and, as multipart files, avatar and
+// header: a group's admins (the section's staff) change its public face,
+// as the web settings page does; followers' and members' servers get an
+// Update of the Group actor.
+func (h *Handlers) updateGroupProfile(c *gin.Context) {
+	group, ok := h.groupParam(c)
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	// Pictures are stored under the group's account: only once the
+	// caller is known to edit it.
+	if ok, err := h.Social.CanEditGroup(ctx, CurrentAccount(c), group); err != nil {
+		h.internalError(c, err)
+		return
+	} else if !ok {
+		if !group.IsLocal() {
+			ErrorJSON(c, http.StatusNotFound, msgNotFound)
+			return
+		}
+		h.domainError(c, social.ErrForbidden)
+		return
+	}
+	if h.Media != nil && strings.HasPrefix(c.GetHeader("Content-Type"), "multipart/form-data") {
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, 2*h.Media.MaxUploadSize()+1<<20)
+		if err := c.Request.ParseMultipartForm(8 << 20); err != nil {
+			ErrorJSON(c, http.StatusRequestEntityTooLarge, "the pictures are too large")
+			return
+		}
+	}
+	p, ok := h.params(c)
+	if !ok {
+		return
+	}
+	var in social.GroupProfile
+	if mf := c.Request.MultipartForm; mf != nil && (len(mf.File["avatar"]) > 0 || len(mf.File["header"]) > 0) {
+		if h.Media == nil {
+			ErrorJSON(c, http.StatusUnprocessableEntity, "Avatar and header uploads are not available")
+			return
+		}
+		for key, dst := range map[string]**model.MediaAttachment{"avatar": &in.Avatar, "header": &in.Header} {
+			if len(mf.File[key]) == 0 {
+				continue
+			}
+			f, err := mf.File[key][0].Open()
+			if err != nil {
+				ErrorJSON(c, http.StatusUnprocessableEntity, key+" could not be read")
+				return
+			}
+			m, err := h.Media.Upload(ctx, group, f, mf.File[key][0].Filename, "", 0, 0)
+			f.Close()
+			if err != nil {
+				h.mediaError(c, err)
+				return
+			}
+			*dst = m
+		}
+	}
+	str := func(key string) *string {
+		if !p.has(key) {
+			return nil
+		}
+		v := p.Get(key)
+		return &v
+	}
+	in.DisplayName, in.Note, in.Territory = str("display_name"), str("note"), str("territory")
+	updated, err := h.Social.UpdateGroupProfile(ctx, CurrentAccount(c), group, in)
+	if err != nil {
+		h.domainError(c, err)
+		return
+	}
+	out, err := h.renderGroup(c, updated)
 	if err != nil {
 		h.internalError(c, err)
 		return

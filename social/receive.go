@@ -876,7 +876,8 @@ func (s *Service) receiveFlag(ctx context.Context, actor *model.Account, in *ap.
 	if len(comment) > 5000 {
 		comment = comment[:5000]
 	}
-	return s.Store.InsertReport(ctx, &model.Report{ID: model.NewID(s.now()), AccountID: &actor.ID, TargetAccountID: targetID,
+	// The staff are told as of a local report ("admin.report").
+	return s.fileReport(ctx, &model.Report{ID: model.NewID(s.now()), AccountID: &actor.ID, TargetAccountID: targetID,
 		StatusIDs: statusIDs, Comment: comment, URI: in.ID, CreatedAt: s.now()})
 }
 

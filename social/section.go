@@ -84,19 +84,6 @@ func (s *Service) followSectionOnArrival(ctx context.Context, db bun.IDB, u *mod
 		URI: activityURI, State: model.FollowAccepted, ShowReblogs: true, CreatedAt: now, UpdatedAt: now})
 }
 
-// ApproveUser lets a person who signed up (registrations: approval) log
-// in; a sympathisant then follows the section.
-func (s *Service) ApproveUser(ctx context.Context, userID string) error {
-	if err := s.Store.WebApproveUser(ctx, userID, s.now()); err != nil {
-		return mapNotFound(err)
-	}
-	u, err := s.Store.WebUserByID(ctx, userID)
-	if err != nil {
-		return mapNotFound(err)
-	}
-	return s.followSectionOnArrival(ctx, s.Store.DB, u)
-}
-
 // isSection reports whether group is this instance's section.
 func (s *Service) isSection(group *model.Account) bool {
 	return group.IsLocal() && group.Username == s.Config.Section.Username

@@ -93,6 +93,11 @@ func (h *Handlers) signupSubmit(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
+	// The staff are told of every sign-up (admin.sign_up); in approval
+	// mode the account waits for them in the dashboard.
+	if err := h.Social.NotifySignUp(ctx, user.Account); err != nil {
+		h.Log.Error("web: tell the staff of a sign-up", "err", err)
+	}
 	if d.Status == "member" {
 		// A request for verification: the section's secretaries answer
 		// it in the dashboard (VerifyMember); it grants nothing before.
@@ -115,6 +120,8 @@ func (h *Handlers) signupSubmit(c *gin.Context) {
 
 type loginData struct {
 	Login, Next, Error string
+	// Refusal is the staff's message to a refused applicant.
+	Refusal string
 }
 
 func (h *Handlers) loginForm(c *gin.Context) {
@@ -177,7 +184,15 @@ func (h *Handlers) loginSubmit(c *gin.Context) {
 	}
 	if !mayLogIn(user) {
 		key := "login.disabled"
-		if user.DisabledAt == nil && !user.Approved {
+		switch {
+		case user.DisabledAt == nil && !user.Approved && user.RefusedAt != nil:
+			// The staff's answer, with their message if they left one
+			// (shown only after the right password).
+			d.Error = h.t(c, "login.refused")
+			d.Refusal = user.RefusalMessage
+			h.render(c, http.StatusForbidden, "login", h.newPage(c, h.t(c, "login.title"), d))
+			return
+		case user.DisabledAt == nil && !user.Approved:
 			key = "login.not_approved"
 		}
 		again(http.StatusForbidden, key)
@@ -330,8 +345,18 @@ func tooMany(c *gin.Context, r ratelimit.Result, now time.Time) {
 
 // section is this instance's section (a local Group actor).
 func (h *Handlers) section(c *gin.Context) (*model.Account, error) {
-	return h.Store.LocalAccount(c.Request.Context(), h.Config.Section.Username)
+	if a, ok := c.Get(ctxSectionAccount); ok {
+		return a.(*model.Account), nil
+	}
+	a, err := h.Store.LocalAccount(c.Request.Context(), h.Config.Section.Username)
+	if err == nil {
+		c.Set(ctxSectionAccount, a) // once per request
+	}
+	return a, err
 }
+
+// ctxSectionAccount keeps the section's account for the request.
+const ctxSectionAccount = "coopol.web.section_account"
 
 // tellAccountExists mails the owner of email that someone tried to sign up
 // with it (in the background: the answer's timing must not tell either).

@@ -11,7 +11,6 @@ import (
 
 	"github.com/coopol/coopol/auth"
 	"github.com/coopol/coopol/model"
-	"github.com/coopol/coopol/social"
 	"github.com/coopol/coopol/storage"
 )
 
@@ -75,6 +74,10 @@ type dashboardData struct {
 	Settings      settingsView
 	DomainError   string
 	Registrations string
+	// RefuseError says why a refusal was not recorded.
+	RefuseError string
+	// SectionID leads to the section's settings page.
+	SectionID string
 }
 
 type userRow struct {
@@ -132,7 +135,7 @@ func (h *Handlers) dashboardData(c *gin.Context) (*dashboardData, error) {
 	v := viewerOf(c)
 	section := sectionOf(c)
 	now := h.now()
-	d := &dashboardData{Registrations: h.Config.Registrations}
+	d := &dashboardData{Registrations: h.Config.Registrations, SectionID: section.ID}
 	var err error
 	if d.Figures, err = h.Store.WebUserFigures(ctx, now.AddDate(0, 0, -30)); err != nil {
 		return nil, err
@@ -254,21 +257,6 @@ func (h *Handlers) refuseMember(c *gin.Context) {
 	}
 	h.flash(c, "flash.member_updated")
 	c.Redirect(http.StatusSeeOther, "/dashboard#members")
-}
-
-// approveUser lets a new account log in (registrations: approval).
-func (h *Handlers) approveUser(c *gin.Context) {
-	if err := h.Social.ApproveUser(c.Request.Context(), c.Param("id")); err != nil {
-		if errors.Is(err, social.ErrNotFound) {
-			h.notFound(c)
-			return
-		}
-		h.fail(c, err)
-		return
-	}
-	h.Log.Info("web: account approved", "user", c.Param("id"), "by", viewerOf(c).Account.Username)
-	h.flash(c, "flash.account_approved")
-	c.Redirect(http.StatusSeeOther, "/dashboard#accounts")
 }
 
 // addDomainRule blocks a domain, or allows it (allow-list mode).

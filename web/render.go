@@ -27,9 +27,13 @@ import (
 // marks it template.HTML, which only status content and notes do (they
 // come from the domain's text.Format or text.SanitizeRemote).
 type renderer struct {
-	msgs  *catalog
-	base  map[string]*template.Template // lang → layout + partials
-	files map[string]string             // page → file
+	msgs *catalog
+	base map[string]*template.Template // lang → layout + partials
+	// fragments is a copy of base that partials are executed from
+	// (renderFragment): html/template refuses to Clone a set once it has
+	// executed, and base is cloned for every page parsed on first use.
+	fragments map[string]*template.Template
+	files     map[string]string // page → file
 
 	mu    sync.Mutex
 	pages map[string]*template.Template // lang + "/" + page → set
@@ -43,7 +47,7 @@ func newRenderer(msgs *catalog) (*renderer, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &renderer{msgs: msgs, base: map[string]*template.Template{}, files: map[string]string{}, pages: map[string]*template.Template{}}
+	r := &renderer{msgs: msgs, base: map[string]*template.Template{}, fragments: map[string]*template.Template{}, files: map[string]string{}, pages: map[string]*template.Template{}}
 	for _, f := range files {
 		if !isShared(f) {
 			r.files[strings.TrimSuffix(f, ".html")] = f
@@ -55,6 +59,9 @@ func newRenderer(msgs *catalog) (*renderer, error) {
 			return nil, fmt.Errorf("web: parse layout: %w", err)
 		}
 		r.base[lang] = base
+		if r.fragments[lang], err = base.Clone(); err != nil {
+			return nil, fmt.Errorf("web: clone layout: %w", err)
+		}
 		for name := range r.files {
 			if _, err := r.parse(lang, name); err != nil {
 				return nil, err
@@ -150,6 +157,9 @@ type viewerView struct {
 	Unread         int
 	UnreadMessages int
 	CanOrganize    bool
+	// Waiting counts what waits for the staff: accounts to approve,
+	// adherents to verify, open reports (the dashboard link's number).
+	Waiting int
 }
 
 // newPage fills the layout's common fields for this request.
@@ -163,6 +173,13 @@ func (h *Handlers) newPage(c *gin.Context, title string, data any) *page {
 	if p.SectionName == "" {
 		p.SectionName = h.Config.Section.Username
 	}
+	// The section's name as its staff set it (stored with its actor; the
+	// config only gives the first one) names every page.
+	section, sectionErr := h.section(c)
+	if sectionErr == nil && strings.TrimSpace(section.DisplayName) != "" {
+		p.SectionName = strings.TrimSpace(section.DisplayName)
+		p.InstanceName = p.SectionName
+	}
 	if v := viewerOf(c); v != nil {
 		p.NoIndex = true
 		vv := &viewerView{Account: h.accountView(v.Account), Staff: v.User.IsStaff()}
@@ -170,14 +187,29 @@ func (h *Handlers) newPage(c *gin.Context, title string, data any) *page {
 		if n, err := h.Store.WebCountUnreadNotifications(ctx, v.Account.ID, 100); err == nil {
 			vv.Unread = n
 		}
-		if !vv.Staff {
-			if section, err := h.section(c); err == nil {
-				vv.Staff, _ = h.Social.CanModerate(ctx, v.Account, section)
+		if !vv.Staff && sectionErr == nil {
+			vv.Staff, _ = h.Social.CanModerate(ctx, v.Account, section)
+		}
+		if vv.Staff && sectionErr == nil {
+			// What waits for the staff, in one statement, whatever its size.
+			if n, err := h.Store.WebStaffWaiting(ctx, section.ID); err == nil {
+				vv.Waiting = n
 			}
 		}
 		p.Viewer = vv
 	}
 	return p
+}
+
+// sectionName is the section's name as shown on pages and in mail.
+func (h *Handlers) sectionName(c *gin.Context) string {
+	if section, err := h.section(c); err == nil && strings.TrimSpace(section.DisplayName) != "" {
+		return strings.TrimSpace(section.DisplayName)
+	}
+	if h.Config.Section.DisplayName != "" {
+		return h.Config.Section.DisplayName
+	}
+	return h.Config.Section.Username
 }
 
 // t translates for the request's language.
@@ -207,7 +239,7 @@ func (h *Handlers) render(c *gin.Context, status int, name string, p *page) {
 func (h *Handlers) renderFragment(c *gin.Context, name string, data any) {
 	lang := h.msgs.choose(c.Request)
 	var buf bytes.Buffer
-	if err := h.pages.base[lang].ExecuteTemplate(&buf, name, data); err != nil {
+	if err := h.pages.fragments[lang].ExecuteTemplate(&buf, name, data); err != nil {
 		h.Log.Error("web: render fragment", "fragment", name, "err", err)
 		c.AbortWithStatus(http.StatusInternalServerError)
 		return

@@ -162,6 +162,7 @@ func (h *Handlers) Routes(r *gin.Engine) {
 	in.GET("/events/new", h.newEventForm)
 	in.GET("/events/:id/edit", h.editEventForm)
 	in.GET("/settings", h.settingsPage)
+	in.GET("/groups/:id/settings", h.groupSettings)
 	in.GET("/report", h.reportForm)
 	staff := w.Group("/dashboard", h.requireStaff) // a 404 to anyone else, even logged out
 	staff.GET("", h.dashboard)
@@ -196,6 +197,13 @@ func (h *Handlers) Routes(r *gin.Engine) {
 	fin.POST("/groups/:id/join", h.joinGroup)
 	fin.POST("/groups/:id/leave", h.leaveGroup)
 	fin.POST("/groups/:id/requests/:account", h.answerJoinRequest)
+	// A group's settings and members, for its admins (the section's: its
+	// staff); every change goes through the same domain calls as the API.
+	fin.POST(groupSettingsPath, h.saveGroupSettings)
+	fin.POST("/groups/:id/admission", h.saveGroupAdmission)
+	fin.POST("/groups/:id/invite", h.inviteGroupMember)
+	fin.POST("/groups/:id/members/:account/remove", h.removeGroupMember)
+	fin.POST("/groups/:id/members/:account/role", h.setGroupMemberRole)
 	fin.POST("/events", h.createEvent)
 	fin.POST("/events/:id/signup", h.eventSignUp)
 	fin.POST("/events/:id/cancel", h.eventCancel)
@@ -210,6 +218,7 @@ func (h *Handlers) Routes(r *gin.Engine) {
 	fstaff.POST("/members/:id/verify", h.verifyMember)
 	fstaff.POST("/members/:id/refuse", h.refuseMember)
 	fstaff.POST("/users/:id/approve", h.approveUser)
+	fstaff.POST("/users/:id/refuse", h.refuseUser)
 	fstaff.POST("/domains", h.addDomainRule)
 	fstaff.POST("/domains/delete", h.deleteDomainRule)
 	fstaff.POST("/reports/:id/resolve", h.resolveReport)
