@@ -7,6 +7,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,10 +22,12 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/coopol/coopol/auth"
 	"github.com/coopol/coopol/config"
 	"github.com/coopol/coopol/media"
 	"github.com/coopol/coopol/social"
 	"github.com/coopol/coopol/storage"
+	"github.com/coopol/coopol/uris"
 )
 
 // Version is what clients parse to pick features: Mastodon 4.3's API,
@@ -47,13 +50,17 @@ type Deps struct {
 	// Media stores and serves uploads; without it the media endpoints
 	// are not mounted.
 	Media *media.Service
+	// CSRFSecret keys the consent page's CSRF tokens; nil derives it from
+	// the instance actor's key, as the web's anonymous tokens are.
+	CSRFSecret *auth.ServerSecret
 }
 
 // Handlers carries the dependencies of every endpoint. Later endpoint
 // files add methods on it and use its middleware (RequireScope, ...).
 type Handlers struct {
 	Deps
-	pages *pageRenderer
+	pages      *pageRenderer
+	csrfSecret *auth.ServerSecret
 }
 
 // New builds the handlers; Register calls it.
@@ -64,7 +71,18 @@ func New(d Deps) *Handlers {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Handlers{Deps: d, pages: newPageRenderer()}
+	secret := d.CSRFSecret
+	if secret == nil {
+		store := d.Store
+		secret = &auth.ServerSecret{Load: func(ctx context.Context) (string, error) {
+			a, err := store.LocalAccount(ctx, uris.InstanceActorUsername)
+			if err != nil {
+				return "", err
+			}
+			return a.PrivateKeyPEM, nil
+		}}
+	}
+	return &Handlers{Deps: d, pages: newPageRenderer(), csrfSecret: secret}
 }
 
 // now is the current time in UTC, at the precision both databases keep.

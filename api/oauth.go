@@ -211,7 +211,7 @@ func (h *Handlers) authorizeSubmit(c *gin.Context) {
 	}
 	form := c.Request.PostForm
 	lang := h.pageLang(c, form.Get("lang"))
-	if !checkCSRF(c) {
+	if !h.checkCSRF(c) {
 		h.errorPage(c, http.StatusForbidden, lang, "csrf")
 		return
 	}
