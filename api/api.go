@@ -27,6 +27,7 @@ import (
 	"github.com/coopol/coopol/media"
 	"github.com/coopol/coopol/social"
 	"github.com/coopol/coopol/storage"
+	"github.com/coopol/coopol/text"
 	"github.com/coopol/coopol/uris"
 )
 
@@ -249,7 +250,10 @@ type params struct {
 	form url.Values
 }
 
-var errBadBody = errors.New("the request body could not be parsed")
+var (
+	errBadBody  = errors.New("the request body could not be parsed")
+	errBadParam = errors.New("a parameter holds a NUL byte or is not UTF-8")
+)
 
 // readParams parses the request's parameters, reading at most
 // maxBodyBytes of body.
@@ -297,6 +301,12 @@ func readParams(c *gin.Context) (*params, error) {
 				p.form[k] = append(p.form[k], v...)
 			}
 		}
+	}
+	// No NUL byte or non-UTF-8 text in any parameter (issue 12): the
+	// server checks form and JSON bodies before routing, multipart ones
+	// are parsed only here.
+	if !text.CleanValues(p.form) || (p.json != nil && !text.CleanJSON(p.json)) {
+		return nil, errBadParam
 	}
 	return p, nil
 }

@@ -209,7 +209,7 @@ func TestU06_CSRFMissingOrWrongIsRefused(t *testing.T) {
 			// cookie value comes in (a planted cookie posted as the token).
 			"planted cookie as token": post(other.Value, []*http.Cookie{other}),
 			"cookie value as token":   post(page.cookie.Value, []*http.Cookie{page.cookie}),
-			"neither":      post("", nil),
+			"neither":                 post("", nil),
 		} {
 			if w.Code != http.StatusForbidden || w.Header().Get("Location") != "" {
 				t.Fatalf("%s: %d %s", name, w.Code, w.Header().Get("Location"))
