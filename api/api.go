@@ -51,6 +51,10 @@ type Deps struct {
 	// Media stores and serves uploads; without it the media endpoints
 	// are not mounted.
 	Media *media.Service
+	// OnTokenIssued, when set, is told of each access token issued (the
+	// rate limiter trusts it at once: a bad-token flood from the same
+	// address does not shut out a token just issued).
+	OnTokenIssued func(token string)
 	// CSRFSecret keys the consent page's CSRF tokens; nil derives it from
 	// the instance actor's key, as the web's anonymous tokens are.
 	CSRFSecret *auth.ServerSecret

@@ -16,6 +16,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/coopol/coopol/api"
+	"github.com/coopol/coopol/auth"
 	"github.com/coopol/coopol/calendar"
 	"github.com/coopol/coopol/config"
 	"github.com/coopol/coopol/federation"
@@ -126,6 +127,13 @@ func New(ctx context.Context, cfg config.Config, store *storage.Storage, log *sl
 	if !mediaSvc.FFmpegAvailable() {
 		log.Error("ffmpeg not found on PATH: audio and video uploads are stored WITH their metadata (GPS location tags included); install ffmpeg to remove it (checked again at each upload)")
 	}
+	s.RateLimits.TrustedDevice = trustedDevice(store, &auth.ServerSecret{Load: func(ctx context.Context) (string, error) {
+		a, err := svc.InstanceActor(ctx)
+		if err != nil {
+			return "", err
+		}
+		return a.PrivateKeyPEM, nil
+	}})
 	s.RateLimits.OnLoginFailures = func(ctx context.Context, login string) {
 		if err := s.Social.NotifyLoginFailures(ctx, login); err != nil {
 			s.Log.Error("tell an account of failed logins", "err", err)
@@ -165,7 +173,8 @@ func (s *Server) routes() http.Handler {
 	mediaHandler := gin.WrapH(s.Media.Handler(nil))
 	r.GET("/media/*path", mediaHandler)
 	r.HEAD("/media/*path", mediaHandler)
-	h := api.Register(r, api.Deps{Config: s.Config, Store: s.Store, Log: s.Log, Now: s.Social.Now, Social: s.Social, Media: s.Media})
+	h := api.Register(r, api.Deps{Config: s.Config, Store: s.Store, Log: s.Log, Now: s.Social.Now, Social: s.Social, Media: s.Media,
+		OnTokenIssued: s.RateLimits.TrustToken})
 	s.Streaming.Mount(r, h)
 	web.Register(r, web.Deps{Config: s.Config, Store: s.Store, Social: s.Social, Log: s.Log, RateLimits: s.RateLimits, Media: s.Media}) // after api: it installs the NoRoute
 	return r

@@ -150,8 +150,10 @@ func (h *Handlers) loginSubmit(c *gin.Context) {
 		return
 	}
 	// Over its failure budget, a login name stays open to the addresses
-	// that logged in with it: failing on purpose does not lock its owner
-	// out, and the owner is told (ratelimit.Set.OnLoginFailures).
+	// and browsers that logged in with it, and is slowed down, not shut,
+	// for everyone else (ratelimit's slow lane): failing on purpose does
+	// not lock its owner out, and the owner is told
+	// (ratelimit.Set.OnLoginFailures).
 	loginKey := ratelimit.NormalizeLogin(d.Login)
 	if r, blocked := limits.AccountBlocked(c, loginKey); blocked {
 		tooMany(c, r, h.now())
@@ -188,7 +190,20 @@ func (h *Handlers) loginSubmit(c *gin.Context) {
 		return
 	}
 	limits.LoginSucceeded(c, loginKey)
+	h.rememberDevice(c, user)
 	c.Redirect(http.StatusSeeOther, d.Next)
+}
+
+// rememberDevice marks this browser as one its owner logged in from (a
+// device cookie): failures heaped on the login name by strangers do not
+// throttle it (issue 12, ratelimit.Set.TrustedDevice).
+func (h *Handlers) rememberDevice(c *gin.Context, user *model.User) {
+	key, err := h.csrfSecret.Key(c.Request.Context(), auth.DevicePurpose)
+	if err != nil {
+		h.Log.Error("web: device cookie key", "err", err)
+		return
+	}
+	h.setCookie(c, auth.DeviceCookie, auth.NewDeviceToken(key, user.ID), auth.DeviceCookieMaxAge, true)
 }
 
 func (h *Handlers) logout(c *gin.Context) {
