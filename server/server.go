@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/coopol/coopol/mail"
 	"log/slog"
 	"net"
 	"net/http"
@@ -88,6 +89,7 @@ func New(ctx context.Context, cfg config.Config, store *storage.Storage, log *sl
 	river.AddWorker(workers, &social.EraseTurfsWorker{Social: svc})
 	river.AddWorker(workers, &social.HistoryWorker{Social: svc})
 	river.AddWorker(workers, &social.DirectoryWorker{Social: svc})
+	river.AddWorker(workers, &mail.Worker{Sender: mail.New(cfg.SMTP, cfg.Host)})
 	// Link previews and Web Push reach URLs given by posts and clients:
 	// the same SSRF-safe client rules as federation, each with its own
 	// User-Agent and redirect policy.

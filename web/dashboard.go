@@ -210,7 +210,7 @@ func (h *Handlers) dashboardData(c *gin.Context) (*dashboardData, error) {
 	if d.Domains, err = h.Store.WebDomainRules(ctx); err != nil {
 		return nil, err
 	}
-	if h.Mailer == nil {
+	if !h.Social.MailEnabled() {
 		resets, err := h.Store.PendingPasswordResets(ctx, now.AddDate(0, 0, -7))
 		if err != nil {
 			return nil, err
@@ -221,7 +221,7 @@ func (h *Handlers) dashboardData(c *gin.Context) (*dashboardData, error) {
 	}
 	d.Settings = settingsView{Name: h.Config.Instance.Name, Description: h.Config.Instance.Description, Language: h.Config.Instance.Language,
 		Registrations: h.Config.Registrations, FederationMode: h.Config.Federation.Mode, Allowlist: h.Config.Federation.Allowlist,
-		SMTP: h.Mailer != nil, MaxChars: h.Config.Instance.MaxStatusChars}
+		SMTP: h.Social.MailEnabled(), MaxChars: h.Config.Instance.MaxStatusChars}
 	return d, nil
 }
 

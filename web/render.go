@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -17,14 +18,21 @@ import (
 	webtemplates "github.com/coopol/coopol/templates/web"
 )
 
-// renderer holds, per language, the parsed layout, partials and pages.
+// renderer holds, per language, the parsed layout and partials, and
+// parses each page's set (layout + partials + page) the first time it is
+// shown. Every set is parsed once at start to catch template errors
+// early, then dropped: an idle instance keeps only the pages people open
+// (the sets were a third of an idle instance's heap, issue 17).
 // Templates are html/template only: everything is escaped unless a view
 // marks it template.HTML, which only status content and notes do (they
 // come from the domain's text.Format or text.SanitizeRemote).
 type renderer struct {
 	msgs  *catalog
-	base  map[string]*template.Template            // lang → layout + partials
-	pages map[string]map[string]*template.Template // lang → page → set
+	base  map[string]*template.Template // lang → layout + partials
+	files map[string]string             // page → file
+
+	mu    sync.Mutex
+	pages map[string]*template.Template // lang + "/" + page → set
 }
 
 // sharedFiles are parsed into every page's set.
@@ -35,26 +43,54 @@ func newRenderer(msgs *catalog) (*renderer, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &renderer{msgs: msgs, base: map[string]*template.Template{}, pages: map[string]map[string]*template.Template{}}
+	r := &renderer{msgs: msgs, base: map[string]*template.Template{}, files: map[string]string{}, pages: map[string]*template.Template{}}
+	for _, f := range files {
+		if !isShared(f) {
+			r.files[strings.TrimSuffix(f, ".html")] = f
+		}
+	}
 	for _, lang := range Languages {
 		base, err := template.New("").Funcs(templateFuncs(msgs, lang)).ParseFS(webtemplates.FS, sharedFiles...)
 		if err != nil {
 			return nil, fmt.Errorf("web: parse layout: %w", err)
 		}
 		r.base[lang] = base
-		r.pages[lang] = map[string]*template.Template{}
-		for _, f := range files {
-			if isShared(f) {
-				continue
+		for name := range r.files {
+			if _, err := r.parse(lang, name); err != nil {
+				return nil, err
 			}
-			set, err := template.Must(base.Clone()).ParseFS(webtemplates.FS, f)
-			if err != nil {
-				return nil, fmt.Errorf("web: parse %s: %w", f, err)
-			}
-			r.pages[lang][strings.TrimSuffix(f, ".html")] = set
 		}
 	}
 	return r, nil
+}
+
+func (r *renderer) parse(lang, name string) (*template.Template, error) {
+	base, f := r.base[lang], r.files[name]
+	if base == nil || f == "" {
+		return nil, nil
+	}
+	set, err := template.Must(base.Clone()).ParseFS(webtemplates.FS, f)
+	if err != nil {
+		return nil, fmt.Errorf("web: parse %s: %w", f, err)
+	}
+	return set, nil
+}
+
+// page returns the set of a page in a language, parsing it on first use;
+// nil when there is no such page.
+func (r *renderer) page(lang, name string) (*template.Template, error) {
+	key := lang + "/" + name
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if set := r.pages[key]; set != nil {
+		return set, nil
+	}
+	set, err := r.parse(lang, name)
+	if err != nil || set == nil {
+		return nil, err
+	}
+	r.pages[key] = set
+	return set, nil
 }
 
 func isShared(f string) bool {
@@ -149,8 +185,8 @@ func (h *Handlers) t(c *gin.Context, id string, args ...any) string {
 // render writes a full page; the body is built first so that a template
 // error becomes a clean 500 rather than half a page.
 func (h *Handlers) render(c *gin.Context, status int, name string, p *page) {
-	set := h.pages.pages[p.Lang][name]
-	if set == nil {
+	set, err := h.pages.page(p.Lang, name)
+	if err != nil || set == nil {
 		h.Log.Error("web: no such page template", "page", name)
 		c.AbortWithStatus(http.StatusInternalServerError)
 		return

@@ -37,9 +37,6 @@ type Deps struct {
 	Log    *slog.Logger
 	// Now is the clock; nil means the domain's.
 	Now func() time.Time
-	// Mailer sends password-reset mail. Nil means SMTP when smtp.host is
-	// set; without either, administrators pass reset links on by hand.
-	Mailer Mailer
 	// RateLimits are the instance's limiters, shared with the API and the
 	// OAuth login form so that an attacker gets one budget, not one per
 	// form (U-05). Nil builds a set with ratelimit.Defaults.
@@ -71,9 +68,6 @@ func New(d Deps) (*Handlers, error) {
 	}
 	if d.Now == nil {
 		d.Now = d.Social.Now
-	}
-	if d.Mailer == nil && d.Config.SMTP.Host != "" {
-		d.Mailer = SMTPMailer{Config: d.Config.SMTP, Host: d.Config.Host}
 	}
 	if d.RateLimits == nil {
 		d.RateLimits = ratelimit.NewSet(ratelimit.Defaults())
