@@ -126,6 +126,9 @@ func New(ctx context.Context, cfg config.Config, store *storage.Storage, log *sl
 		limits = *opts.RateLimits
 	}
 	s := &Server{Config: cfg, Store: store, Social: svc, Federation: fed, Queue: q, Streaming: live, Media: mediaSvc, Log: log, RateLimits: ratelimit.NewSet(limits)}
+	if cfg.Registrations == "open" && cfg.SMTP.Host == "" {
+		log.Warn("registrations: open without smtp: a sign-up logs in at once, so the sign-up form tells whether an e-mail address already has an account; set smtp (sign-ups are then confirmed by mail) or use registrations: approval")
+	}
 	if !mediaSvc.FFmpegAvailable() {
 		log.Error("ffmpeg not found on PATH: audio and video uploads are stored WITH their metadata (GPS location tags included); install ffmpeg to remove it (checked again at each upload)")
 	}
