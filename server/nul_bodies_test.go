@@ -150,8 +150,28 @@ func TestNULInBodiesIs4xxAndStoresNothing(t *testing.T) {
 					}
 				})
 			}
+			// Malformed ids in JSON and form bodies: a 4xx too, nothing stored.
+			for _, body := range []string{
+				`{"status":"Réponse","in_reply_to_id":"` + strings.Repeat("9", 400) + `"}`,
+				`{"status":"Réponse","in_reply_to_id":"../../etc/passwd"}`,
+				`{"status":"Photo","media_ids":["-1","` + strings.Repeat("Z", 300) + `"]}`,
+				`{"status":"Groupe","visibility":"members","group_id":"‮01ABC"}`,
+				`{"status":"Sondage","poll":{"options":["a","b"],"expires_in":"demain"}}`,
+			} {
+				code, answer := do("POST", "/api/v1/statuses", "application/json", strings.NewReader(body), bearer, nil)
+				if code < 400 || code >= 500 {
+					t.Errorf("malformed %s: %d %.200s", body, code, answer)
+				}
+			}
+			for _, id := range []string{strings.Repeat("9", 400), "../../x", "-1"} {
+				code, answer := do("POST", "/api/v1/statuses", "application/x-www-form-urlencoded",
+					strings.NewReader(url.Values{"status": {"Réponse"}, "in_reply_to_id": {id}, "media_ids[]": {id}}.Encode()), bearer, nil)
+				if code < 400 || code >= 500 {
+					t.Errorf("malformed form id %q: %d %.200s", id, code, answer)
+				}
+			}
 			if n := count("statuses"); n != statuses {
-				t.Fatalf("%d statuses stored from bodies with NUL bytes", n-statuses)
+				t.Fatalf("%d statuses stored from bodies with NUL bytes or malformed ids", n-statuses)
 			}
 			if n := count("users"); n != users {
 				t.Fatal("an account was created from a sign-up with a NUL byte")
