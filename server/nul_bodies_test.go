@@ -91,7 +91,14 @@ func TestNULInBodiesIs4xxAndStoresNothing(t *testing.T) {
 			}
 			sessionCSRF := csrf("/home")
 
-			statuses, users := count("statuses"), count("users")
+			deliveries := func() int {
+				n, err := inst.Store.DB.NewSelect().TableExpr("river_job").Where("kind = 'deliver'").Count(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return int(n)
+			}
+			statuses, users, queued := count("statuses"), count("users"), deliveries()
 			for _, tc := range []struct {
 				name        string
 				method      string
@@ -175,6 +182,9 @@ func TestNULInBodiesIs4xxAndStoresNothing(t *testing.T) {
 			}
 			if n := count("users"); n != users {
 				t.Fatal("an account was created from a sign-up with a NUL byte")
+			}
+			if n := deliveries(); n != queued {
+				t.Fatalf("%d deliveries queued for refused posts", n-queued)
 			}
 			// Without the NUL byte, the same API and web posts are stored.
 			if code, answer := do("POST", "/api/v1/statuses", "application/json", strings.NewReader(`{"status":"Réunion"}`), bearer, nil); code != http.StatusOK {
