@@ -26,10 +26,24 @@ const maxCheckedBody = 1 << 20
 // and come back as 500s. Multipart bodies (uploads) are checked where
 // they are parsed (api readParams and media upload, web checkCSRF).
 func refuseBadParams(c *gin.Context) {
-	if text.CleanParam(c.Request.URL.Path) && cleanQuery(c.Request.URL.RawQuery) && cleanBody(c.Request) {
+	if text.CleanParam(c.Request.URL.Path) && cleanQuery(c.Request.URL.RawQuery) {
 		c.Next()
 		return
 	}
+	refuseParams(c)
+}
+
+// refuseBadBodies is refuseBadParams for form and JSON bodies. It runs
+// after the rate limits, so that a refused flood costs no body reading.
+func refuseBadBodies(c *gin.Context) {
+	if cleanBody(c.Request) {
+		c.Next()
+		return
+	}
+	refuseParams(c)
+}
+
+func refuseParams(c *gin.Context) {
 	if p := c.Request.URL.Path; strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/oauth/") || strings.HasSuffix(p, "/inbox") {
 		c.AbortWithStatusJSON(http.StatusBadRequest, gin.H{"error": "Invalid request: a parameter holds a NUL byte or is not UTF-8"})
 		return
@@ -53,6 +67,10 @@ func cleanQuery(raw string) bool {
 // cleanBody checks a form (application/x-www-form-urlencoded) or JSON
 // body, and puts it back for the handler.
 func cleanBody(r *http.Request) bool {
+	if r.PostForm != nil {
+		// Already parsed (the login limiter reads the OAuth login form).
+		return text.CleanValues(r.PostForm)
+	}
 	if r.Body == nil || r.Body == http.NoBody {
 		return true
 	}

@@ -157,7 +157,7 @@ func (s *Server) routes() http.Handler {
 		s.Log.Error("http.trusted_proxies", "err", err)
 	}
 	r.Use(gin.Recovery(), refuseBadParams, newDBGuard(s.Store.Ping, s.Log).middleware,
-		exceptRateLimits(s.Config.HTTP.RateLimitExceptions, s.RateLimits.Middleware()))
+		exceptRateLimits(s.Config.HTTP.RateLimitExceptions, s.RateLimits.Middleware()), refuseBadBodies)
 	r.GET("/livez", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
 	r.GET("/readyz", func(c *gin.Context) {
 		// Busy (every pooled connection in use) is still ready: taking the
