@@ -99,8 +99,10 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 		return fmt.Errorf("mail: client: %w", err)
 	}
 	if err := client.DialAndSendWithContext(ctx, msg); err != nil {
-		// The error names the server, never the recipient.
-		return fmt.Errorf("mail: send through %s: %w", s.Config.Host, err)
+		// go-mail's errors and the server's replies name the recipient;
+		// the error is logged and kept by the queue, so the address is
+		// taken out (no %w: the original would carry it on).
+		return fmt.Errorf("mail: send through %s: %s", s.Config.Host, redact(err.Error(), m.To))
 	}
 	return nil
 }
@@ -133,6 +135,25 @@ func newID() string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// redact removes every spelling of addr from text.
+func redact(text, addr string) string {
+	if addr == "" {
+		return text
+	}
+	lower, laddr := strings.ToLower(text), strings.ToLower(addr)
+	var b strings.Builder
+	for {
+		i := strings.Index(lower, laddr)
+		if i < 0 {
+			b.WriteString(text)
+			return b.String()
+		}
+		b.WriteString(text[:i])
+		b.WriteString("<recipient>")
+		text, lower = text[i+len(addr):], lower[i+len(addr):]
+	}
 }
 
 func hostOnly(hostport string) string {

@@ -66,3 +66,18 @@ func TestNoHostNoSender(t *testing.T) {
 		t.Fatal("a sender without smtp.host")
 	}
 }
+
+// A refused recipient: the error (logged, kept by the queue) does not
+// carry the address.
+func TestSendErrorDoesNotNameTheRecipient(t *testing.T) {
+	catcher := mailtest.Start(t)
+	catcher.RejectRcpt = func(string) bool { return true }
+	s := mail.New(config.SMTP{Host: catcher.Host, Port: catcher.Port}, "section-a.test")
+	err := s.Send(context.Background(), mail.Message{To: "Secret.Member@Example.org", Subject: "x", Text: "x"})
+	if err == nil {
+		t.Fatal("sent to a refused recipient")
+	}
+	if strings.Contains(strings.ToLower(err.Error()), "secret.member@example.org") {
+		t.Fatalf("the error names the recipient: %v", err)
+	}
+}

@@ -90,6 +90,8 @@ func New(ctx context.Context, cfg config.Config, store *storage.Storage, log *sl
 	river.AddWorker(workers, &social.HistoryWorker{Social: svc})
 	river.AddWorker(workers, &social.DirectoryWorker{Social: svc})
 	river.AddWorker(workers, &mail.Worker{Sender: mail.New(cfg.SMTP, cfg.Host)})
+	river.AddWorker(workers, &social.NotificationMailWorker{Social: svc})
+	river.AddWorker(workers, &social.DigestWorker{Social: svc})
 	// Link previews and Web Push reach URLs given by posts and clients:
 	// the same SSRF-safe client rules as federation, each with its own
 	// User-Agent and redirect policy.
@@ -107,7 +109,7 @@ func New(ctx context.Context, cfg config.Config, store *storage.Storage, log *sl
 	}
 	q, err := queue.New(store, workers, queue.Options{
 		DeliveryWorkers: cfg.Federation.DeliveryWorkers, PollInterval: opts.QueuePollInterval,
-		Logger: log.With("component", "queue"), PeriodicJobs: []*river.PeriodicJob{queue.Remind(time.Minute), queue.EraseOldTurfs(6 * time.Hour), queue.Directory(social.DirectoryRefreshInterval)},
+		Logger: log.With("component", "queue"), PeriodicJobs: []*river.PeriodicJob{queue.Remind(time.Minute), queue.EraseOldTurfs(6 * time.Hour), queue.Directory(social.DirectoryRefreshInterval), queue.Digests(social.DigestInterval)},
 		RescueStuckJobsAfter: opts.RescueStuckJobsAfter,
 	})
 	if err != nil {
@@ -181,7 +183,10 @@ func (s *Server) routes() http.Handler {
 	h := api.Register(r, api.Deps{Config: s.Config, Store: s.Store, Log: s.Log, Now: s.Social.Now, Social: s.Social, Media: s.Media,
 		OnTokenIssued: s.RateLimits.TrustToken})
 	s.Streaming.Mount(r, h)
-	web.Register(r, web.Deps{Config: s.Config, Store: s.Store, Social: s.Social, Log: s.Log, RateLimits: s.RateLimits, Media: s.Media}) // after api: it installs the NoRoute
+	wh := web.Register(r, web.Deps{Config: s.Config, Store: s.Store, Social: s.Social, Log: s.Log, RateLimits: s.RateLimits, Media: s.Media}) // after api: it installs the NoRoute
+	// Notification mails speak the web's catalogues (set before the
+	// queue starts, in Serve).
+	s.Social.MailText = wh.MailText
 	return r
 }
 

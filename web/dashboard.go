@@ -11,6 +11,7 @@ import (
 
 	"github.com/coopol/coopol/auth"
 	"github.com/coopol/coopol/model"
+	"github.com/coopol/coopol/social"
 	"github.com/coopol/coopol/storage"
 )
 
@@ -257,8 +258,8 @@ func (h *Handlers) refuseMember(c *gin.Context) {
 
 // approveUser lets a new account log in (registrations: approval).
 func (h *Handlers) approveUser(c *gin.Context) {
-	if err := h.Store.WebApproveUser(c.Request.Context(), c.Param("id"), h.now()); err != nil {
-		if errors.Is(err, storage.ErrNotFound) {
+	if err := h.Social.ApproveUser(c.Request.Context(), c.Param("id")); err != nil {
+		if errors.Is(err, social.ErrNotFound) {
 			h.notFound(c)
 			return
 		}

@@ -142,6 +142,10 @@ func (h *Handlers) Routes(r *gin.Engine) {
 	w.GET("/login", h.loginForm)
 	w.GET("/password/forgot", h.forgotForm)
 	w.GET("/password/reset", h.resetForm)
+	// The unsubscribe link of notification mails: no login, and the
+	// one-click POST (RFC 8058) comes without a CSRF token.
+	w.GET("/mail/unsubscribe/:token", h.unsubscribePage)
+	w.POST("/mail/unsubscribe/:token", h.unsubscribe)
 
 	// Logged in.
 	in := w.Group("", h.requireLogin)
@@ -192,6 +196,7 @@ func (h *Handlers) Routes(r *gin.Engine) {
 	fin.POST("/events/:id/duplicate", h.duplicateEvent)
 	fin.POST("/settings", h.saveSettings)
 	fin.POST("/settings/password", h.changePassword)
+	fin.POST("/settings/mail", h.saveMailSettings)
 	fin.POST("/report", h.reportSubmit)
 	fin.POST("/commitments/calendar", h.calendarFeed)
 	fstaff := fin.Group("/dashboard", h.requireStaff)

@@ -32,6 +32,9 @@ type Message struct {
 type Catcher struct {
 	Host string
 	Port int
+	// RejectRcpt, when set, makes the server refuse the recipients it
+	// returns true for (550), as a real server refuses unknown mailboxes.
+	RejectRcpt func(addr string) bool
 
 	mu       sync.Mutex
 	messages []Message
@@ -144,6 +147,9 @@ func (s *session) Mail(from string, _ *smtp.MailOptions) error {
 }
 
 func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	if s.c.RejectRcpt != nil && s.c.RejectRcpt(to) {
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "<" + to + ">: no such mailbox"}
+	}
 	s.to = append(s.to, to)
 	return nil
 }
