@@ -80,6 +80,41 @@ func TestFailedLoginsDoNotLockTheOwnerOut(t *testing.T) {
 	if w := login.post(home, "alice", "password-alice"); w.Code != http.StatusSeeOther {
 		t.Fatalf("the owner's address is locked out: %d", w.Code)
 	}
+	// The OAuth login form (an app's sign-in) shares the budget and spares
+	// her browser the same way.
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	app := &model.OAuthApplication{ID: model.NewID(now), Name: "Appli", RedirectURIs: []string{"urn:ietf:wg:oauth:2.0:oob"},
+		Scopes: "read", ClientID: "appli", ClientSecretHash: auth.HashToken("appli-secret"), CreatedAt: now}
+	if err := srv.Store.CreateOAuthApplication(ctx, app); err != nil {
+		t.Fatal(err)
+	}
+	oauth := func(from string, cookies ...*http.Cookie) int {
+		q := url.Values{"response_type": {"code"}, "client_id": {"appli"}, "redirect_uri": {"urn:ietf:wg:oauth:2.0:oob"}, "scope": {"read"}}
+		page := hit(srv.Handler, "GET", "/oauth/authorize?"+q.Encode(), from, "", nil)
+		m := csrfField.FindStringSubmatch(page.Body.String())
+		if m == nil {
+			t.Fatalf("no consent page: %d", page.Code)
+		}
+		form := url.Values{"login": {"alice"}, "password": {"password-alice"}, "csrf_token": {m[1]}, "decision": {"allow"}}
+		for k, v := range q {
+			form[k] = v
+		}
+		req := httptest.NewRequest("POST", "/oauth/authorize", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.RemoteAddr = from
+		for _, c := range append(page.Result().Cookies(), cookies...) {
+			req.AddCookie(c)
+		}
+		w := httptest.NewRecorder()
+		srv.Handler.ServeHTTP(w, req)
+		return w.Code
+	}
+	if code := oauth("192.0.2.77:1000"); code != http.StatusTooManyRequests {
+		t.Fatalf("OAuth login by a stranger past the budget, turn taken: %d, want 429", code)
+	}
+	if code := oauth("192.0.2.78:1000", device); code != http.StatusOK {
+		t.Fatalf("OAuth login from the owner's browser: %d, want the code page", code)
+	}
 	// A device cookie is alice's only: with another login name, or forged,
 	// it spares nothing.
 	forged := &http.Cookie{Name: auth.DeviceCookie, Value: u.ID + ".AAAAAAAAAAAAAAAAAAAAAA.forged"}
