@@ -140,6 +140,7 @@ func (h *Handlers) Routes(r *gin.Engine) {
 
 	// Accounts: sign up, log in and out, password reset.
 	w.GET("/signup", h.signupForm)
+	w.GET("/signup/confirm", h.signupConfirm)
 	w.GET("/login", h.loginForm)
 	w.GET("/password/forgot", h.forgotForm)
 	w.GET("/password/reset", h.resetForm)
