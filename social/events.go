@@ -484,7 +484,10 @@ func (s *Service) CancelParticipation(ctx context.Context, account *model.Accoun
 		return err
 	}
 	if ev.Status.Account.IsLocal() {
-		return s.releasePlace(ctx, ev, account, p)
+		if err := s.releasePlace(ctx, ev, account, p); err != nil {
+			return err
+		}
+		return s.forgetPhoneIfGone(ctx, ev.ID, account.ID)
 	}
 	organizer := ev.Status.Account
 	return s.Store.InTx(ctx, func(tx bun.Tx) error {
