@@ -206,7 +206,7 @@ type rankingData struct {
 	// Legend is the map's legend, laid out in HTML under it.
 	Legend   elections.MapLegend
 	Unshaped int
-	Effect                 *effectView
+	Effect   *effectView
 }
 
 // effectView is elections.EffectFigures written for the page.
