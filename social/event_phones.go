@@ -97,7 +97,8 @@ func (s *Service) forgetPhoneIfGone(ctx context.Context, eventID, accountID stri
 	return s.Store.DeleteParticipantPhone(ctx, s.Store.DB, eventID, accountID)
 }
 
-// ExportRow is one participant in an organiser's export.
+// ExportRow is one participant in an organiser's export. Handle is
+// user@domain, without the leading @ a spreadsheet could read as a formula.
 type ExportRow struct {
 	Name, Handle, State string
 	Slot                *model.EventSlot // nil: the whole event
@@ -125,7 +126,7 @@ func (s *Service) ExportParticipants(ctx context.Context, viewer *model.Account,
 		if p.Account == nil || p.State == model.ParticipationRejected {
 			continue
 		}
-		row := ExportRow{Name: p.Account.DisplayName, Handle: "@" + p.Account.Username + "@" + s.accountDomain(p.Account), State: p.State, Phone: phones[p.AccountID]}
+		row := ExportRow{Name: p.Account.DisplayName, Handle: p.Account.Username + "@" + s.accountDomain(p.Account), State: p.State, Phone: phones[p.AccountID]}
 		if row.Name == "" {
 			row.Name = p.Account.Username
 		}
