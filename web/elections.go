@@ -415,16 +415,6 @@ func (h *Handlers) stationAction(c *gin.Context, f *eventForm, stationID string)
 	f.GroupID = section.ID
 	f.StationID = st.ID
 	f.Station = h.t(c, "elections.action_station", "Commune", st.CommuneName, "Code", st.Code)
-	// The title was prefilled with the action's kind: when the secretary
-	// picks another kind and leaves the title as it was, it follows.
-	if slices.Contains(model.ActionKinds, f.ActionKind) {
-		for _, k := range model.ActionKinds {
-			if f.Title == h.t(c, actionTitleKey(k), "Code", st.Code) {
-				f.Title = h.t(c, actionTitleKey(f.ActionKind), "Code", st.Code)
-				break
-			}
-		}
-	}
 	return true
 }
 
@@ -469,6 +459,16 @@ func (h *Handlers) checkActionStation(c *gin.Context, f *eventForm) bool {
 		return false
 	}
 	f.Station = h.t(c, "elections.action_station", "Commune", st.CommuneName, "Code", st.Code)
+	// The title was prefilled with the action's kind: when the secretary
+	// picks another kind and leaves the title as it was, it follows.
+	if slices.Contains(model.ActionKinds, f.ActionKind) {
+		for _, k := range model.ActionKinds {
+			if f.Title == h.t(c, actionTitleKey(k), "Code", st.Code) {
+				f.Title = h.t(c, actionTitleKey(f.ActionKind), "Code", st.Code)
+				break
+			}
+		}
+	}
 	return true
 }
 

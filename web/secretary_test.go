@@ -435,3 +435,52 @@ func TestDeleteAnImportedElection(t *testing.T) {
 		wantStatus(t, sec.get("/dashboard/elections/"+id), http.StatusNotFound)
 	})
 }
+
+// "Create an action here": the prefilled title names the action's kind and
+// follows it when the secretary picks another kind without retyping it (a
+// title they wrote stays theirs); the action page names its target
+// station to logged-in viewers, never to the anonymous page.
+func TestStationActionTitleFollowsKindAndPageNamesStation(t *testing.T) {
+	eachInstance(t, func(t *testing.T, inst *coopoltest.Instance) {
+		w := newWorld(t, inst)
+		ctx := context.Background()
+		sec := newBrowser(t, inst)
+		sec.login("sec")
+		r := sec.importElection("Présidentielle 2022 T1", upload{"results", resultsFile}, upload{"contours", contoursFile})
+		wantStatus(t, r, http.StatusSeeOther)
+		ranked, err := inst.Store.ElectionResults(ctx, w.section.ID, strings.TrimPrefix(r.Location, "/dashboard/elections/"), "")
+		if err != nil || len(ranked) == 0 {
+			t.Fatal(err)
+		}
+		st := ranked[0]
+		from := "/events/new?kind=field_action&station=" + st.StationID
+		mustContain(t, sec.get("/events/new?kind=field_action&action_kind=stand&station="+st.StationID), "Stand — bureau "+st.Station.Code, `value="stand" selected`)
+		day := time.Now().AddDate(0, 0, 9).Format("2006-01-02")
+		create := func(kind, title string) *model.Event {
+			t.Helper()
+			r := sec.submit(from, "/events", url.Values{"kind": {"field_action"}, "action_kind": {kind}, "title": {title}, "date": {day},
+				"start": {"10:00"}, "capacity": {"3"}, "visibility": {"public"}, "group_id": {w.section.ID}, "polling_station_id": {st.StationID}})
+			wantStatus(t, r, http.StatusSeeOther)
+			ev, err := inst.Store.EventByID(ctx, strings.TrimPrefix(r.Location, "/events/"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ev
+		}
+		if ev := create("leafleting", "Porte-à-porte — bureau "+st.Station.Code); ev.Title != "Tractage — bureau "+st.Station.Code || ev.ActionKind != "leafleting" {
+			t.Fatalf("title %q kind %s", ev.Title, ev.ActionKind)
+		}
+		ev := create("leafleting", "Tournée du marché")
+		if ev.Title != "Tournée du marché" {
+			t.Fatalf("the secretary's own title was replaced: %q", ev.Title)
+		}
+		page := sec.get("/events/" + ev.ID)
+		mustContain(t, page, "Bureau de vote visé", "Villeneuve-Exemple, bureau de vote "+st.Station.Code, `href="/dashboard/elections/stations/`+st.StationID+`/walk"`)
+		alice := newBrowser(t, inst)
+		alice.login("alice")
+		member := alice.get("/events/" + ev.ID)
+		mustContain(t, member, "Bureau de vote visé")
+		mustNotContain(t, member, "/walk")
+		mustNotContain(t, newBrowser(t, inst).get("/events/"+ev.ID), "Bureau de vote visé", st.StationID)
+	})
+}
