@@ -77,7 +77,7 @@ func TestBrowserSecretaryActionSlotsAndMessage(t *testing.T) {
 	first := d.attr(".ranking tbody tr", "id")
 	d.do("tap the station", chromedp.Click(chromedp.CSS(`.election-map a.station[href="#`+first+`"] path`)),
 		chromedp.WaitVisible(chromedp.CSS(`#`+first+`:target`)))
-	if right, _ := chromedp.Run(d.ctx, chromedp.Evaluate[float64](`document.querySelector("#` + first + ` .create-action-phone").getBoundingClientRect().right`)); right <= 0 || right > 390 {
+	if right, _ := chromedp.Run(d.ctx, chromedp.Evaluate[float64](`document.querySelector("#`+first+` .create-action-phone").getBoundingClientRect().right`)); right <= 0 || right > 390 {
 		t.Fatalf("\"create an action here\" is off screen on a phone: right at %.0f px", right)
 	}
 	d.shot("41-station-row-390")
