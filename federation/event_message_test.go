@@ -54,14 +54,15 @@ func TestParticipantsMessageReachesRemoteParticipantsPrivately(t *testing.T) {
 				onB, err = b.Store.EventByURI(ctx, ev.URI)
 				return err == nil
 			})
-			for _, who := range []*model.Account{bruno, berthe} {
-				if _, err := b.Social.SignUp(ctx, who, onB.ID, ""); err != nil {
-					t.Fatal(err)
-				}
+			// One after the other: the last place to Bruno, Berthe waits.
+			if _, err := b.Social.SignUp(ctx, bruno, onB.ID, ""); err != nil {
+				t.Fatal(err)
 			}
-			coopoltest.Eventually(t, "bruno going, berthe waiting", func() bool {
-				return participationState(b, onB, bruno) == model.ParticipationGoing && participationState(b, onB, berthe) == model.ParticipationWaitlisted
-			})
+			coopoltest.Eventually(t, "bruno going", func() bool { return participationState(b, onB, bruno) == model.ParticipationGoing })
+			if _, err := b.Social.SignUp(ctx, berthe, onB.ID, ""); err != nil {
+				t.Fatal(err)
+			}
+			coopoltest.Eventually(t, "berthe waiting", func() bool { return participationState(b, onB, berthe) == model.ParticipationWaitlisted })
 			// A remote sign-up carries no phone number, and B cannot
 			// store one for A's action.
 			if err := b.Social.SetParticipantPhone(ctx, bruno, onB.ID, "07 00 00 00 00", true); err == nil {
