@@ -53,6 +53,7 @@ type cancelConfirmData struct {
 	SlotID string
 	Slot   *slotView
 	State  string
+	Back   string // where to go after (a local path), "" for the action
 }
 
 // eventCancelConfirm asks before giving up one's place: a plain page
@@ -75,6 +76,9 @@ func (h *Handlers) eventCancelConfirm(c *gin.Context) {
 		return
 	}
 	d := &cancelConfirmData{Event: h.eventView(ev), SlotID: slotID, State: p.State}
+	if back := c.Query("back"); back != "" {
+		d.Back = localPath(back, "")
+	}
 	for i := range d.Event.Slots {
 		if d.Event.Slots[i].ID == slotID {
 			d.Slot = &d.Event.Slots[i]

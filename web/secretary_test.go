@@ -168,6 +168,11 @@ func TestFullActionWaitingListAndConfirmedWithdrawal(t *testing.T) {
 		if p, err := inst.Store.Participation(ctx, inst.Store.DB, ev.ID, "", w.alice.ID); err != nil || p.State != model.ParticipationGoing {
 			t.Fatalf("opening the confirm page changed alice's place: %v %+v", err, p)
 		}
+		// From one's commitments too, and back there after.
+		mustContain(t, alice.get("/commitments"), `href="`+action+`/cancel?back=/commitments"`)
+		mustContain(t, bob.get("/commitments"), "Quitter la liste d’attente")
+		mustContain(t, alice.get(action+"/cancel?back=/commitments"), `name="back" value="/commitments"`, `href="/commitments"`)
+		mustNotContain(t, alice.get(action+"/cancel?back=//evil.example"), `name="back"`, `href="//evil.example"`)
 		// Someone not signed up is sent back to the action.
 		r := sam.get(action + "/cancel")
 		wantStatus(t, r, http.StatusSeeOther)
