@@ -33,6 +33,9 @@ func (s *Service) MessageParticipants(ctx context.Context, organizer *model.Acco
 	if err != nil {
 		return 0, err
 	}
+	if !ev.Status.Local {
+		return 0, ErrNotFound // its organisers are on another server
+	}
 	body := strings.TrimSpace(in.Text)
 	if body == "" {
 		return 0, invalid("text can't be blank")

@@ -187,6 +187,14 @@ func (h *Handlers) eventSignUp(c *gin.Context) {
 			h.errorPage(c, http.StatusUnprocessableEntity, "event.phone_consent_needed")
 			return
 		}
+		// Only for an action organised here: a remote sign-up carries none.
+		if ev, err := h.Social.Event(ctx, v.Account, c.Param("id")); err != nil {
+			h.fail(c, err)
+			return
+		} else if !ev.Status.Local {
+			h.errorPage(c, http.StatusUnprocessableEntity, "event.phone_remote")
+			return
+		}
 	}
 	res, err := h.Social.SignUp(ctx, v.Account, c.Param("id"), c.PostForm("slot_id"))
 	if err != nil {
