@@ -34,9 +34,14 @@ func (h *Handlers) editEventForm(c *gin.Context) {
 	if in.Capacity != nil && len(ev.Slots) == 0 {
 		f.Capacity = strconv.Itoa(*in.Capacity)
 	}
+	day := func(t time.Time) time.Time {
+		l := inZone(t, ev.Timezone)
+		return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, time.UTC)
+	}
 	for _, slot := range ev.Slots {
 		f.Slots = append(f.Slots, slotRow{ID: slot.ID, Start: inZone(slot.StartAt, ev.Timezone).Format("15:04"),
-			End: inZone(slot.EndAt, ev.Timezone).Format("15:04"), Need: strconv.Itoa(slot.Need), Taken: slot.ParticipantCount > 0})
+			End: inZone(slot.EndAt, ev.Timezone).Format("15:04"), Need: strconv.Itoa(slot.Need), Taken: slot.ParticipantCount > 0,
+			Offset: int(day(slot.StartAt).Sub(day(ev.StartAt)).Hours() / 24)})
 	}
 	h.renderEventForm(c, http.StatusOK, f, nil)
 }

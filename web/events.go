@@ -334,6 +334,9 @@ type eventForm struct {
 type slotRow struct {
 	ID, Start, End, Need string
 	Taken                bool
+	// Offset is the slot's day after the action's date (slots the API
+	// put on later days keep their day; a new date moves them along).
+	Offset int
 }
 
 // blankSlotRows is how many empty slot rows the form offers.
@@ -360,6 +363,7 @@ func (f *eventForm) withBlankSlots() {
 // are skipped, and a row whose id is in slot_remove is dropped.
 func parseSlots(c *gin.Context, f *eventForm, zone *time.Location) (edits []social.SlotEdit, present bool, errKey string) {
 	ids, starts, ends, needs := c.PostFormArray("slot_id"), c.PostFormArray("slot_start"), c.PostFormArray("slot_end"), c.PostFormArray("slot_need")
+	offsets := c.PostFormArray("slot_offset")
 	if len(starts) == 0 {
 		return nil, false, ""
 	}
@@ -373,6 +377,11 @@ func parseSlots(c *gin.Context, f *eventForm, zone *time.Location) (edits []soci
 	f.Slots = nil
 	for i := range starts {
 		row := slotRow{ID: strings.TrimSpace(ids[i]), Start: strings.TrimSpace(starts[i]), End: strings.TrimSpace(ends[i]), Need: strings.TrimSpace(needs[i])}
+		if i < len(offsets) {
+			if n, err := strconv.Atoi(offsets[i]); err == nil && n > 0 && n <= 366 {
+				row.Offset = n
+			}
+		}
 		if row.ID == "" && row.Start == "" && row.End == "" && row.Need == "" {
 			continue
 		}
@@ -382,6 +391,7 @@ func parseSlots(c *gin.Context, f *eventForm, zone *time.Location) (edits []soci
 		f.Slots = append(f.Slots, row)
 		start, err1 := time.ParseInLocation("2006-01-02 15:04", f.Date+" "+row.Start, zone)
 		end, err2 := time.ParseInLocation("2006-01-02 15:04", f.Date+" "+row.End, zone)
+		start, end = start.AddDate(0, 0, row.Offset), end.AddDate(0, 0, row.Offset)
 		need, err3 := strconv.Atoi(row.Need)
 		if err1 != nil || err2 != nil || err3 != nil || need < 1 || !end.After(start) {
 			errKey = "eventform.bad_slot"

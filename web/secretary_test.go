@@ -489,3 +489,37 @@ func TestStationActionTitleFollowsKindAndPageNamesStation(t *testing.T) {
 		mustNotContain(t, newBrowser(t, inst).get("/events/"+ev.ID), "Bureau de vote visé", st.StationID)
 	})
 }
+
+// A slot the API put on the next day keeps its day through the web edit
+// form, and moves along when the action is postponed.
+func TestEditFormKeepsASlotsDay(t *testing.T) {
+	eachInstance(t, func(t *testing.T, inst *coopoltest.Instance) {
+		w := newWorld(t, inst)
+		ctx := context.Background()
+		paris, _ := time.LoadLocation("Europe/Paris")
+		d := time.Now().AddDate(0, 0, 5).In(paris)
+		start := time.Date(d.Year(), d.Month(), d.Day(), 9, 0, 0, 0, paris)
+		next := start.AddDate(0, 0, 1)
+		ev, err := inst.Social.CreateEvent(ctx, w.sec, social.NewEvent{Title: "Week-end de porte-à-porte", Kind: model.EventKindFieldAction,
+			ActionKind: "door_to_door", StartAt: start, GroupID: w.section.ID, Slots: []social.NewSlot{
+				{StartAt: start, EndAt: start.Add(2 * time.Hour), Need: 2}, {StartAt: next, EndAt: next.Add(2 * time.Hour), Need: 2}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		action := "/events/" + ev.ID
+		sec := newBrowser(t, inst)
+		sec.login("sec")
+		form := sec.get(action + "/edit")
+		mustContain(t, form, `name="slot_offset" value="1"`, `name="slot_offset" value="0"`)
+		later := start.AddDate(0, 0, 7).Format("2006-01-02")
+		r := sec.submit(action+"/edit", action+"/edit", url.Values{"action_kind": {"door_to_door"}, "title": {"Week-end de porte-à-porte"},
+			"date": {later}, "start": {"09:00"}, "status": {"CONFIRMED"},
+			"slot_id": {ev.Slots[0].ID, ev.Slots[1].ID}, "slot_offset": {"0", "1"}, "slot_start": {"09:00", "09:00"},
+			"slot_end": {"11:00", "11:00"}, "slot_need": {"2", "2"}})
+		wantStatus(t, r, http.StatusSeeOther)
+		got := eventSlots(t, inst, ev.ID)
+		if len(got) != 2 || !got[0].StartAt.Equal(start.AddDate(0, 0, 7)) || !got[1].StartAt.Equal(next.AddDate(0, 0, 7)) {
+			t.Fatalf("slots after postponing a week: %v %v", got[0].StartAt, got[1].StartAt)
+		}
+	})
+}
