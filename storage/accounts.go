@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/uptrace/bun"
 
@@ -115,4 +116,92 @@ func (s *Storage) ListUsers(ctx context.Context) ([]model.User, error) {
 // CountUsers counts local users.
 func (s *Storage) CountUsers(ctx context.Context) (int64, error) {
 	return s.DB.NewSelect().Model((*model.User)(nil)).Count(ctx)
+}
+
+// AccountsByIDs loads accounts by id, in the order of ids; missing ids
+// are skipped. Rows come from the row cache when it has them.
+func (s *Storage) AccountsByIDs(ctx context.Context, ids []string) ([]model.Account, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	gen, cached := s.syncRowCache(ctx)
+	byID, err := s.accountsByIDs(ctx, gen, cached, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]model.Account, 0, len(byID))
+	for _, id := range ids {
+		if a, ok := byID[id]; ok {
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
+
+func (s *Storage) accountsByIDs(ctx context.Context, gen uint64, cached bool, ids []string) (map[string]model.Account, error) {
+	if len(ids) == 0 {
+		return map[string]model.Account{}, nil
+	}
+	found, missing := map[string]model.Account{}, ids
+	if cached {
+		found, missing = s.rows.cachedAccounts(ids)
+	}
+	if len(missing) > 0 {
+		var rows []model.Account
+		if err := s.DB.NewSelect().Model(&rows).Where("id IN (?)", bun.In(missing)).Scan(ctx); err != nil {
+			return nil, err
+		}
+		if cached {
+			s.rows.putAccounts(gen, rows)
+		}
+		for _, a := range rows {
+			found[a.ID] = a
+		}
+	}
+	return found, nil
+}
+
+// AccountByURL finds an account by its id or its profile URL.
+func (s *Storage) AccountByURL(ctx context.Context, u string) (*model.Account, error) {
+	a := new(model.Account)
+	err := s.DB.NewSelect().Model(a).Where("uri = ? OR url = ?", u, u).OrderExpr("id").Limit(1).Scan(ctx)
+	return a, notFound(err)
+}
+
+// AccountSource is the plain text of a local profile.
+type AccountSource struct {
+	bun.BaseModel `bun:"table:account_sources"`
+
+	AccountID string        `bun:"account_id,pk"`
+	Note      string        `bun:"note"`
+	Fields    []model.Field `bun:"fields,type:text"`
+	UpdatedAt time.Time     `bun:"updated_at"`
+}
+
+// AccountSourceOf returns the profile source of an account (ErrNotFound
+// when the profile was never edited through the API).
+func (s *Storage) AccountSourceOf(ctx context.Context, accountID string) (*AccountSource, error) {
+	src := new(AccountSource)
+	err := s.DB.NewSelect().Model(src).Where("account_id = ?", accountID).Scan(ctx)
+	return src, notFound(err)
+}
+
+// UpdateProfile writes a local account's profile and its source together.
+func (s *Storage) UpdateProfile(ctx context.Context, db bun.IDB, a *model.Account, src *AccountSource) error {
+	if _, err := db.NewUpdate().Model(a).Column("display_name", "note", "fields", "locked", "bot", "discoverable", "indexable", "updated_at",
+		"avatar_media_id", "avatar_remote_url", "header_media_id", "header_remote_url").
+		WherePK().Exec(ctx); err != nil {
+		return fmt.Errorf("update profile: %w", err)
+	}
+	_, err := db.NewInsert().Model(src).On("CONFLICT (account_id) DO UPDATE").
+		Set("note = EXCLUDED.note, fields = EXCLUDED.fields, updated_at = EXCLUDED.updated_at").Exec(ctx)
+	return err
+}
+
+// SetUserDefaultVisibility changes the visibility a person's posts get
+// when a client does not say.
+func (s *Storage) SetUserDefaultVisibility(ctx context.Context, userID, visibility string, now time.Time) error {
+	_, err := s.DB.NewUpdate().Model((*model.User)(nil)).Set("default_visibility = ?, updated_at = ?", visibility, now).
+		Where("id = ?", userID).Exec(ctx)
+	return err
 }

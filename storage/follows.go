@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/uptrace/bun"
 
@@ -111,4 +112,105 @@ func (s *Storage) InsertBlock(ctx context.Context, db bun.IDB, b *model.Block) e
 func (s *Storage) DeleteBlock(ctx context.Context, db bun.IDB, accountID, targetID string) error {
 	_, err := db.NewDelete().Model((*model.Block)(nil)).Where("account_id = ? AND target_account_id = ?", accountID, targetID).Exec(ctx)
 	return err
+}
+
+// Relationship is how viewer and another account stand.
+type Relationship struct {
+	ID                                   string
+	Following, Requested, ShowingReblogs bool
+	Notifying                            bool
+	FollowedBy, RequestedBy              bool
+	Blocking, BlockedBy                  bool
+	Muting, MutingNotifications          bool
+}
+
+// Relationships returns viewerID's relationship with each of ids, in order.
+func (s *Storage) Relationships(ctx context.Context, viewerID string, ids []string, now time.Time) ([]Relationship, error) {
+	out := make([]Relationship, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	idx := map[string][]int{}
+	for i, id := range ids {
+		out[i].ID = id
+		idx[id] = append(idx[id], i)
+	}
+	each := func(id string, fn func(r *Relationship)) {
+		for _, i := range idx[id] {
+			fn(&out[i])
+		}
+	}
+	var follows []model.Follow
+	if err := s.DB.NewSelect().Model(&follows).
+		WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
+			return q.Where("account_id = ? AND target_account_id IN (?)", viewerID, bun.In(ids)).
+				WhereOr("target_account_id = ? AND account_id IN (?)", viewerID, bun.In(ids))
+		}).Scan(ctx); err != nil {
+		return nil, err
+	}
+	for _, f := range follows {
+		accepted := f.State == model.FollowAccepted
+		if f.AccountID == viewerID {
+			each(f.TargetAccountID, func(r *Relationship) {
+				r.Following, r.Requested = accepted, !accepted
+				r.ShowingReblogs, r.Notifying = f.ShowReblogs, f.Notify
+			})
+		}
+		if f.TargetAccountID == viewerID {
+			each(f.AccountID, func(r *Relationship) { r.FollowedBy, r.RequestedBy = accepted, !accepted })
+		}
+	}
+	var blocks []model.Block
+	if err := s.DB.NewSelect().Model(&blocks).
+		WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
+			return q.Where("account_id = ? AND target_account_id IN (?)", viewerID, bun.In(ids)).
+				WhereOr("target_account_id = ? AND account_id IN (?)", viewerID, bun.In(ids))
+		}).Scan(ctx); err != nil {
+		return nil, err
+	}
+	for _, b := range blocks {
+		if b.AccountID == viewerID {
+			each(b.TargetAccountID, func(r *Relationship) { r.Blocking = true })
+		}
+		if b.TargetAccountID == viewerID {
+			each(b.AccountID, func(r *Relationship) { r.BlockedBy = true })
+		}
+	}
+	var mutes []Mute
+	if err := s.DB.NewSelect().Model(&mutes).Where("account_id = ? AND target_account_id IN (?)", viewerID, bun.In(ids)).
+		Where("expires_at IS NULL OR expires_at > ?", now).Scan(ctx); err != nil {
+		return nil, err
+	}
+	for _, m := range mutes {
+		each(m.TargetAccountID, func(r *Relationship) { r.Muting, r.MutingNotifications = true, m.HideNotifications })
+	}
+	return out, nil
+}
+
+// SetFollowOptions sets whether a follow shows boosts and notifies of
+// new posts.
+func (s *Storage) SetFollowOptions(ctx context.Context, accountID, targetID string, showReblogs, notify bool) error {
+	_, err := s.DB.NewUpdate().Model((*model.Follow)(nil)).Set("show_reblogs = ?, notify = ?", showReblogs, notify).
+		Where("account_id = ? AND target_account_id = ?", accountID, targetID).Exec(ctx)
+	return err
+}
+
+// FollowsPage lists accounts following targetID (followers=true) or
+// followed by it, in the given state, paged by the follow.
+func (s *Storage) FollowsPage(ctx context.Context, accountID string, followers bool, state string, p Page) ([]Entry, error) {
+	q := s.DB.NewSelect().TableExpr("follows AS f").Where("f.state = ?", state)
+	item := "f.target_account_id"
+	if followers {
+		q, item = q.Where("f.target_account_id = ?", accountID), "f.account_id"
+	} else {
+		q = q.Where("f.account_id = ?", accountID)
+	}
+	q = q.Where(item + " NOT IN (SELECT id FROM accounts WHERE suspended_at IS NOT NULL)")
+	return pageEntries(ctx, q, "f.id", item, p)
+}
+
+// CountFollowRequests counts the pending follow requests of accountID.
+func (s *Storage) CountFollowRequests(ctx context.Context, accountID string) (int, error) {
+	n, err := s.DB.NewSelect().Model((*model.Follow)(nil)).Where("target_account_id = ? AND state = ?", accountID, model.FollowPending).Count(ctx)
+	return int(n), err
 }

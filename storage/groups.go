@@ -165,3 +165,32 @@ func (s *Storage) GroupTimeline(ctx context.Context, groupID string, visible Sta
 	q := s.statuses().Where("s.group_id = ?", groupID).Where("s.reblog_of_id IS NULL").Apply(visible)
 	return pageEntries(ctx, q, "s.id", "s.id", p)
 }
+
+// WebGroupsByAccountIDs returns the group rows of Group actors, by id.
+func (s *Storage) WebGroupsByAccountIDs(ctx context.Context, ids []string) (map[string]model.Group, error) {
+	out := map[string]model.Group{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []model.Group
+	err := s.DB.NewSelect().Model(&rows).Where("account_id IN (?)", bun.In(ids)).Scan(ctx)
+	for _, g := range rows {
+		out[g.AccountID] = g
+	}
+	return out, err
+}
+
+// WebMembershipsOf returns accountID's memberships (any state) of the groups
+// ids, by group id.
+func (s *Storage) WebMembershipsOf(ctx context.Context, accountID string, groupIDs []string) (map[string]model.Membership, error) {
+	out := map[string]model.Membership{}
+	if len(groupIDs) == 0 || accountID == "" {
+		return out, nil
+	}
+	var rows []model.Membership
+	err := s.DB.NewSelect().Model(&rows).Where("account_id = ?", accountID).Where("group_account_id IN (?)", bun.In(groupIDs)).Scan(ctx)
+	for _, m := range rows {
+		out[m.GroupAccountID] = m
+	}
+	return out, err
+}

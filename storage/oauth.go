@@ -172,3 +172,17 @@ func (s *Storage) RevokeUserOAuthTokens(ctx context.Context, userID string, at t
 	n, _ := res.RowsAffected()
 	return n, nil
 }
+
+// ApplicationsByIDs returns client applications by id.
+func (s *Storage) ApplicationsByIDs(ctx context.Context, ids []string) (map[string]model.OAuthApplication, error) {
+	out := map[string]model.OAuthApplication{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var apps []model.OAuthApplication
+	err := s.DB.NewSelect().Model(&apps).Where("id IN (?)", bun.In(ids)).Scan(ctx)
+	for _, a := range apps {
+		out[a.ID] = a
+	}
+	return out, err
+}

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/uptrace/bun"
 
@@ -65,4 +66,24 @@ func (s *Storage) MediaByIDs(ctx context.Context, ids []string) (map[string]mode
 		out[m.ID] = m
 	}
 	return out, nil
+}
+
+// StatusEdit is an earlier version of an edited status.
+type StatusEdit struct {
+	bun.BaseModel `bun:"table:status_edits"`
+
+	ID          string    `bun:"id,pk"`
+	StatusID    string    `bun:"status_id"`
+	Content     string    `bun:"content"`
+	SpoilerText string    `bun:"spoiler_text"`
+	Sensitive   bool      `bun:"sensitive"`
+	MediaIDs    []string  `bun:"media_ids,type:text"` // the version's attachments, in order
+	CreatedAt   time.Time `bun:"created_at"`
+}
+
+// StatusEdits lists the earlier versions of a status, oldest first.
+func (s *Storage) StatusEdits(ctx context.Context, statusID string) ([]StatusEdit, error) {
+	var out []StatusEdit
+	err := s.DB.NewSelect().Model(&out).Where("status_id = ?", statusID).Order("id ASC").Scan(ctx)
+	return out, err
 }

@@ -209,3 +209,129 @@ func (s *Storage) LockStatusEditedAt(ctx context.Context, tx bun.Tx, id string) 
 	}
 	return editedAt[0], nil
 }
+
+// StatusesByIDs loads statuses (with their Account) by id, in the order
+// of ids; missing ids are skipped. Rows come from the row cache when it
+// has them (rowcache.go).
+func (s *Storage) StatusesByIDs(ctx context.Context, ids []string) ([]model.Status, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	gen, cached := s.syncRowCache(ctx)
+	found, missing := map[string]model.Status{}, ids
+	if cached {
+		found, missing = s.rows.cachedStatuses(ids)
+	}
+	if len(missing) > 0 {
+		var rows []model.Status
+		if err := s.DB.NewSelect().Model(&rows).Relation("Account").Where("s.id IN (?)", bun.In(missing)).Scan(ctx); err != nil {
+			return nil, err
+		}
+		if cached {
+			s.rows.putStatuses(gen, rows)
+			accounts := make([]model.Account, 0, len(rows))
+			for _, st := range rows {
+				if st.Account != nil {
+					accounts = append(accounts, *st.Account)
+				}
+			}
+			s.rows.putAccounts(gen, accounts)
+		}
+		for _, st := range rows {
+			found[st.ID] = st
+		}
+	}
+	var authorIDs []string
+	for _, st := range found {
+		if st.Account == nil {
+			authorIDs = append(authorIDs, st.AccountID)
+		}
+	}
+	authors, err := s.accountsByIDs(ctx, gen, cached, authorIDs)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]model.Status, 0, len(found))
+	for _, id := range ids {
+		st, ok := found[id]
+		if !ok {
+			continue
+		}
+		if st.Account == nil {
+			a, ok := authors[st.AccountID]
+			if !ok {
+				continue // the author went with the status
+			}
+			st.Account = &a
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+// StatusMentions returns, per status, the accounts it mentions (not the
+// silent recipients).
+func (s *Storage) StatusMentions(ctx context.Context, statusIDs []string) (map[string][]model.Account, error) {
+	out := map[string][]model.Account{}
+	if len(statusIDs) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		StatusID  string `bun:"status_id"`
+		AccountID string `bun:"account_id"`
+	}
+	if err := s.DB.NewSelect().TableExpr("status_recipients").Column("status_id", "account_id").
+		Where("status_id IN (?)", bun.In(statusIDs)).Where("mentioned = ?", true).Scan(ctx, &rows); err != nil {
+		return nil, err
+	}
+	ids := make([]string, 0, len(rows))
+	for _, r := range rows {
+		ids = append(ids, r.AccountID)
+	}
+	accounts, err := s.AccountsByIDs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[string]model.Account{}
+	for _, a := range accounts {
+		byID[a.ID] = a
+	}
+	for _, r := range rows {
+		if a, ok := byID[r.AccountID]; ok {
+			out[r.StatusID] = append(out[r.StatusID], a)
+		}
+	}
+	return out, nil
+}
+
+// StatusTagNames returns, per status, its hashtag names.
+func (s *Storage) StatusTagNames(ctx context.Context, statusIDs []string) (map[string][]string, error) {
+	out := map[string][]string{}
+	if len(statusIDs) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		StatusID string `bun:"status_id"`
+		Name     string `bun:"name"`
+	}
+	err := s.DB.NewSelect().TableExpr("status_tags AS st").Join("JOIN tags AS t ON t.id = st.tag_id").
+		ColumnExpr("st.status_id, t.name").Where("st.status_id IN (?)", bun.In(statusIDs)).OrderExpr("t.name").Scan(ctx, &rows)
+	for _, r := range rows {
+		out[r.StatusID] = append(out[r.StatusID], r.Name)
+	}
+	return out, err
+}
+
+// SetStatusApplication records which client posted a status.
+func (s *Storage) SetStatusApplication(ctx context.Context, statusID, applicationID string) error {
+	_, err := s.DB.NewUpdate().Model((*model.Status)(nil)).Set("application_id = ?", applicationID).Where("id = ?", statusID).Exec(ctx)
+	return err
+}
+
+// StatusByURL finds a status by its id or its web URL.
+func (s *Storage) StatusByURL(ctx context.Context, u string) (*model.Status, error) {
+	st := new(model.Status)
+	err := s.DB.NewSelect().Model(st).Relation("Account").Where("s.uri = ? OR s.url = ?", u, u).
+		Where("s.reblog_of_id IS NULL").OrderExpr("s.id").Limit(1).Scan(ctx)
+	return st, notFound(err)
+}

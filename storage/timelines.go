@@ -280,3 +280,49 @@ func (s *Storage) VisibleStatusIDs(ctx context.Context, ids []string, visible St
 	}
 	return out, nil
 }
+
+// WebStatusQuery selects the statuses of a profile, a group or a section.
+type WebStatusQuery struct {
+	// AccountID keeps statuses by this account; GroupID those posted in
+	// this group. With both, either matches (a section's page shows its
+	// own posts and those of its group).
+	AccountID, GroupID string
+	// TopLevel leaves out replies to others (self-replies stay: threads).
+	TopLevel bool
+	// NoReblogs leaves out boosts.
+	NoReblogs bool
+	// PublicOnly keeps public statuses only (feeds, OpenGraph).
+	PublicOnly bool
+	// NoEvents leaves out the statuses of events (pages that list events
+	// on their own).
+	NoEvents bool
+	// ViewerID hides what the viewer blocked or muted ("" = anonymous).
+	ViewerID string
+}
+
+// WebStatuses pages the statuses a WebStatusQuery selects, newest first.
+func (s *Storage) WebStatuses(ctx context.Context, in WebStatusQuery, visible StatusFilter, now time.Time, p Page) ([]Entry, error) {
+	q := s.statuses().Apply(visible)
+	switch {
+	case in.AccountID != "" && in.GroupID != "":
+		q = q.Where("(s.account_id = ? OR s.group_id = ?)", in.AccountID, in.GroupID)
+	case in.AccountID != "":
+		q = q.Where("s.account_id = ?", in.AccountID)
+	case in.GroupID != "":
+		q = q.Where("s.group_id = ?", in.GroupID)
+	}
+	if in.TopLevel {
+		q = q.Where("(s.in_reply_to_account_id IS NULL OR s.in_reply_to_account_id = s.account_id)")
+	}
+	if in.NoReblogs {
+		q = q.Where("s.reblog_of_id IS NULL")
+	}
+	if in.PublicOnly {
+		q = q.Where("s.visibility = 'public'")
+	}
+	if in.NoEvents {
+		q = q.Where("s.ap_type <> 'Event'")
+	}
+	q = hideUnwanted(q, in.ViewerID, now)
+	return pageEntries(ctx, q, "s.id", "s.id", p)
+}

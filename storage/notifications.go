@@ -1,0 +1,112 @@
+package storage
+
+import (
+	"context"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/coopol/coopol/model"
+)
+
+// NotificationFilter narrows a notifications page.
+type NotificationFilter struct {
+	// Types keeps only these types; empty keeps every type except
+	// those starting with ExcludePrefix.
+	Types, ExcludeTypes []string
+	// ExcludePrefix hides types with this prefix unless Types names them
+	// (Coopol's own kinds, which Mastodon clients do not know).
+	ExcludePrefix string
+	FromAccountID string
+}
+
+func (f NotificationFilter) apply(q *bun.SelectQuery, accountID string, now time.Time) *bun.SelectQuery {
+	q = q.Where("n.account_id = ?", accountID)
+	if len(f.Types) > 0 {
+		q = q.Where("n.type IN (?)", bun.In(f.Types))
+	} else if f.ExcludePrefix != "" {
+		q = q.Where("n.type NOT LIKE ?", escapeLike(f.ExcludePrefix)+"%")
+	}
+	if len(f.ExcludeTypes) > 0 {
+		q = q.Where("n.type NOT IN (?)", bun.In(f.ExcludeTypes))
+	}
+	if f.FromAccountID != "" {
+		q = q.Where("n.from_account_id = ?", f.FromAccountID)
+	}
+	// Blocked accounts and muted ones (when the mute hides notifications)
+	// stay silent.
+	return q.Where("(n.from_account_id IS NULL OR n.from_account_id NOT IN (SELECT target_account_id FROM blocks WHERE account_id = ?))", accountID).
+		Where("(n.from_account_id IS NULL OR n.from_account_id NOT IN (SELECT target_account_id FROM mutes WHERE account_id = ? AND hide_notifications = ? AND (expires_at IS NULL OR expires_at > ?)))", accountID, true, now)
+}
+
+// NotificationsPage lists accountID's notifications, newest first.
+func (s *Storage) NotificationsPage(ctx context.Context, accountID string, f NotificationFilter, now time.Time, p Page) ([]Entry, error) {
+	q := f.apply(s.DB.NewSelect().TableExpr("notifications AS n"), accountID, now)
+	return pageEntries(ctx, q, "n.id", "n.id", p)
+}
+
+// NotificationsByIDs loads notifications by id, in order.
+func (s *Storage) NotificationsByIDs(ctx context.Context, ids []string) ([]model.Notification, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var rows []model.Notification
+	if err := s.DB.NewSelect().Model(&rows).Where("id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
+		return nil, err
+	}
+	byID := map[string]model.Notification{}
+	for _, n := range rows {
+		byID[n.ID] = n
+	}
+	out := make([]model.Notification, 0, len(rows))
+	for _, id := range ids {
+		if n, ok := byID[id]; ok {
+			out = append(out, n)
+		}
+	}
+	return out, nil
+}
+
+// Notification returns one of accountID's notifications.
+func (s *Storage) Notification(ctx context.Context, accountID, id string) (*model.Notification, error) {
+	n := new(model.Notification)
+	err := s.DB.NewSelect().Model(n).Where("id = ? AND account_id = ?", id, accountID).Scan(ctx)
+	return n, notFound(err)
+}
+
+// DeleteNotification dismisses one of accountID's notifications.
+func (s *Storage) DeleteNotification(ctx context.Context, accountID, id string) error {
+	_, err := s.DB.NewDelete().Model((*model.Notification)(nil)).Where("id = ? AND account_id = ?", id, accountID).Exec(ctx)
+	return err
+}
+
+// ClearNotifications dismisses all of accountID's notifications.
+func (s *Storage) ClearNotifications(ctx context.Context, accountID string) error {
+	_, err := s.DB.NewDelete().Model((*model.Notification)(nil)).Where("account_id = ?", accountID).Exec(ctx)
+	return err
+}
+
+// CountNotificationsAfter counts accountID's notifications newer than
+// afterID, up to limit.
+func (s *Storage) CountNotificationsAfter(ctx context.Context, accountID, afterID string, f NotificationFilter, now time.Time, limit int) (int, error) {
+	inner := f.apply(s.DB.NewSelect().TableExpr("notifications AS n").Column("n.id"), accountID, now).
+		Where("n.id > ?", afterID).Limit(int64(limit))
+	n, err := s.DB.NewSelect().TableExpr("(?) AS u", inner).Count(ctx)
+	return int(n), err
+}
+
+// WebCountUnreadNotifications counts accountID's unread notifications (up
+// to limit).
+func (s *Storage) WebCountUnreadNotifications(ctx context.Context, accountID string, limit int) (int, error) {
+	inner := s.DB.NewSelect().TableExpr("notifications AS n").Column("n.id").
+		Where("n.account_id = ?", accountID).Where("n.read = ?", false).Limit(int64(limit))
+	n, err := s.DB.NewSelect().TableExpr("(?) AS u", inner).Count(ctx)
+	return int(n), err
+}
+
+// WebMarkNotificationsRead marks accountID's notifications up to upToID read.
+func (s *Storage) WebMarkNotificationsRead(ctx context.Context, accountID, upToID string) error {
+	_, err := s.DB.NewUpdate().Model((*model.Notification)(nil)).Set("read = ?", true).
+		Where("account_id = ?", accountID).Where("id <= ?", upToID).Where("read = ?", false).Exec(ctx)
+	return err
+}
