@@ -40,10 +40,10 @@ func TestBrowserGroupAndSectionSettings(t *testing.T) {
 	login := func(username string) {
 		d.open("/login")
 		d.do("log in as "+username, chromedp.SendKeys(chromedp.CSS("#login"), username), chromedp.SendKeys(chromedp.CSS("#password"), "password-"+username),
-			chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`form[action="/logout"]`)))
+			chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(openMenu)))
 	}
 	logout := func() {
-		d.do("log out", chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)), chromedp.WaitVisible(chromedp.CSS(`header a[href="/login"]`)))
+		d.do("log out", chromedp.Click(chromedp.CSS(openMenu)), chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)), chromedp.WaitVisible(chromedp.CSS(`header a[href="/login"]`)))
 	}
 
 	// The founder edits the group from its page.
@@ -94,7 +94,7 @@ func TestBrowserGroupAndSectionSettings(t *testing.T) {
 
 	// The secretary: what waits, then the section's settings.
 	login("sec")
-	if badge, _ := chromedp.Run(d.ctx, chromedp.Text(chromedp.CSS(`header a[href="/dashboard"] .badge`))); !strings.HasPrefix(strings.TrimSpace(badge), "1") {
+	if badge, _ := chromedp.Run(d.ctx, chromedp.TextContent(chromedp.CSS(`header a[href="/dashboard"] .badge`))); !strings.HasPrefix(strings.TrimSpace(badge), "1") {
 		t.Fatalf("dashboard badge %q, want 1 (nadia waits)", badge)
 	}
 	d.open("/dashboard")
