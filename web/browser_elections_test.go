@@ -96,7 +96,7 @@ func TestBrowserElections(t *testing.T) {
 	}
 	// Enter in the last field submits the form, as on a phone keyboard.
 	d.do("publish the action", chromedp.SendKeys(chromedp.CSS("#ev-capacity"), "\r"), chromedp.WaitVisible(chromedp.CSS("progress")))
-	d.mustSee(title, "C’est publié.", "0 inscrit·es sur 4 nécessaires", "Bureau de vote "+strings.TrimPrefix(title, "Porte-à-porte — bureau ")+", Villeneuve-Exemple")
+	d.mustSee(title, "C’est publié.", "0 inscrit·e sur 4 nécessaires", "Bureau de vote "+strings.TrimPrefix(title, "Porte-à-porte — bureau ")+", Villeneuve-Exemple")
 	d.shot("34-action-for-station")
 	loc, _ := chromedp.Run(d.ctx, chromedp.Location())
 	ev, err := inst.Store.EventByID(ctx, loc[strings.LastIndex(loc, "/")+1:])

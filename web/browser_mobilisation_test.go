@@ -107,7 +107,7 @@ func TestBrowserCrossSectionMobilisation(t *testing.T) {
 		return err1 == nil && err2 == nil
 	})
 	d.open("/events")
-	d.mustSee("Tractage au marché couvert", "Porte-à-porte quartier de la gare", "0 inscrit·es sur 2 nécessaires")
+	d.mustSee("Tractage au marché couvert", "Porte-à-porte quartier de la gare", "0 inscrit·e sur 2 nécessaires")
 	d.shot("mobilisation-b-agenda")
 	d.open("/events?group=" + sectionOnB.ID + "&kind=action&place=47300")
 	d.mustSee("Tractage au marché couvert", "Porte-à-porte quartier de la gare")
@@ -129,7 +129,7 @@ func TestBrowserCrossSectionMobilisation(t *testing.T) {
 	d.open("/search")
 	d.do("paste the URL", chromedp.SendKeys(chromedp.CSS("#q"), lone.Status.URL),
 		chromedp.Click(chromedp.CSS(`form.search button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS("#results-title")))
-	d.mustSee("Collage d’affiches", "0 inscrit·es sur 2 nécessaires", "Je m’inscris")
+	d.mustSee("Collage d’affiches", "0 inscrit·e sur 2 nécessaires", "Je m’inscris")
 	d.shot("mobilisation-b-search-by-url")
 	d.do("sign up from the search", chromedp.Click(chromedp.CSS(`form.signup button`)), chromedp.WaitVisible(chromedp.CSS("p.flash")))
 	coopoltest.Eventually(t, "the gauge of the pasted action moves on A", func() bool {

@@ -180,7 +180,7 @@ func TestBrowserJourney(t *testing.T) {
 	// The section's public page, and the keyboard: the first Tab reaches
 	// the skip link.
 	d.open("/")
-	d.mustSee("Tractage au marché Saint-Louis", "Assemblée générale", "0 inscrit·es sur 2 nécessaires")
+	d.mustSee("Tractage au marché Saint-Louis", "Assemblée générale", "0 inscrit·e sur 2 nécessaires")
 	d.shot("01-section-home")
 	d.do("tab", chromedp.KeyEvent("\t"))
 	if cls, _ := chromedp.Run(d.ctx, chromedp.Evaluate[string](`document.activeElement.className`)); cls != "skip" {
@@ -245,16 +245,16 @@ func TestBrowserJourney(t *testing.T) {
 	if v := d.attr("progress", "value"); v != "0" {
 		t.Fatalf("gauge before: %q", v)
 	}
-	d.mustSee("0 inscrit·es sur 2 nécessaires", "encore 2 places")
+	d.mustSee("0 inscrit·e sur 2 nécessaires", "encore 2 places")
 	d.shot("11-action-before-signup")
 	d.do("sign up to the action", chromedp.Click(chromedp.CSS(`form[action$="/signup"] button`)), chromedp.WaitVisible(chromedp.CSS("p.flash")))
 	if v := d.attr("progress", "value"); v != "1" {
 		t.Fatalf("gauge after: %q", v)
 	}
-	d.mustSee("1 inscrit·es sur 2 nécessaires", "encore 1 place", "Vous êtes inscrit·e.", "Me désinscrire")
+	d.mustSee("1 inscrit·e sur 2 nécessaires", "encore 1 place", "Vous êtes inscrit·e.", "Me désinscrire")
 	d.shot("12-action-after-signup")
 	d.open("/")
-	d.mustSee("1 inscrit·es sur 2 nécessaires")
+	d.mustSee("1 inscrit·e sur 2 nécessaires")
 	d.open("/commitments")
 	d.mustSee("Tractage au marché Saint-Louis", "Vous êtes inscrit·e.")
 	d.shot("13-commitments")
@@ -293,7 +293,7 @@ func TestBrowserJourney(t *testing.T) {
 	d.do("log in as the secretary", chromedp.SendKeys(chromedp.CSS("#login"), "sec"), chromedp.SendKeys(chromedp.CSS("#password"), "password-sec"),
 		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS("#compose-text")))
 	d.open("/dashboard")
-	d.mustSee("Tableau de bord de la section", "1 inscrit·es sur 2 nécessaires", "Actifs ce mois-ci")
+	d.mustSee("Tableau de bord de la section", "1 inscrit·e sur 2 nécessaires", "Actifs ce mois-ci")
 	d.shot("24-dashboard")
 	d.open("/events/" + action.ID)
 	d.mustSee("Inscrit·es", "@lea")

@@ -59,7 +59,7 @@ func TestDashboardVerifiesMembersAndShowsFigures(t *testing.T) {
 		r := sec.get("/dashboard")
 		wantStatus(t, r, http.StatusOK)
 		mustContain(t, r, "Tableau de bord", "Comptes à valider", "@nadia", "nadia@example.org", "À vérifier",
-			actionTitle, "0 inscrit·es sur 3 nécessaires", "Actifs ce mois-ci", "Fédération ouverte")
+			actionTitle, "0 inscrit·e sur 3 nécessaires", "Actifs ce mois-ci", "Fédération ouverte")
 		mustContain(t, sec.get("/home"), `href="/dashboard"`)
 
 		r = sec.submit("/dashboard", "/dashboard/users/"+nadia.ID+"/approve", nil)
@@ -85,7 +85,7 @@ func TestDashboardVerifiesMembersAndShowsFigures(t *testing.T) {
 		bob := newBrowser(t, inst)
 		bob.login("bob")
 		bob.submit("/events/"+w.action.ID, "/events/"+w.action.ID+"/signup", nil)
-		mustContain(t, sec.get("/dashboard"), "1 inscrit·es sur 3 nécessaires")
+		mustContain(t, sec.get("/dashboard"), "1 inscrit·e sur 3 nécessaires")
 	})
 }
 

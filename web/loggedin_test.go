@@ -141,7 +141,7 @@ func TestNotificationsAndMessages(t *testing.T) {
 	r = alice.submit("/messages", "/statuses", url.Values{"direct": {"1"}, "to": {"@bob"}, "text": {"Un mot pour toi"}})
 	wantStatus(t, r, http.StatusSeeOther)
 	r = bob.get("/messages")
-	mustContain(t, r, "Un mot pour toi", "Privé")
+	mustContain(t, r, "Un mot pour toi", "non lu")
 	// No recipient: refused, nothing lost.
 	r = alice.submit("/messages", "/statuses", url.Values{"direct": {"1"}, "to": {""}, "text": {"Pour personne"}})
 	wantStatus(t, r, http.StatusUnprocessableEntity)
@@ -203,13 +203,13 @@ func TestFieldActionSignUpGaugeAndCommitments(t *testing.T) {
 		bob := newBrowser(t, inst)
 		bob.login("bob")
 		r := bob.get(path)
-		mustContain(t, r, "0 inscrit·es sur 3 nécessaires", "Je m’inscris", `<progress`)
+		mustContain(t, r, "0 inscrit·e sur 3 nécessaires", "Je m’inscris", `<progress`)
 		r = bob.submit(path, path+"/signup", nil)
 		wantStatus(t, r, http.StatusSeeOther)
 		r = bob.get(path)
-		mustContain(t, r, "C’est noté", "1 inscrit·es sur 3 nécessaires", "Vous êtes inscrit·e.", "Me désinscrire", `value="1"`)
+		mustContain(t, r, "C’est noté", "1 inscrit·e sur 3 nécessaires", "Vous êtes inscrit·e.", "Me désinscrire", `value="1"`)
 		mustNotContain(t, r, "Inscrit·es") // participants: organisers only
-		mustContain(t, bob.get("/"), "1 inscrit·es sur 3 nécessaires")
+		mustContain(t, bob.get("/"), "1 inscrit·e sur 3 nécessaires")
 		r = bob.get("/commitments")
 		mustContain(t, r, actionTitle, "Vous êtes inscrit·e.")
 
@@ -221,7 +221,7 @@ func TestFieldActionSignUpGaugeAndCommitments(t *testing.T) {
 
 		r = bob.submit("/commitments", path+"/cancel", url.Values{"back": {"/commitments"}})
 		wantStatus(t, r, http.StatusSeeOther)
-		mustContain(t, bob.get(path), "0 inscrit·es sur 3 nécessaires", "Je m’inscris")
+		mustContain(t, bob.get(path), "0 inscrit·e sur 3 nécessaires", "Je m’inscris")
 		mustNotContain(t, bob.get("/commitments"), actionTitle)
 
 		// A members-only event is invisible to a sympathisant: signing up
@@ -254,7 +254,7 @@ func TestOrganisingEvents(t *testing.T) {
 	r = sec.submit("/events/new", "/events", form)
 	wantStatus(t, r, http.StatusSeeOther)
 	r = sec.get(r.Location)
-	mustContain(t, r, "Porte-à-porte quartier nord", "samedi 18 mai 2030 à 10:00", "12:30", "0 inscrit·es sur 6 nécessaires")
+	mustContain(t, r, "Porte-à-porte quartier nord", "samedi 18 mai 2030 à 10:00", "12:30", "0 inscrit·e sur 6 nécessaires")
 
 	form.Set("date", "pas une date")
 	r = sec.submit("/events/new", "/events", form)

@@ -99,13 +99,13 @@ func TestPublicPagesShowOnlyPublicContent_P06(t *testing.T) {
 		w := newWorld(t, inst)
 		anon := newBrowser(t, inst)
 		pages := map[string][]string{
-			"/":                                     {"Section", actionTitle, sectionText, "0 inscrit·es sur 3 nécessaires", `property="og:title"`, `href="/@section.atom"`},
+			"/":                                     {"Section", actionTitle, sectionText, "0 inscrit·e sur 3 nécessaires", `property="og:title"`, `href="/@section.atom"`},
 			"/@alice":                               {publicShown, `property="og:type" content="profile"`, `href="/@alice.rss"`},
 			"/@alice/" + w.public.ID:                {publicShown, publicReplyText, `property="og:type" content="article"`},
 			"/@ecole":                               {"École", "Rejoindre le groupe"},
 			"/groups":                               {"École"},
 			"/events":                               {actionTitle},
-			"/events/" + w.action.ID:                {actionTitle, "Marché du centre", "0 inscrit·es sur 3 nécessaires", "Je m’inscris", `href="/login?next=`},
+			"/events/" + w.action.ID:                {actionTitle, "Marché du centre", "0 inscrit·e sur 3 nécessaires", "Je m’inscris", `href="/login?next=`},
 			"/tags/ecole":                           {publicShown},
 			"/@bob/" + w.publicReply.ID:             {publicReplyText},
 			"/@section":                             {sectionText},

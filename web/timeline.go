@@ -133,9 +133,21 @@ func (h *Handlers) composeFor(c *gin.Context, o composeOptions) (*composeData, e
 	for i := range groups {
 		d.Groups = append(d.Groups, h.accountView(&groups[i]))
 	}
+	if o.ReplyTo != nil && o.ReplyTo.Visibility == model.VisibilityDirect {
+		// A reply in a conversation stays private: the form offers no
+		// visibility, group or poll, and goes to everyone in it.
+		d.Direct = true
+	}
 	switch {
-	case o.Direct:
+	case d.Direct:
 		d.Visibility = model.VisibilityDirect
+		if o.ReplyTo != nil {
+			rv := h.statusView(o.ReplyTo)
+			d.ReplyTo = &rv
+			if d.To, err = h.directReplyTo(ctx, v.Account, o.ReplyTo); err != nil {
+				return nil, err
+			}
+		}
 	case o.ReplyTo != nil:
 		rv := h.statusView(o.ReplyTo)
 		d.ReplyTo = &rv
@@ -204,9 +216,19 @@ func (h *Handlers) createStatus(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
+	if st.Visibility == model.VisibilityDirect {
+		// After sending, one stays in the conversation, which one has
+		// read up to one's own message.
+		if err := h.Store.MarkConversation(ctx, v.Account.ID, st.ThreadID, st.ID, false); err != nil {
+			h.Log.Warn("web: mark conversation read", "err", err)
+		}
+		h.flash(c, "flash.sent")
+		c.Redirect(http.StatusSeeOther, conversationPath(st.ThreadID))
+		return
+	}
 	h.flash(c, "flash.posted")
 	back := localPath(c.PostForm("back"), "")
-	if back == "" || in.InReplyToID != "" || in.Visibility == model.VisibilityDirect {
+	if back == "" || in.InReplyToID != "" {
 		back = statusPath(st)
 	}
 	c.Redirect(http.StatusSeeOther, back)
@@ -239,7 +261,10 @@ func (h *Handlers) composeAgain(c *gin.Context, in social.NewStatus, to, msg str
 		h.fail(c, err)
 		return
 	}
-	d.Text, d.Spoiler, d.Error, d.To = c.PostForm("text"), in.SpoilerText, msg, to
+	d.Text, d.Spoiler, d.Error = c.PostForm("text"), in.SpoilerText, msg
+	if d.ReplyTo == nil || !d.Direct {
+		d.To = to
+	}
 	for i := range d.PollOptions {
 		d.PollOptions[i] = c.PostForm("poll_option_" + strconv.Itoa(i))
 	}
