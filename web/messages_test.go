@@ -128,6 +128,30 @@ func TestConversationReadAndAnswerStaysPrivate(t *testing.T) {
 		if len(after) != len(before) {
 			t.Fatalf("a refused message was stored: %d conversations, then %d", len(before), len(after))
 		}
+
+		// The compose page's answer to a private message is private and
+		// goes to the conversation, whatever the address asks.
+		r = bob.get("/compose?reply_to=" + w.direct.ID + "&to=chloe")
+		mustContain(t, r, `name="direct" value="1"`, `name="to" value="alice"`)
+		mustNotContain(t, r, `name="visibility"`, `name="group_id"`, `name="poll_option_0"`, `value="chloe"`)
+		// A forged form cannot make an answer public, put it in a group or
+		// add a poll.
+		r = bob.submit(thread, "/statuses", url.Values{"in_reply_to_id": {w.direct.ID}, "visibility": {"public"}, "group_id": {w.ecole.ID},
+			"poll_option_0": {"oui"}, "poll_option_1": {"non"}, "text": {"Réponse trafiquée"}})
+		wantStatus(t, r, http.StatusSeeOther)
+		if r.Location != thread {
+			t.Fatalf("a forged answer goes to %s", r.Location)
+		}
+		ids, err = inst.Store.ConversationStatuses(ctx, []string{w.direct.ThreadID}, storage.StatusFilter(inst.Social.VisibleFilter(w.alice)))
+		if err != nil || len(ids[w.direct.ThreadID]) != 3 {
+			t.Fatalf("thread for Aline after the forged answer: %v, %v", ids, err)
+		}
+		forged, err := inst.Store.StatusByID(ctx, ids[w.direct.ThreadID][2])
+		if err != nil || forged.Visibility != model.VisibilityDirect || forged.GroupID != nil || forged.APType == "Question" {
+			t.Fatalf("the forged answer: %+v, %v", forged, err)
+		}
+		mustNotContain(t, newBrowser(t, inst).get("/@bob"), "Réponse trafiquée")
+		mustNotContain(t, c.get("/@ecole"), "Réponse trafiquée")
 	})
 }
 

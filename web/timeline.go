@@ -195,8 +195,21 @@ func (h *Handlers) createStatus(c *gin.Context) {
 		return
 	}
 	in.MediaIDs = ids
-	if c.PostForm("direct") == "1" {
-		in.Visibility = model.VisibilityDirect
+	direct := c.PostForm("direct") == "1"
+	if in.InReplyToID != "" && !direct {
+		// A reply in a conversation stays private, whatever the form
+		// said, and goes to everyone in it.
+		if parent, err := h.Social.VisibleStatus(ctx, v.Account, in.InReplyToID); err == nil && parent.Visibility == model.VisibilityDirect {
+			direct = true
+			if to, err = h.directReplyTo(ctx, v.Account, parent); err != nil {
+				h.fail(c, err)
+				return
+			}
+		}
+	}
+	if direct {
+		// A private message is in no group and carries no poll.
+		in.Visibility, in.GroupID, in.Poll = model.VisibilityDirect, "", nil
 		if to == "" && in.InReplyToID == "" {
 			h.composeAgain(c, in, to, h.t(c, "messages.to_required"))
 			return
@@ -300,7 +313,9 @@ func (h *Handlers) composePage(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	d.To = c.Query("to")
+	if d.ReplyTo == nil || !d.Direct {
+		d.To = c.Query("to") // a private answer goes to the conversation
+	}
 	d.Back = "/home"
 	h.render(c, http.StatusOK, "compose", h.newPage(c, h.t(c, "compose.title"), d))
 }
