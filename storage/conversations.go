@@ -4,6 +4,8 @@ import (
 	"context"
 
 	"github.com/uptrace/bun"
+
+	"github.com/coopol/coopol/model"
 )
 
 // Conversations are direct-message threads; what each participant read
@@ -42,4 +44,16 @@ func (s *Storage) UnreadConversations(ctx context.Context, accountID string, thr
 		out[id] = true
 	}
 	return out, err
+}
+
+// MarkMessageNotificationsRead marks read accountID's notifications of
+// the given messages: reading a conversation reads what announced it.
+func (s *Storage) MarkMessageNotificationsRead(ctx context.Context, accountID string, statusIDs []string) error {
+	if len(statusIDs) == 0 {
+		return nil
+	}
+	_, err := s.DB.NewUpdate().Model((*model.Notification)(nil)).Set("read = ?", true).
+		Where("account_id = ?", accountID).Where("type = 'mention'").Where("read = ?", false).
+		Where("status_id IN (?)", bun.In(statusIDs)).Exec(ctx)
+	return err
 }

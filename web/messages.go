@@ -228,6 +228,13 @@ func (h *Handlers) conversationPage(c *gin.Context) {
 	if err := h.Store.MarkConversation(ctx, v.Account.ID, lc.view.ID, lc.view.Last.ID, false); err != nil {
 		h.Log.Warn("web: mark conversation read", "err", err)
 	}
+	ids := make([]string, 0, len(lc.statuses))
+	for _, st := range lc.statuses {
+		ids = append(ids, st.ID)
+	}
+	if err := h.Store.MarkMessageNotificationsRead(ctx, v.Account.ID, ids); err != nil {
+		h.Log.Warn("web: mark message notifications read", "err", err)
+	}
 	d.Conversation.Unread = false
 	p := h.newPage(c, h.t(c, "messages.with", "Names", lc.view.Names), d)
 	p.Nav = "messages"

@@ -55,6 +55,7 @@ func TestConversationReadAndAnswerStaysPrivate(t *testing.T) {
 		mustContain(t, r, `href="`+thread+`"`, "<strong class=\"name\">Aline</strong>", "non lu", directText)
 		mustNotContain(t, r, "@bob "+directText) // the preview drops the mentions
 
+		unreadBefore, _ := inst.Store.WebCountUnreadNotifications(ctx, w.bob.ID, 100)
 		// The thread: the message, and an answer form that stays private.
 		r = bob.get(thread)
 		wantStatus(t, r, http.StatusOK)
@@ -63,6 +64,10 @@ func TestConversationReadAndAnswerStaysPrivate(t *testing.T) {
 		mustNotContain(t, r, `name="visibility"`, `name="group_id"`, `name="poll_option_0"`, `id="compose-to"`)
 		if n := unreadMessages(bob.get("/home")); n != "0" {
 			t.Fatalf("after reading, Bruno's badge: %s", n)
+		}
+		// Reading the conversation reads its notification too.
+		if after, _ := inst.Store.WebCountUnreadNotifications(ctx, w.bob.ID, 100); after != unreadBefore-1 {
+			t.Fatalf("unread notifications: %d before reading the conversation, %d after", unreadBefore, after)
 		}
 		// What was read is the API's conversation state too.
 		states, err := inst.Store.ConversationStates(ctx, w.bob.ID, []string{w.direct.ThreadID})
