@@ -134,6 +134,12 @@ func TestConversationReadAndAnswerStaysPrivate(t *testing.T) {
 			t.Fatalf("a refused message was stored: %d conversations, then %d", len(before), len(after))
 		}
 
+		// A message to nobody known (only oneself in it) still lists.
+		c.submit("/messages", "/statuses", url.Values{"direct": {"1"}, "to": {"personne"}, "text": {"Note pour moi"}})
+		r = c.get("/messages")
+		wantStatus(t, r, http.StatusOK)
+		mustContain(t, r, "vous seul·e", "Note pour moi")
+
 		// The compose page's answer to a private message is private and
 		// goes to the conversation, whatever the address asks.
 		r = bob.get("/compose?reply_to=" + w.direct.ID + "&to=chloe")
