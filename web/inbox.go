@@ -201,7 +201,7 @@ func (h *Handlers) notificationsPage(c *gin.Context) {
 			if item.Status == nil {
 				continue
 			}
-			if thread, ok := threadOf[*n.StatusID]; ok && n.Type == "mention" {
+			if thread, ok := threadOf[*n.StatusID]; ok && n.Type == "mention" && item.From != nil {
 				// A direct message is a message, not a mention (the API
 				// keeps Mastodon's "mention": its apps know it so).
 				item.Message, item.Conversation, item.Key = true, conversationPath(thread), "notif.message_from"
