@@ -23,12 +23,34 @@ func (s *Storage) unreadConversations(accountID string, visible StatusFilter) *b
 		Apply(visible)
 }
 
+// unreadWindow is how many of the latest messages addressed to someone
+// the "Messages" badge looks at: an unread conversation older than that
+// many messages still shows unread in the list, not in the badge.
+const unreadWindow = 200
+
 // CountUnreadConversations counts (up to limit) accountID's conversations
-// with a message they have not read: one query, for the "Messages" badge
-// of every page.
+// with a message from someone else they have not read, among the latest
+// unreadWindow messages addressed to them: one query for the "Messages"
+// badge of every page, whose cost does not grow with the history. A
+// thread is unread when its newest such message is after what they read.
 func (s *Storage) CountUnreadConversations(ctx context.Context, accountID string, visible StatusFilter, limit int) (int, error) {
-	n, err := s.DB.NewSelect().TableExpr("(?) AS u", s.unreadConversations(accountID, visible).Limit(int64(limit))).Count(ctx)
+	n, err := s.DB.NewSelect().TableExpr("(?) AS u", s.unreadThreads(accountID, visible, limit)).Count(ctx)
 	return int(n), err
+}
+
+// unreadThreads drives from the person's latest addressed messages (the
+// status_recipients_account index), so the planner never scans every
+// direct message of the instance.
+func (s *Storage) unreadThreads(accountID string, visible StatusFilter, limit int) *bun.SelectQuery {
+	latest := s.DB.NewSelect().TableExpr("status_recipients AS ur").Column("ur.status_id").
+		Where("ur.account_id = ?", accountID).OrderExpr("ur.status_id DESC").Limit(unreadWindow)
+	threads := s.statuses().ColumnExpr("s.thread_id").ColumnExpr("max(s.id) AS last_id").
+		Join("JOIN (?) AS r ON r.status_id = s.id", latest).
+		Where("s.visibility = 'direct'").Where("s.account_id <> ?", accountID).
+		Apply(visible).Group("s.thread_id")
+	return s.DB.NewSelect().TableExpr("(?) AS t", threads).Column("t.thread_id").
+		Where("NOT EXISTS (SELECT 1 FROM conversation_states ucs WHERE ucs.account_id = ? AND ucs.thread_id = t.thread_id AND ucs.last_read_id >= t.last_id)", accountID).
+		Limit(int64(limit))
 }
 
 // UnreadConversations says which of threadIDs have a message accountID
