@@ -33,6 +33,7 @@ func (h *Handlers) appsRoutes(v1, v2 *gin.RouterGroup) {
 	v1.POST("/tags/:name/follow", h.RequireScope("write:follows"), h.followTag(true))
 	v1.POST("/tags/:name/unfollow", h.RequireScope("write:follows"), h.followTag(false))
 	h.filterRoutes(v1, v2)
+	h.filterV1Routes(v1)
 	h.scheduledRoutes(v1)
 	h.groupedNotificationRoutes(v1, v2)
 }

@@ -32,6 +32,7 @@ func (h *Handlers) coopolRoutes(v1 *gin.RouterGroup) {
 	g.POST("/groups/:id/join", write, h.joinGroup)
 	g.POST("/groups/:id/leave", write, h.leaveGroup)
 	g.PUT("/groups/:id/admission", write, h.setGroupAdmission)
+	g.PATCH("/groups/:id", write, h.updateGroupProfile)
 	g.GET("/groups/:id/members", read, h.groupMembers)
 	g.GET("/groups/:id/requests", read, h.groupRequests)
 	g.POST("/groups/:id/requests/:account_id/authorize", write, h.answerGroupRequest(true))
@@ -51,6 +52,7 @@ func (h *Handlers) coopolRoutes(v1 *gin.RouterGroup) {
 	g.POST("/events/:id/participate", write, h.participate)
 	g.DELETE("/events/:id/participate", write, h.cancelParticipation)
 	g.GET("/events/:id/participants", read, h.eventParticipants)
+	g.GET("/events/:id/guests", read, h.eventGuests)
 	g.POST("/calendar", write, h.newCalendarFeed)
 	h.coopolAccountRoutes(g)
 }
@@ -186,6 +188,86 @@ func (h *Handlers) setGroupAdmission(c *gin.Context) {
 		return
 	}
 	out, err := h.renderGroup(c, group)
+	if err != nil {
+		h.internalError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+// updateGroupProfile: PATCH /api/v1/coopol/groups/:id with display_name,
+// note, territory (each optional) and, as multipart files, avatar and
+// header: a group's admins (the section's staff) change its public face,
+// as the web settings page does; followers' and members' servers get an
+// Update of the Group actor.
+func (h *Handlers) updateGroupProfile(c *gin.Context) {
+	group, ok := h.groupParam(c)
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	// Pictures are stored under the group's account: only once the
+	// caller is known to edit it.
+	if ok, err := h.Social.CanEditGroup(ctx, CurrentAccount(c), group); err != nil {
+		h.internalError(c, err)
+		return
+	} else if !ok {
+		if !group.IsLocal() {
+			ErrorJSON(c, http.StatusNotFound, msgNotFound)
+			return
+		}
+		h.domainError(c, social.ErrForbidden)
+		return
+	}
+	if h.Media != nil && strings.HasPrefix(c.GetHeader("Content-Type"), "multipart/form-data") {
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, 2*h.Media.MaxUploadSize()+1<<20)
+		if err := c.Request.ParseMultipartForm(8 << 20); err != nil {
+			ErrorJSON(c, http.StatusRequestEntityTooLarge, "the pictures are too large")
+			return
+		}
+	}
+	p, ok := h.params(c)
+	if !ok {
+		return
+	}
+	var in social.GroupProfile
+	if mf := c.Request.MultipartForm; mf != nil && (len(mf.File["avatar"]) > 0 || len(mf.File["header"]) > 0) {
+		if h.Media == nil {
+			ErrorJSON(c, http.StatusUnprocessableEntity, "Avatar and header uploads are not available")
+			return
+		}
+		for key, dst := range map[string]**model.MediaAttachment{"avatar": &in.Avatar, "header": &in.Header} {
+			if len(mf.File[key]) == 0 {
+				continue
+			}
+			f, err := mf.File[key][0].Open()
+			if err != nil {
+				ErrorJSON(c, http.StatusUnprocessableEntity, key+" could not be read")
+				return
+			}
+			m, err := h.Media.Upload(ctx, group, f, mf.File[key][0].Filename, "", 0, 0)
+			f.Close()
+			if err != nil {
+				h.mediaError(c, err)
+				return
+			}
+			*dst = m
+		}
+	}
+	str := func(key string) *string {
+		if !p.has(key) {
+			return nil
+		}
+		v := p.Get(key)
+		return &v
+	}
+	in.DisplayName, in.Note, in.Territory = str("display_name"), str("note"), str("territory")
+	updated, err := h.Social.UpdateGroupProfile(ctx, CurrentAccount(c), group, in)
+	if err != nil {
+		h.domainError(c, err)
+		return
+	}
+	out, err := h.renderGroup(c, updated)
 	if err != nil {
 		h.internalError(c, err)
 		return
@@ -674,6 +756,39 @@ func (h *Handlers) eventParticipants(c *gin.Context) {
 		}
 		out = append(out, participantJSON{Account: acc, State: ps[i].State, SlotID: ps[i].SlotID, Since: ps[i].CreatedAt.UTC().Format(time.RFC3339)})
 	}
+	c.JSON(http.StatusOK, out)
+}
+
+// eventGuests lists the people signed up without an account (by e-mail
+// on the event's web page), for the event's organisers only; anyone else
+// gets a 404. Erased guests (30 days after the event) are left out.
+func (h *Handlers) eventGuests(c *gin.Context) {
+	ps, err := h.Social.GuestParticipants(c.Request.Context(), CurrentAccount(c), c.Param("id"))
+	if err != nil {
+		if err == social.ErrForbidden {
+			err = social.ErrNotFound
+		}
+		h.domainError(c, err)
+		return
+	}
+	type guestJSON struct {
+		Name      string `json:"name"`
+		Email     string `json:"email"`
+		Phone     string `json:"phone,omitempty"`
+		State     string `json:"state"` // held (to confirm), going, waitlisted
+		Confirmed bool   `json:"confirmed"`
+		SlotID    string `json:"slot_id,omitempty"`
+		Since     string `json:"since"`
+	}
+	out := make([]guestJSON, 0, len(ps))
+	for _, p := range ps {
+		if p.Guest == nil || p.Guest.Email == nil {
+			continue
+		}
+		out = append(out, guestJSON{Name: p.Guest.Name, Email: *p.Guest.Email, Phone: p.Guest.Phone, State: p.State,
+			Confirmed: p.Guest.ConfirmedAt != nil, SlotID: p.SlotID, Since: p.CreatedAt.UTC().Format(time.RFC3339)})
+	}
+	c.Header("Cache-Control", "private, no-store")
 	c.JSON(http.StatusOK, out)
 }
 

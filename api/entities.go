@@ -184,6 +184,22 @@ type notificationJSON struct {
 	CreatedAt string      `json:"created_at"`
 	Account   accountJSON `json:"account"`
 	Status    *statusJSON `json:"status,omitempty"`
+	// Report is the report an admin.report notification is about.
+	Report *reportJSON `json:"report,omitempty"`
+}
+
+// reportJSON is Mastodon's Report entity.
+type reportJSON struct {
+	ID            string      `json:"id"`
+	ActionTaken   bool        `json:"action_taken"`
+	ActionTakenAt *string     `json:"action_taken_at"`
+	Category      string      `json:"category"`
+	Comment       string      `json:"comment"`
+	Forwarded     bool        `json:"forwarded"`
+	CreatedAt     string      `json:"created_at"`
+	StatusIDs     []string    `json:"status_ids"`
+	RuleIDs       []string    `json:"rule_ids"`
+	TargetAccount accountJSON `json:"target_account"`
 }
 
 type contextJSON struct {

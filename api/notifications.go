@@ -30,7 +30,22 @@ func notificationFilter(c *gin.Context) storage.NotificationFilter {
 // renderNotifications renders notifications, leaving out those whose
 // status the viewer may no longer see and those without an account.
 func (h *Handlers) renderNotifications(ctx context.Context, viewer *model.Account, ns []model.Notification) ([]notificationJSON, error) {
-	var accountIDs, statusIDs []string
+	var accountIDs, statusIDs, reportIDs []string
+	for _, n := range ns {
+		if n.ReportID != nil {
+			reportIDs = append(reportIDs, *n.ReportID)
+		}
+	}
+	// admin.report carries its report (one look-up for the page).
+	reports, err := h.Store.ReportsByIDs(ctx, reportIDs)
+	if err != nil {
+		return nil, err
+	}
+	reportByID := map[string]*model.Report{}
+	for i := range reports {
+		reportByID[reports[i].ID] = &reports[i]
+		accountIDs = append(accountIDs, reports[i].TargetAccountID)
+	}
 	for _, n := range ns {
 		switch {
 		case n.FromAccountID != nil:
@@ -96,6 +111,26 @@ func (h *Handlers) renderNotifications(ctx context.Context, viewer *model.Accoun
 				continue
 			}
 			entry.Status = &st
+		}
+		if n.ReportID != nil {
+			r, ok := reportByID[*n.ReportID]
+			if !ok {
+				continue
+			}
+			target, ok := accountByID[r.TargetAccountID]
+			if !ok {
+				continue
+			}
+			rj := &reportJSON{ID: r.ID, ActionTaken: r.ResolvedAt != nil, Category: "other", Comment: r.Comment,
+				Forwarded: r.Forwarded, CreatedAt: isoTime(r.CreatedAt), StatusIDs: r.StatusIDs, RuleIDs: []string{}, TargetAccount: target}
+			if r.ResolvedAt != nil {
+				at := isoTime(*r.ResolvedAt)
+				rj.ActionTakenAt = &at
+			}
+			if rj.StatusIDs == nil {
+				rj.StatusIDs = []string{}
+			}
+			entry.Report = rj
 		}
 		out = append(out, entry)
 	}

@@ -120,7 +120,6 @@ func (h *Handlers) socialRoutes(r *gin.Engine, v1, v2 *gin.RouterGroup) {
 
 	// What clients fetch after login and Coopol does not have (yet):
 	// truthful empty answers.
-	v1.GET("/filters", h.RequireScope("read:filters"), emptyList)
 	v1.GET("/trends", opt(), emptyList)
 	v1.GET("/trends/tags", opt(), emptyList)
 	v1.GET("/trends/statuses", opt(), emptyList)

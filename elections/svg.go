@@ -25,6 +25,11 @@ type MapOptions struct {
 	Locale string
 	// Width of the drawing in pixels; 800 by default.
 	Width int
+	// Embedded leaves out the drawing's own <style> element: the map
+	// sits inside a page whose stylesheet carries the same rules, and a
+	// Content-Security-Policy without 'unsafe-inline' refuses inline
+	// style elements (a console error on every map).
+	Embedded bool
 }
 
 // The classes' colours, light to dark (ColorBrewer YlOrRd, 5 classes):
@@ -141,8 +146,10 @@ func RenderSVG(w io.Writer, stations []StationFigures, opts MapOptions) error {
 	fmt.Fprintf(bw, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %s %s" width="%s" height="%s" font-family="sans-serif" font-size="13">`+"\n",
 		num(width), num(height), num(width), num(height))
 	fmt.Fprintf(bw, "<title>%s</title>\n", esc(tx.heading))
-	bw.WriteString("<style>.station path{stroke:#fff;stroke-width:1;stroke-linejoin:round}" +
-		"a.station:hover path,a.station:focus path{stroke:#000;stroke-width:2}</style>\n")
+	if !opts.Embedded {
+		bw.WriteString("<style>.station path{stroke:#fff;stroke-width:1;stroke-linejoin:round}" +
+			"a.station:hover path,a.station:focus path{stroke:#000;stroke-width:2}</style>\n")
+	}
 	bw.WriteString(`<g class="stations">` + "\n")
 	for _, sh := range shapes {
 		title := tx.station(sh.s, pct)

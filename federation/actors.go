@@ -172,14 +172,15 @@ func (f *Federation) outbox(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if _, err := f.viewer(c.Request); err != nil {
+	viewer, err := f.viewer(c.Request)
+	if err != nil {
 		f.refuse(c, err)
 		return
 	}
 	ctx := c.Request.Context()
 	public := []string{model.VisibilityPublic, model.VisibilityUnlisted}
 	if a.IsGroup() {
-		f.groupOutbox(c, a)
+		f.groupOutbox(c, a, viewer)
 		return
 	}
 	if c.Query("page") != "true" {

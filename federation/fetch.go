@@ -2,6 +2,7 @@ package federation
 
 import (
 	"context"
+	"crypto/rsa"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -100,7 +101,7 @@ func (f *Federation) getDocument(ctx context.Context, rawURL string) (map[string
 }
 
 func (f *Federation) getOnce(ctx context.Context, u *url.URL) (map[string]any, *url.URL, error) {
-	key, keyID, err := f.signingKey(ctx)
+	key, keyID, err := f.fetchKey(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -184,6 +185,37 @@ func checkDepth(body []byte, limit int) error {
 // FetchObject fetches a remote object (for social's boosts of unknown posts).
 func (f *Federation) FetchObject(ctx context.Context, uri string) (map[string]any, error) {
 	return f.get(ctx, uri)
+}
+
+// fetchAsKey carries, in a fetch's context, the local account whose key
+// signs it instead of the instance actor's.
+type fetchAsKey struct{}
+
+// FetchObjectAs fetches a remote object with a request signed by the
+// local account `as` (its own key), so that the origin serves what that
+// account may see: the members-only history of a group `as` has just
+// joined. Every other fetch is signed by the instance actor, which tells
+// the remote server nothing about who is looking (H-13); a group already
+// knows its new member. Redirects and the origin checks are the same as
+// FetchObject's.
+func (f *Federation) FetchObjectAs(ctx context.Context, uri string, as *model.Account) (map[string]any, error) {
+	if as == nil || !as.IsLocal() || as.PrivateKeyPEM == "" || as.PublicKeyID == "" {
+		return nil, fmt.Errorf("fetch as %v: not a local account with a key", as)
+	}
+	return f.get(context.WithValue(ctx, fetchAsKey{}, as), uri)
+}
+
+// fetchKey is the key that signs a fetch: the account FetchObjectAs
+// named, or the instance actor's.
+func (f *Federation) fetchKey(ctx context.Context) (*rsa.PrivateKey, string, error) {
+	if as, ok := ctx.Value(fetchAsKey{}).(*model.Account); ok {
+		key, err := f.keys.privateKey(as.PrivateKeyPEM)
+		if err != nil {
+			return nil, "", fmt.Errorf("key of %s: %w", as.Username, err)
+		}
+		return key, as.PublicKeyID, nil
+	}
+	return f.signingKey(ctx)
 }
 
 // ResolveActor returns a remote actor by id, fetching it when unknown or

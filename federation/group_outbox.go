@@ -3,6 +3,7 @@ package federation
 import (
 	"net/http"
 	"net/url"
+	"slices"
 
 	"github.com/gin-gonic/gin"
 
@@ -14,11 +15,22 @@ import (
 // group, newest first, so that a new follower's server can fetch its
 // history. Posts of this server are embedded in their Create; a remote
 // member's post is an Announce of its id, to be fetched from its origin
-// (a reader trusts nothing we relay about another server). Members-only
-// posts never appear here.
-func (f *Federation) groupOutbox(c *gin.Context, group *model.Account) {
+// (a reader trusts nothing we relay about another server).
+//
+// Members-only posts appear only to a fetch signed by a current member
+// (a new member's server fetching the history on their behalf, signed
+// with the member's key), each one asked of the audience rule
+// (social.CanView), and only posts of this server, embedded: anyone
+// else, other members' servers' instance actors included, gets the
+// public items only, and the answer is never cached for others.
+func (f *Federation) groupOutbox(c *gin.Context, group *model.Account, viewer *model.Account) {
 	ctx := c.Request.Context()
 	public := []string{model.VisibilityPublic, model.VisibilityUnlisted}
+	visibilities := public
+	if viewer != nil && !viewer.IsLocal() {
+		visibilities = append(slices.Clone(public), model.VisibilityMembers)
+		c.Header("Cache-Control", "private, no-store")
+	}
 	if c.Query("page") != "true" {
 		total, err := f.store.CountGroupStatuses(ctx, group.ID, public)
 		if err != nil {
@@ -30,7 +42,7 @@ func (f *Federation) groupOutbox(c *gin.Context, group *model.Account) {
 		writeAS2(c, http.StatusOK, doc)
 		return
 	}
-	statuses, err := f.store.GroupStatuses(ctx, group.ID, public, c.Query("max_id"), outboxPageSize)
+	statuses, err := f.store.GroupStatuses(ctx, group.ID, visibilities, c.Query("max_id"), outboxPageSize)
 	if err != nil {
 		f.refuse(c, err)
 		return
@@ -38,6 +50,14 @@ func (f *Federation) groupOutbox(c *gin.Context, group *model.Account) {
 	items := make([]any, 0, len(statuses))
 	for i := range statuses {
 		st := &statuses[i]
+		if st.Visibility == model.VisibilityMembers {
+			if !st.Local {
+				continue // a remote member's post is fetched from its origin, by its rules
+			}
+			if ok, err := f.social.CanView(ctx, viewer, st); err != nil || !ok {
+				continue
+			}
+		}
 		var item ap.Document
 		if st.Local {
 			post, err := f.social.PostForStatus(ctx, st)

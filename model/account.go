@@ -108,9 +108,13 @@ type User struct {
 	Locale            string     `bun:"locale"`
 	DefaultVisibility string     `bun:"default_visibility"`
 	DisabledAt        *time.Time `bun:"disabled_at"`
-	LastSeenAt        *time.Time `bun:"last_seen_at"`
-	CreatedAt         time.Time  `bun:"created_at"`
-	UpdatedAt         time.Time  `bun:"updated_at"`
+	// RefusedAt is set when the staff turned the account down (approval
+	// mode); RefusalMessage is what they told the applicant, if anything.
+	RefusedAt      *time.Time `bun:"refused_at"`
+	RefusalMessage string     `bun:"refusal_message"`
+	LastSeenAt     *time.Time `bun:"last_seen_at"`
+	CreatedAt      time.Time  `bun:"created_at"`
+	UpdatedAt      time.Time  `bun:"updated_at"`
 
 	Account *Account `bun:"rel:belongs-to,join:account_id=id"`
 }

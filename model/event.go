@@ -22,6 +22,10 @@ const (
 	ParticipationWaitlisted = "waitlisted"
 	ParticipationPending    = "pending" // sent to a remote organiser, no answer yet
 	ParticipationRejected   = "rejected"
+	// ParticipationHeld is a guest's place, kept until the guest confirms
+	// it by the e-mailed link or the hold ends (EventGuest.HoldUntil). It
+	// counts in the gauge like going.
+	ParticipationHeld = "held"
 )
 
 // Event is a meeting, debate, rally or field action. It has a status
@@ -85,15 +89,40 @@ type EventSlot struct {
 type Participation struct {
 	bun.BaseModel `bun:"table:participations,alias:p"`
 
-	ID        string    `bun:"id,pk"`
-	EventID   string    `bun:"event_id"`
-	SlotID    string    `bun:"slot_id"`
-	AccountID string    `bun:"account_id"`
+	ID      string `bun:"id,pk"`
+	EventID string `bun:"event_id"`
+	SlotID  string `bun:"slot_id"`
+	// AccountID is the member signed up; a guest's participation has
+	// GuestID instead (exactly one of the two is set).
+	AccountID string    `bun:"account_id,nullzero"`
+	GuestID   string    `bun:"guest_id,nullzero"`
 	State     string    `bun:"state"`
 	URI       string    `bun:"uri"`
 	AcceptURI string    `bun:"accept_uri"`
 	CreatedAt time.Time `bun:"created_at"`
 	UpdatedAt time.Time `bun:"updated_at"`
 
-	Account *Account `bun:"rel:belongs-to,join:account_id=id"`
+	Account *Account    `bun:"rel:belongs-to,join:account_id=id"`
+	Guest   *EventGuest `bun:"rel:belongs-to,join:guest_id=id"`
+}
+
+// EventGuest is someone without an account signed up for a public event
+// by e-mail. Name, Email and Phone never leave this server and are erased
+// 30 days after the event (Email nil, ErasedAt set).
+type EventGuest struct {
+	bun.BaseModel `bun:"table:event_guests,alias:g"`
+
+	ID          string     `bun:"id,pk"`
+	EventID     string     `bun:"event_id"`
+	Name        string     `bun:"name"`
+	Email       *string    `bun:"email"`
+	Phone       string     `bun:"phone"`
+	Lang        string     `bun:"lang"`
+	ConfirmHash *string    `bun:"confirm_hash"`
+	CancelHash  *string    `bun:"cancel_hash"`
+	HoldUntil   time.Time  `bun:"hold_until"`
+	ConfirmedAt *time.Time `bun:"confirmed_at"`
+	ConsentAt   time.Time  `bun:"consent_at"`
+	ErasedAt    *time.Time `bun:"erased_at"`
+	CreatedAt   time.Time  `bun:"created_at"`
 }

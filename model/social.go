@@ -125,7 +125,9 @@ type Notification struct {
 	StatusID      *string `bun:"status_id"`
 	EventID       *string `bun:"event_id"`
 	GroupID       *string `bun:"group_id"`
-	Read          bool    `bun:"read"`
+	// ReportID names the report of an "admin.report" notification.
+	ReportID *string `bun:"report_id"`
+	Read     bool    `bun:"read"`
 	// Detail says what changed, for coopol.event_changed: "time,place,status".
 	Detail string `bun:"detail"`
 	// GaugeGoing and GaugeCapacity are an event's gauge when the

@@ -294,6 +294,12 @@ func title(typ, name, event string) string {
 		return "A poll has ended"
 	case "update":
 		return name + " edited a post"
+	case "admin.sign_up":
+		return name + " signed up"
+	case "admin.report":
+		return name + " filed a report"
+	case "coopol.account_approved":
+		return "Your account is approved"
 	case "coopol.action_promoted":
 		return "A place was freed: you are in"
 	case "coopol.action_signup":

@@ -16,6 +16,9 @@ type HistoryArgs struct {
 	// (a search typed again, a follow repeated); a new follower always
 	// gets the history, whatever a search fetched a moment before.
 	Cause string `json:"cause"`
+	// MemberID, for a join, is the local member whose key signs the
+	// fetch, so that the group serves its members-only items too.
+	MemberID string `json:"member_id,omitempty"`
 }
 
 func (HistoryArgs) Kind() string { return "group_history" }

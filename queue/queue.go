@@ -55,6 +55,20 @@ type EraseTurfsArgs struct{}
 
 func (EraseTurfsArgs) Kind() string { return "erase_turfs" }
 
+// Guests schedules GuestsArgs every interval.
+func Guests(interval time.Duration) *river.PeriodicJob {
+	return river.NewPeriodicJob(river.PeriodicInterval(interval), func() (river.JobArgs, *river.InsertOpts) {
+		return GuestsArgs{}, &river.InsertOpts{MaxAttempts: 3}
+	}, &river.PeriodicJobOpts{RunOnStart: true})
+}
+
+// GuestsArgs asks for the places of guests who did not confirm in time to
+// be given back, and for guests' personal data past its retention to be
+// erased.
+type GuestsArgs struct{}
+
+func (GuestsArgs) Kind() string { return "guests" }
+
 // MaxDeliveryAttempts with the worker's count⁴+15 s backoff spreads
 // retries over about three days.
 const MaxDeliveryAttempts = 16

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/coopol/coopol/mail"
 	"log/slog"
 	"net"
 	"net/http"
@@ -85,8 +86,12 @@ func New(ctx context.Context, cfg config.Config, store *storage.Storage, log *sl
 	river.AddWorker(workers, &federation.DeliveryWorker{Fed: fed, Backoff: opts.DeliveryBackoff})
 	river.AddWorker(workers, &social.ReminderWorker{Social: svc})
 	river.AddWorker(workers, &social.EraseTurfsWorker{Social: svc})
+	river.AddWorker(workers, &social.GuestsWorker{Social: svc})
 	river.AddWorker(workers, &social.HistoryWorker{Social: svc})
 	river.AddWorker(workers, &social.DirectoryWorker{Social: svc})
+	river.AddWorker(workers, &mail.Worker{Sender: mail.New(cfg.SMTP, cfg.Host)})
+	river.AddWorker(workers, &social.NotificationMailWorker{Social: svc})
+	river.AddWorker(workers, &social.DigestWorker{Social: svc})
 	// Link previews and Web Push reach URLs given by posts and clients:
 	// the same SSRF-safe client rules as federation, each with its own
 	// User-Agent and redirect policy.
@@ -104,7 +109,7 @@ func New(ctx context.Context, cfg config.Config, store *storage.Storage, log *sl
 	}
 	q, err := queue.New(store, workers, queue.Options{
 		DeliveryWorkers: cfg.Federation.DeliveryWorkers, PollInterval: opts.QueuePollInterval,
-		Logger: log.With("component", "queue"), PeriodicJobs: []*river.PeriodicJob{queue.Remind(time.Minute), queue.EraseOldTurfs(6 * time.Hour), queue.Directory(social.DirectoryRefreshInterval)},
+		Logger: log.With("component", "queue"), PeriodicJobs: []*river.PeriodicJob{queue.Remind(time.Minute), queue.EraseOldTurfs(6 * time.Hour), queue.Guests(10 * time.Minute), queue.Directory(social.DirectoryRefreshInterval), queue.Digests(social.DigestInterval)},
 		RescueStuckJobsAfter: opts.RescueStuckJobsAfter,
 	})
 	if err != nil {
@@ -167,7 +172,10 @@ func (s *Server) routes() http.Handler {
 	r.HEAD("/media/*path", mediaHandler)
 	h := api.Register(r, api.Deps{Config: s.Config, Store: s.Store, Log: s.Log, Now: s.Social.Now, Social: s.Social, Media: s.Media})
 	s.Streaming.Mount(r, h)
-	web.Register(r, web.Deps{Config: s.Config, Store: s.Store, Social: s.Social, Log: s.Log, RateLimits: s.RateLimits, Media: s.Media}) // after api: it installs the NoRoute
+	wh := web.Register(r, web.Deps{Config: s.Config, Store: s.Store, Social: s.Social, Log: s.Log, RateLimits: s.RateLimits, Media: s.Media}) // after api: it installs the NoRoute
+	// Notification mails speak the web's catalogues (set before the
+	// queue starts, in Serve).
+	s.Social.MailText = wh.MailText
 	return r
 }
 

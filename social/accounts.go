@@ -92,6 +92,9 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (*model.User, erro
 	if err := s.syncSectionMembership(ctx, s.Store.DB, user); err != nil {
 		return nil, err
 	}
+	if err := s.followSectionOnArrival(ctx, s.Store.DB, user); err != nil {
+		return nil, err
+	}
 	s.Log.Info("account created", "username", account.Username, "role", user.Role)
 	return user, nil
 }

@@ -490,6 +490,8 @@ func (s *Service) DeleteAccount(ctx context.Context, account *model.Account) (*D
 			{"idempotency_keys", "account_id = ?0", nil},
 			{"account_sources", "account_id = ?0", nil},
 			{"calendar_tokens", "account_id = ?0", nil},
+			{"mail_preferences", "account_id = ?0", nil},
+			{"mail_digests", "account_id = ?0", nil},
 			{"media_attachments", "account_id = ?0", nil},
 			{"outbox_activities", "account_id = ?0", nil}, // their pending deliveries are then dropped
 			{"users", "account_id = ?0", nil},             // with its tokens, codes, sessions and resets

@@ -135,6 +135,13 @@ func setUp(t *testing.T, backend string) *memberFixture {
 		UserID: &user.ID, Scopes: "read write", CreatedAt: now}); err != nil {
 		t.Fatal(err)
 	}
+	// Her e-mail choices and the record of her digests go with her.
+	if err := a.Store.SetMailFrequency(ctx, f.alice.ID, model.MailDaily, now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Store.ClaimDigest(ctx, a.Store.DB, &model.MailDigest{AccountID: f.alice.ID, Period: "d:2026-12-05", SentAt: now}); err != nil {
+		t.Fatal(err)
+	}
 	return f
 }
 
@@ -149,7 +156,7 @@ func referencing(t *testing.T, s *storage.Storage, accountID, userID string) map
 		"mutes": "account_id = ?0 OR target_account_id = ?0", "memberships": "account_id = ?0", "participations": "account_id = ?0",
 		"notifications": "account_id = ?0 OR from_account_id = ?0", "lists": "account_id = ?0", "list_accounts": "account_id = ?0",
 		"markers": "account_id = ?0", "conversation_states": "account_id = ?0", "idempotency_keys": "account_id = ?0",
-		"account_sources": "account_id = ?0", "calendar_tokens": "account_id = ?0", "media_attachments": "account_id = ?0",
+		"account_sources": "account_id = ?0", "calendar_tokens": "account_id = ?0", "mail_preferences": "account_id = ?0", "mail_digests": "account_id = ?0", "media_attachments": "account_id = ?0",
 		"users": "account_id = ?0", "events": "account_id = ?0", "reports": "account_id = ?0",
 		"groups":                    "created_by_account_id = ?0",
 		"oauth_tokens":              "user_id = ?1",

@@ -116,6 +116,9 @@ func (s *Service) EditEvent(ctx context.Context, editor *model.Account, eventID 
 			if err := s.notifyParticipantsOfChange(ctx, tx, ev, editor, strings.Join(changed, ",")); err != nil {
 				return err
 			}
+			if err := s.mailGuestsOfChange(ctx, tx, ev, changed); err != nil {
+				return err
+			}
 		}
 		return s.publishStatus(ctx, tx, "Update", st, nil, f.tags)
 	})
@@ -242,7 +245,7 @@ const NotificationEventChanged = "coopol.event_changed"
 // waiting, first come first served, under the event's row lock.
 func (s *Service) promoteWaiting(ctx context.Context, tx bun.Tx, ev *model.Event) error {
 	for {
-		going, err := s.Store.CountParticipants(ctx, tx, ev.ID, "", model.ParticipationGoing)
+		going, err := s.Store.CountTaken(ctx, tx, ev.ID, "")
 		if err != nil {
 			return err
 		}
@@ -253,20 +256,7 @@ func (s *Service) promoteWaiting(ctx context.Context, tx bun.Tx, ev *model.Event
 		if err != nil {
 			return s.Store.SetGauge(ctx, tx, ev.ID, "", going, s.now())
 		}
-		next.State, next.UpdatedAt = model.ParticipationGoing, s.now()
-		if err := s.Store.UpsertParticipation(ctx, tx, next); err != nil {
-			return err
-		}
-		promoted, err := s.Store.AccountByID(ctx, next.AccountID)
-		if err != nil {
-			return err
-		}
-		if promoted.IsLocal() {
-			err = s.notifyEvent(ctx, tx, promoted, "coopol.action_promoted", ev.Status.Account, ev)
-		} else {
-			err = s.answerParticipation(ctx, tx, ev, promoted, next)
-		}
-		if err != nil {
+		if err := s.promote(ctx, tx, ev, next); err != nil {
 			return err
 		}
 	}

@@ -368,35 +368,10 @@ func (s *Service) admitParticipant(ctx context.Context, ev *model.Event, account
 		if existing, err := s.Store.Participation(ctx, tx, ev.ID, slotID, account.ID); err == nil && existing.State != model.ParticipationRejected {
 			p = existing // a repeated Join: answer again below
 		} else {
-			going, err := s.Store.CountParticipants(ctx, tx, ev.ID, slotID, model.ParticipationGoing)
-			if err != nil {
-				return err
-			}
-			state := model.ParticipationGoing
-			if capacity := slotCapacity(ev, slotID); capacity >= 0 && going >= capacity {
-				state = model.ParticipationWaitlisted
-			}
 			p = &model.Participation{ID: model.NewID(now), EventID: ev.ID, SlotID: slotID, AccountID: account.ID,
-				State: state, URI: joinURI, CreatedAt: now, UpdatedAt: now}
-			if err := s.Store.UpsertParticipation(ctx, tx, p); err != nil {
+				State: model.ParticipationGoing, URI: joinURI, CreatedAt: now, UpdatedAt: now}
+			if err := s.takePlace(ctx, tx, ev, p, account); err != nil {
 				return err
-			}
-			if state == model.ParticipationGoing {
-				going++
-				if err := s.Store.SetGauge(ctx, tx, ev.ID, slotID, going, now); err != nil {
-					return err
-				}
-				if err := s.notifyEvent(ctx, tx, ev.Status.Account, "coopol.action_signup", account, ev); err != nil {
-					return err
-				}
-				if capacity := slotCapacity(ev, slotID); capacity > 0 && going == capacity {
-					if err := s.notifyEvent(ctx, tx, ev.Status.Account, "coopol.action_full", account, ev); err != nil {
-						return err
-					}
-				}
-				if err := s.publishEventUpdate(ctx, tx, ev.ID); err != nil {
-					return err
-				}
 			}
 		}
 		if !account.IsLocal() {
@@ -405,6 +380,63 @@ func (s *Service) admitParticipant(ctx context.Context, ev *model.Event, account
 		return nil
 	})
 	return p, err
+}
+
+// takePlace stores a new participation p (a member's, or a guest's) in
+// tx, with the event locked: the place it asks for (going, or held for a
+// guest) while the need is not met, the waiting list once it is. A taken
+// place moves the gauge, tells the organiser and sends the event's Update
+// (the count only) to every server that has it. from is the member (nil
+// for a guest).
+func (s *Service) takePlace(ctx context.Context, tx bun.Tx, ev *model.Event, p *model.Participation, from *model.Account) error {
+	taken, err := s.Store.CountTaken(ctx, tx, ev.ID, p.SlotID)
+	if err != nil {
+		return err
+	}
+	capacity := slotCapacity(ev, p.SlotID)
+	if capacity >= 0 && taken >= capacity {
+		p.State = model.ParticipationWaitlisted
+	}
+	if err := s.Store.UpsertParticipation(ctx, tx, p); err != nil {
+		return err
+	}
+	if p.State == model.ParticipationWaitlisted {
+		return nil
+	}
+	taken++
+	if err := s.Store.SetGauge(ctx, tx, ev.ID, p.SlotID, taken, s.now()); err != nil {
+		return err
+	}
+	if err := s.notifyEvent(ctx, tx, ev.Status.Account, "coopol.action_signup", from, ev); err != nil {
+		return err
+	}
+	if capacity > 0 && taken == capacity {
+		if err := s.notifyEvent(ctx, tx, ev.Status.Account, "coopol.action_full", from, ev); err != nil {
+			return err
+		}
+	}
+	return s.publishEventUpdate(ctx, tx, ev.ID)
+}
+
+// promote gives a freed place to next, the first person waiting, and
+// tells them: a notification here, an Accept to a remote member's
+// server, a mail to a guest.
+func (s *Service) promote(ctx context.Context, tx bun.Tx, ev *model.Event, next *model.Participation) error {
+	if next.GuestID != "" {
+		return s.promoteGuest(ctx, tx, ev, next)
+	}
+	next.State, next.UpdatedAt = model.ParticipationGoing, s.now()
+	if err := s.Store.SetParticipationState(ctx, tx, next.ID, next.State, next.UpdatedAt); err != nil {
+		return err
+	}
+	promoted, err := s.Store.AccountByID(ctx, next.AccountID)
+	if err != nil {
+		return err
+	}
+	if promoted.IsLocal() {
+		return s.notifyEvent(ctx, tx, promoted, "coopol.action_promoted", ev.Status.Account, ev)
+	}
+	return s.answerParticipation(ctx, tx, ev, promoted, next)
 }
 
 func slotCapacity(ev *model.Event, slotID string) int {
@@ -518,44 +550,39 @@ func (s *Service) releasePlace(ctx context.Context, ev *model.Event, account *mo
 		if err := s.Store.LockEvent(ctx, tx, ev.ID); err != nil {
 			return err
 		}
-		if err := s.Store.DeleteParticipation(ctx, tx, p.ID); err != nil {
-			return err
-		}
-		if p.State != model.ParticipationGoing {
-			return nil
-		}
-		if err := s.notifyEvent(ctx, tx, ev.Status.Account, "coopol.action_cancel", account, ev); err != nil {
-			return err
-		}
-		next, err := s.Store.FirstWaitlisted(ctx, tx, ev.ID, p.SlotID)
-		if err == nil {
-			next.State, next.UpdatedAt = model.ParticipationGoing, s.now()
-			if err := s.Store.UpsertParticipation(ctx, tx, next); err != nil {
-				return err
-			}
-			promoted, err := s.Store.AccountByID(ctx, next.AccountID)
-			if err != nil {
-				return err
-			}
-			if promoted.IsLocal() {
-				if err := s.notifyEvent(ctx, tx, promoted, "coopol.action_promoted", ev.Status.Account, ev); err != nil {
-					return err
-				}
-			} else if err := s.answerParticipation(ctx, tx, ev, promoted, next); err != nil {
-				return err
-			}
-		} else if !errors.Is(err, storage.ErrNotFound) {
-			return err
-		}
-		going, err := s.Store.CountParticipants(ctx, tx, ev.ID, p.SlotID, model.ParticipationGoing)
-		if err != nil {
-			return err
-		}
-		if err := s.Store.SetGauge(ctx, tx, ev.ID, p.SlotID, going, s.now()); err != nil {
-			return err
-		}
-		return s.publishEventUpdate(ctx, tx, ev.ID)
+		return s.releasePlaceTx(ctx, tx, ev, account, p)
 	})
+}
+
+// releasePlaceTx removes p, with the event locked in tx; a place it took
+// goes to the first person waiting. account is who withdraws (nil for a
+// guest).
+func (s *Service) releasePlaceTx(ctx context.Context, tx bun.Tx, ev *model.Event, account *model.Account, p *model.Participation) error {
+	if err := s.Store.DeleteParticipation(ctx, tx, p.ID); err != nil {
+		return err
+	}
+	if p.State != model.ParticipationGoing && p.State != model.ParticipationHeld {
+		return nil
+	}
+	if err := s.notifyEvent(ctx, tx, ev.Status.Account, "coopol.action_cancel", account, ev); err != nil {
+		return err
+	}
+	next, err := s.Store.FirstWaitlisted(ctx, tx, ev.ID, p.SlotID)
+	if err == nil {
+		if err := s.promote(ctx, tx, ev, next); err != nil {
+			return err
+		}
+	} else if !errors.Is(err, storage.ErrNotFound) {
+		return err
+	}
+	taken, err := s.Store.CountTaken(ctx, tx, ev.ID, p.SlotID)
+	if err != nil {
+		return err
+	}
+	if err := s.Store.SetGauge(ctx, tx, ev.ID, p.SlotID, taken, s.now()); err != nil {
+		return err
+	}
+	return s.publishEventUpdate(ctx, tx, ev.ID)
 }
 
 // Participants lists an event's participants, for its organisers only.
@@ -614,6 +641,11 @@ func (s *Service) SendReminders(ctx context.Context, ahead time.Duration) (int, 
 				return sent, err
 			}
 			sent++
+		}
+		n, err := s.remindGuests(ctx, ev)
+		sent += n
+		if err != nil {
+			return sent, err
 		}
 	}
 	return sent, nil

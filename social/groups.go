@@ -453,7 +453,10 @@ func (s *Service) VerifyMember(ctx context.Context, staff, member *model.Account
 		if err != nil {
 			return err
 		}
-		return s.syncSectionMembership(ctx, tx, user)
+		if err := s.syncSectionMembership(ctx, tx, user); err != nil {
+			return err
+		}
+		return s.followSectionOnArrival(ctx, tx, user)
 	})
 }
 

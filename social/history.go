@@ -31,7 +31,7 @@ type HistoryWorker struct {
 }
 
 func (w *HistoryWorker) Work(ctx context.Context, job *river.Job[queue.HistoryArgs]) error {
-	n, err := w.Social.FetchGroupHistory(ctx, job.Args.GroupURI)
+	n, err := w.Social.FetchGroupHistory(ctx, job.Args.GroupURI, job.Args.MemberID)
 	if n > 0 {
 		w.Social.Log.Info("group history fetched", "group", job.Args.GroupURI, "items", n)
 	}
@@ -41,10 +41,21 @@ func (w *HistoryWorker) Work(ctx context.Context, job *river.Job[queue.HistoryAr
 // requestGroupHistory queues the history fetch of a remote group, in
 // db's transaction when it is one.
 func (s *Service) requestGroupHistory(ctx context.Context, db bun.IDB, group *model.Account, cause string) error {
+	return s.requestHistory(ctx, db, group, cause, "")
+}
+
+// requestMemberHistory queues the history fetch of a remote group that
+// member (local) has just joined: signed with the member's key, it brings
+// the group's members-only items too.
+func (s *Service) requestMemberHistory(ctx context.Context, db bun.IDB, group, member *model.Account) error {
+	return s.requestHistory(ctx, db, group, "join:"+member.ID, member.ID)
+}
+
+func (s *Service) requestHistory(ctx context.Context, db bun.IDB, group *model.Account, cause, memberID string) error {
 	if s.Queue == nil || group == nil || group.IsLocal() || !group.IsGroup() {
 		return nil
 	}
-	job := queue.HistoryArgs{GroupURI: group.URI, Cause: cause}
+	job := queue.HistoryArgs{GroupURI: group.URI, Cause: cause, MemberID: memberID}
 	if tx, ok := db.(bun.Tx); ok {
 		return s.Queue.EnqueueTx(ctx, tx, job)
 	}
@@ -65,21 +76,53 @@ func (s *Service) DiscoverGroup(ctx context.Context, group *model.Account, cause
 	return s.requestGroupHistory(ctx, s.Store.DB, group, cause)
 }
 
+// MemberFetcher fetches with a request signed by a local account rather
+// than the instance actor (federation.FetchObjectAs).
+type MemberFetcher interface {
+	FetchObjectAs(ctx context.Context, uri string, as *model.Account) (map[string]any, error)
+}
+
+// historyFetcher fetches what one history fetch reads: as the instance
+// actor, or as the new member (member != nil).
+type historyFetcher struct {
+	fetch  func(ctx context.Context, uri string) (map[string]any, error)
+	member *model.Account
+}
+
+func (h historyFetcher) FetchObject(ctx context.Context, uri string) (map[string]any, error) {
+	return h.fetch(ctx, uri)
+}
+
 // FetchGroupHistory reads a remote group's outbox (at most historyPages
-// pages) and keeps up to historyItems public posts. Objects of the
-// group's own server may be taken as embedded (the outbox came from that
-// origin); anything else is fetched from its own origin. It returns how
-// many posts were kept.
-func (s *Service) FetchGroupHistory(ctx context.Context, groupURI string) (int, error) {
+// pages) and keeps up to historyItems posts: public ones; and, when
+// memberID names a local account that is a member of the group now, the
+// group's members-only posts as well, the outbox being fetched with a
+// request signed by that member (the group serves members-only items to
+// its members only). Objects of the group's own server may be taken as
+// embedded (the outbox came from that origin); anything else is fetched
+// from its own origin. It returns how many posts were kept.
+func (s *Service) FetchGroupHistory(ctx context.Context, groupURI, memberID string) (int, error) {
 	group, err := s.Store.AccountByURI(ctx, groupURI)
 	if errors.Is(err, storage.ErrNotFound) {
 		return 0, nil
 	} else if err != nil {
 		return 0, err
 	}
-	fetcher, ok := s.Resolver.(RemoteFetcher)
+	plain, ok := s.Resolver.(RemoteFetcher)
 	if !ok || group.IsLocal() || !group.IsGroup() || group.OutboxURI == "" || !ap.SameOrigin(group.OutboxURI, group.URI) {
 		return 0, nil
+	}
+	fetcher := historyFetcher{fetch: plain.FetchObject}
+	if memberID != "" {
+		member, err := s.historyMember(ctx, group, memberID)
+		if err != nil {
+			return 0, err
+		}
+		if as, ok := s.Resolver.(MemberFetcher); ok && member != nil {
+			fetcher = historyFetcher{member: member, fetch: func(ctx context.Context, uri string) (map[string]any, error) {
+				return as.FetchObjectAs(ctx, uri, member)
+			}}
+		}
 	}
 	doc, err := fetcher.FetchObject(ctx, group.OutboxURI)
 	if err != nil {
@@ -123,9 +166,28 @@ func (s *Service) FetchGroupHistory(ctx context.Context, groupURI string) (int, 
 	return kept, nil
 }
 
+// historyMember is the local account a members' history is fetched
+// for, if it is a member of group now (a membership left or refused
+// meanwhile brings the public history only).
+func (s *Service) historyMember(ctx context.Context, group *model.Account, memberID string) (*model.Account, error) {
+	member, err := s.Store.AccountByID(ctx, memberID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	if !member.IsLocal() || member.SuspendedAt != nil {
+		return nil, nil
+	}
+	if ok, err := s.Store.IsMember(ctx, group.ID, member.ID); err != nil || !ok {
+		return nil, err
+	}
+	return member, nil
+}
+
 // storeHistoryItem keeps one outbox item: a Create, an Announce or a bare
 // object.
-func (s *Service) storeHistoryItem(ctx context.Context, fetcher RemoteFetcher, group *model.Account, item any) (*model.Status, error) {
+func (s *Service) storeHistoryItem(ctx context.Context, fetcher historyFetcher, group *model.Account, item any) (*model.Status, error) {
 	var object any = item
 	if m, ok := item.(map[string]any); ok {
 		switch ap.Type(m) {
@@ -152,7 +214,36 @@ func (s *Service) storeHistoryItem(ctx context.Context, fetcher RemoteFetcher, g
 			return nil, err
 		}
 	}
+	if fetcher.member != nil {
+		if post, err := ap.ParsePost(doc); err == nil && !ap.IsPublic(post.To) && !ap.IsPublic(post.Cc) {
+			return s.storeMembersHistoryItem(ctx, doc, group)
+		}
+	}
 	return s.storeFetchedDocument(ctx, doc, group)
+}
+
+// storeMembersHistoryItem keeps a members-only post of a group's history,
+// read with a new member's signature: only a post of the group's own
+// server (the group vouches for its members-only posts, as when it
+// announces them) addressed to the group's members, and never a reply.
+// It is kept members-only in that group, so that the audience rule shows
+// it to the group's current members here and to nobody else.
+func (s *Service) storeMembersHistoryItem(ctx context.Context, doc map[string]any, group *model.Account) (*model.Status, error) {
+	post, err := ap.ParsePost(doc)
+	if err != nil {
+		return nil, rejected("%v", err)
+	}
+	if !ap.SameOrigin(post.ID, group.URI) || group.MembersURI == "" || post.InReplyTo != "" {
+		return nil, nil
+	}
+	author, err := s.Resolver.ResolveActor(ctx, post.AttributedTo)
+	if err != nil {
+		return nil, rejected("cannot resolve author of %s", post.ID)
+	}
+	if ap.VisibilityOf(post.To, post.Cc, author.FollowersURI, group.MembersURI) != model.VisibilityMembers {
+		return nil, nil
+	}
+	return s.storeFetchedPostVia(ctx, author, post, group)
 }
 
 // storeFetchedDocument keeps a public post read from its origin.

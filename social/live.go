@@ -25,6 +25,7 @@ type Live interface {
 func (s *Service) emit(ctx context.Context, db bun.IDB, kind, id, accountID string) {
 	if kind == "notification" {
 		s.queuePush(ctx, db, id, accountID)
+		s.queueNotificationMail(ctx, db, id, accountID)
 	}
 	if s.Live == nil {
 		return

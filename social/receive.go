@@ -798,13 +798,23 @@ func (s *Service) storeFetchedPostVia(ctx context.Context, author *model.Account
 	} else if !errors.Is(err, storage.ErrNotFound) {
 		return nil, err
 	}
-	st := s.statusFromPost(author, post, ap.VisibilityOf(post.To, post.Cc, author.FollowersURI, ""))
-	if group, err := s.fetchedPostGroup(ctx, post, via); err != nil {
+	group, err := s.fetchedPostGroup(ctx, post, via)
+	if err != nil {
 		return nil, err
-	} else if group != nil {
-		st.GroupID = &group.ID
 	}
-	err := s.Store.InTx(ctx, func(tx bun.Tx) error {
+	membersURI := ""
+	if group != nil && via != nil && via.ID == group.ID && ap.SameOrigin(post.ID, group.URI) {
+		// Read from the group's own server on its word (its history):
+		// a post to its members is members-only here too.
+		membersURI = group.MembersURI
+	}
+	st := s.statusFromPost(author, post, ap.VisibilityOf(post.To, post.Cc, author.FollowersURI, membersURI))
+	if group != nil {
+		st.GroupID = &group.ID
+	} else if st.Visibility == model.VisibilityMembers {
+		return nil, rejected("members-only post outside its group")
+	}
+	err = s.Store.InTx(ctx, func(tx bun.Tx) error {
 		if err := s.Store.InsertStatus(ctx, tx, st, nil, nil); err != nil {
 			return err
 		}
@@ -866,7 +876,8 @@ func (s *Service) receiveFlag(ctx context.Context, actor *model.Account, in *ap.
 	if len(comment) > 5000 {
 		comment = comment[:5000]
 	}
-	return s.Store.InsertReport(ctx, &model.Report{ID: model.NewID(s.now()), AccountID: &actor.ID, TargetAccountID: targetID,
+	// The staff are told as of a local report ("admin.report").
+	return s.fileReport(ctx, &model.Report{ID: model.NewID(s.now()), AccountID: &actor.ID, TargetAccountID: targetID,
 		StatusIDs: statusIDs, Comment: comment, URI: in.ID, CreatedAt: s.now()})
 }
 

@@ -130,7 +130,7 @@ func (s *Service) receiveJoinAnswer(ctx context.Context, actor *model.Account, i
 			if err := s.Store.UpsertMembership(ctx, tx, m); err != nil {
 				return err
 			}
-			if err := s.requestGroupHistory(ctx, tx, actor, "join:"+member.ID); err != nil {
+			if err := s.requestMemberHistory(ctx, tx, actor, member); err != nil {
 				return err
 			}
 		} else {

@@ -50,6 +50,40 @@ func sectionRole(u *model.User) string {
 	return ""
 }
 
+// followSectionOnArrival makes a local sympathisant follow the section
+// (issue 13): not a member, they still get its public posts, events and
+// field actions in their home timeline and agenda. It runs when someone
+// arrives as a sympathisant — created approved, approved by the staff,
+// or no longer a verified adhérent — and never at start-up, so that one
+// who unfollowed the section is not made to follow it again. Members do
+// not need it (they get the section's posts as members); an existing
+// follow, or a block either way, is left as it is.
+func (s *Service) followSectionOnArrival(ctx context.Context, db bun.IDB, u *model.User) error {
+	if sectionRole(u) != "" || !u.Approved || u.DisabledAt != nil {
+		return nil
+	}
+	section, err := s.Store.LocalAccount(ctx, s.Config.Section.Username)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if _, err := s.Store.Follow(ctx, u.AccountID, section.ID); err == nil {
+		return nil
+	} else if !errors.Is(err, storage.ErrNotFound) {
+		return err
+	}
+	for _, pair := range [][2]string{{section.ID, u.AccountID}, {u.AccountID, section.ID}} {
+		if blocked, err := s.Store.IsBlocking(ctx, pair[0], pair[1]); err != nil || blocked {
+			return err
+		}
+	}
+	now := s.now()
+	_, activityURI := s.newActivityID()
+	return s.Store.UpsertFollow(ctx, db, &model.Follow{ID: model.NewID(now), AccountID: u.AccountID, TargetAccountID: section.ID,
+		URI: activityURI, State: model.FollowAccepted, ShowReblogs: true, CreatedAt: now, UpdatedAt: now})
+}
+
 // isSection reports whether group is this instance's section.
 func (s *Service) isSection(group *model.Account) bool {
 	return group.IsLocal() && group.Username == s.Config.Section.Username

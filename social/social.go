@@ -9,8 +9,10 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/coopol/coopol/auth"
 	"github.com/coopol/coopol/config"
 	"github.com/coopol/coopol/model"
 	"github.com/coopol/coopol/queue"
@@ -49,6 +51,13 @@ type Service struct {
 	URIs     uris.Layout
 	Log      *slog.Logger
 	Now      func() time.Time
+	// MailText translates a message of the mail catalogue (the web's, set
+	// by the server): notification mails and digests are not sent
+	// without it.
+	MailText func(lang, id string, args ...any) string
+
+	secretOnce sync.Once
+	secret     *auth.ServerSecret // keys the unsubscribe links
 }
 
 // New builds a Service with the real clock.

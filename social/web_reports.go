@@ -39,7 +39,7 @@ func (s *Service) Report(ctx context.Context, reporter, target *model.Account, s
 	now := s.now()
 	r := &model.Report{ID: model.NewID(now), AccountID: &reporter.ID, TargetAccountID: target.ID, StatusIDs: attached,
 		Comment: comment, CreatedAt: now}
-	if err := s.Store.InsertReport(ctx, r); err != nil {
+	if err := s.fileReport(ctx, r); err != nil {
 		return nil, err
 	}
 	s.Log.Info("report filed", "report", r.ID)

@@ -24,6 +24,7 @@ var dialectFiles embed.FS
 // dialect/<name>.<sqlite|postgres>.sql, statements separated by "--split".
 var dialectMigrations = []struct{ name, comment string }{
 	{"20261205007001", "account_stats"},
+	{"20261206090001", "row_changes"},
 }
 
 func (s *Storage) addDialectMigrations(ms *migrate.Migrations) {

@@ -20,49 +20,105 @@ import (
 // ---- Batch look-ups for rendering ----
 
 // StatusesByIDs loads statuses (with their Account) by id, in the order
-// of ids; missing ids are skipped.
+// of ids; missing ids are skipped. Rows come from the row cache when it
+// has them (rowcache.go).
 func (s *Storage) StatusesByIDs(ctx context.Context, ids []string) ([]model.Status, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	var rows []model.Status
-	if err := s.DB.NewSelect().Model(&rows).Relation("Account").Where("s.id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
+	gen, cached := s.syncRowCache(ctx)
+	found, missing := map[string]model.Status{}, ids
+	if cached {
+		found, missing = s.rows.cachedStatuses(ids)
+	}
+	if len(missing) > 0 {
+		var rows []model.Status
+		if err := s.DB.NewSelect().Model(&rows).Relation("Account").Where("s.id IN (?)", bun.In(missing)).Scan(ctx); err != nil {
+			return nil, err
+		}
+		if cached {
+			s.rows.putStatuses(gen, rows)
+			accounts := make([]model.Account, 0, len(rows))
+			for _, st := range rows {
+				if st.Account != nil {
+					accounts = append(accounts, *st.Account)
+				}
+			}
+			s.rows.putAccounts(gen, accounts)
+		}
+		for _, st := range rows {
+			found[st.ID] = st
+		}
+	}
+	var authorIDs []string
+	for _, st := range found {
+		if st.Account == nil {
+			authorIDs = append(authorIDs, st.AccountID)
+		}
+	}
+	authors, err := s.accountsByIDs(ctx, gen, cached, authorIDs)
+	if err != nil {
 		return nil, err
 	}
-	byID := make(map[string]model.Status, len(rows))
-	for _, st := range rows {
-		byID[st.ID] = st
-	}
-	out := make([]model.Status, 0, len(rows))
+	out := make([]model.Status, 0, len(found))
 	for _, id := range ids {
-		if st, ok := byID[id]; ok {
-			out = append(out, st)
+		st, ok := found[id]
+		if !ok {
+			continue
 		}
+		if st.Account == nil {
+			a, ok := authors[st.AccountID]
+			if !ok {
+				continue // the author went with the status
+			}
+			st.Account = &a
+		}
+		out = append(out, st)
 	}
 	return out, nil
 }
 
 // AccountsByIDs loads accounts by id, in the order of ids; missing ids
-// are skipped.
+// are skipped. Rows come from the row cache when it has them.
 func (s *Storage) AccountsByIDs(ctx context.Context, ids []string) ([]model.Account, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	var rows []model.Account
-	if err := s.DB.NewSelect().Model(&rows).Where("id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
+	gen, cached := s.syncRowCache(ctx)
+	byID, err := s.accountsByIDs(ctx, gen, cached, ids)
+	if err != nil {
 		return nil, err
 	}
-	byID := make(map[string]model.Account, len(rows))
-	for _, a := range rows {
-		byID[a.ID] = a
-	}
-	out := make([]model.Account, 0, len(rows))
+	out := make([]model.Account, 0, len(byID))
 	for _, id := range ids {
 		if a, ok := byID[id]; ok {
 			out = append(out, a)
 		}
 	}
 	return out, nil
+}
+
+func (s *Storage) accountsByIDs(ctx context.Context, gen uint64, cached bool, ids []string) (map[string]model.Account, error) {
+	if len(ids) == 0 {
+		return map[string]model.Account{}, nil
+	}
+	found, missing := map[string]model.Account{}, ids
+	if cached {
+		found, missing = s.rows.cachedAccounts(ids)
+	}
+	if len(missing) > 0 {
+		var rows []model.Account
+		if err := s.DB.NewSelect().Model(&rows).Where("id IN (?)", bun.In(missing)).Scan(ctx); err != nil {
+			return nil, err
+		}
+		if cached {
+			s.rows.putAccounts(gen, rows)
+		}
+		for _, a := range rows {
+			found[a.ID] = a
+		}
+	}
+	return found, nil
 }
 
 // StatusMentions returns, per status, the accounts it mentions (not the

@@ -103,6 +103,22 @@ func (s *Storage) CountParticipants(ctx context.Context, db bun.IDB, eventID, sl
 	return int(n), err
 }
 
+// CountTaken counts the places taken in a slot ("" = the whole event):
+// members and guests going, and guests' places held until they confirm.
+// It is what the no-overbooking rule and the gauge count.
+func (s *Storage) CountTaken(ctx context.Context, db bun.IDB, eventID, slotID string) (int, error) {
+	n, err := db.NewSelect().Model((*model.Participation)(nil)).
+		Where("event_id = ? AND slot_id = ? AND state IN (?, ?)", eventID, slotID, model.ParticipationGoing, model.ParticipationHeld).Count(ctx)
+	return int(n), err
+}
+
+// SetParticipationState changes one participation's state, by id (a
+// guest's participation has no account for UpsertParticipation's key).
+func (s *Storage) SetParticipationState(ctx context.Context, db bun.IDB, id, state string, at time.Time) error {
+	_, err := db.NewUpdate().Model((*model.Participation)(nil)).Set("state = ?", state).Set("updated_at = ?", at).Where("id = ?", id).Exec(ctx)
+	return err
+}
+
 // FirstWaitlisted returns the longest-waiting participation of a slot.
 func (s *Storage) FirstWaitlisted(ctx context.Context, db bun.IDB, eventID, slotID string) (*model.Participation, error) {
 	p := new(model.Participation)
@@ -117,7 +133,8 @@ func (s *Storage) SetGauge(ctx context.Context, db bun.IDB, eventID, slotID stri
 		if _, err := db.NewUpdate().Model((*model.EventSlot)(nil)).Set("participant_count = ?", count).Where("id = ?", slotID).Exec(ctx); err != nil {
 			return err
 		}
-		total, err := db.NewSelect().Model((*model.Participation)(nil)).Where("event_id = ? AND state = ?", eventID, model.ParticipationGoing).Count(ctx)
+		total, err := db.NewSelect().Model((*model.Participation)(nil)).
+			Where("event_id = ? AND state IN (?, ?)", eventID, model.ParticipationGoing, model.ParticipationHeld).Count(ctx)
 		if err != nil {
 			return err
 		}
@@ -138,10 +155,11 @@ func (s *Storage) EventGauge(ctx context.Context, db bun.IDB, eventID string) (i
 	return row.Going, row.Capacity, err
 }
 
-// Participants lists an event's participations with their accounts.
+// Participants lists an event's participations with their accounts
+// (members, local or remote; guests are in GuestParticipants).
 func (s *Storage) Participants(ctx context.Context, eventID string) ([]model.Participation, error) {
 	var out []model.Participation
-	err := s.DB.NewSelect().Model(&out).Relation("Account").Where("p.event_id = ?", eventID).Order("p.created_at", "p.id").Scan(ctx)
+	err := s.DB.NewSelect().Model(&out).Relation("Account").Where("p.event_id = ? AND p.account_id IS NOT NULL", eventID).Order("p.created_at", "p.id").Scan(ctx)
 	return out, err
 }
 

@@ -46,6 +46,7 @@ type Storage struct {
 	QueueDB *sql.DB
 
 	prep    preparedSet // statements run on every request (prepared.go)
+	rows    *rowCache   // statuses and accounts (rowcache.go)
 	maxOpen int         // the pool's size, as configured
 }
 
@@ -80,33 +81,69 @@ func openSQLite(ctx context.Context, cfg config.Database) (*Storage, error) {
 		}
 	}
 	dsn := sqliteDSN(cfg.Address)
-	sqldb, err := sql.Open("sqlite", dsn)
+	// The pool the application reads through keeps compiled statements
+	// (stmtcache.go); the queue's own connection does not need to.
+	sqldb, err := sql.Open(cachingSQLiteDriver, dsn)
 	if err != nil {
 		return nil, fmt.Errorf("storage: open sqlite: %w", err)
 	}
 	sqldb.SetMaxOpenConns(cfg.MaxOpenConns)
+	// database/sql keeps 2 idle connections by default: under more
+	// concurrent requests than that, connections were closed and opened
+	// again all the time, each open setting its pragmas and losing its
+	// compiled statements. Keep them all, and let them go when idle.
+	sqldb.SetMaxIdleConns(cfg.MaxOpenConns)
+	sqldb.SetConnMaxIdleTime(5 * time.Minute)
 	queue, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		sqldb.Close()
 		return nil, fmt.Errorf("storage: open sqlite: %w", err)
 	}
 	queue.SetMaxOpenConns(1)
-	s := &Storage{DB: bun.NewDB(sqldb, sqlitedialect.New()), Type: "sqlite", QueueDB: queue}
+	s := &Storage{DB: bun.NewDB(sqldb, sqlitedialect.New()), Type: "sqlite", QueueDB: queue, rows: newRowCache()}
 	if err := s.Ping(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if err := s.dropStat4(ctx); err != nil {
 		s.Close()
 		return nil, err
 	}
 	return s, nil
 }
 
+// dropStat4 forgets the value samples an ANALYZE (or PRAGMA optimize) left
+// in sqlite_stat4, keeping the per-index statistics of sqlite_stat1. With
+// samples, SQLite recompiles a statement every time its parameters change
+// (their values might change the plan), which undid the statement cache
+// (stmtcache.go); stat1 is what our indexes need.
+func (s *Storage) dropStat4(ctx context.Context) error {
+	var n int
+	if err := s.DB.NewRaw("SELECT count(*) FROM sqlite_schema WHERE name = 'sqlite_stat4'").Scan(ctx, &n); err != nil {
+		return fmt.Errorf("storage: look for sqlite_stat4: %w", err)
+	}
+	if n == 0 {
+		return nil
+	}
+	if _, err := s.DB.ExecContext(ctx, "DELETE FROM sqlite_stat4"); err != nil {
+		return fmt.Errorf("storage: clear sqlite_stat4: %w", err)
+	}
+	// Reload the statistics the connections use.
+	if _, err := s.DB.ExecContext(ctx, "ANALYZE sqlite_schema"); err != nil {
+		return fmt.Errorf("storage: reload statistics: %w", err)
+	}
+	return nil
+}
+
 func openPostgres(ctx context.Context, cfg config.Database) (*Storage, error) {
-	sqldb, err := sql.Open("pgx", cfg.Address)
+	sqldb, err := sql.Open(simplePGDriver, cfg.Address)
 	if err != nil {
 		return nil, fmt.Errorf("storage: open postgres: %w", err)
 	}
 	sqldb.SetMaxOpenConns(cfg.MaxOpenConns)
+	sqldb.SetMaxIdleConns(cfg.MaxOpenConns) // see openSQLite
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
-	s := &Storage{DB: bun.NewDB(sqldb, pgdialect.New()), Type: "postgres", QueueDB: sqldb, maxOpen: cfg.MaxOpenConns}
+	s := &Storage{DB: bun.NewDB(sqldb, pgdialect.New()), Type: "postgres", QueueDB: sqldb, maxOpen: cfg.MaxOpenConns, rows: newRowCache()}
 	if err := s.Ping(ctx); err != nil {
 		s.Close()
 		return nil, err

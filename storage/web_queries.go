@@ -183,14 +183,14 @@ func (s *Storage) WebUserFigures(ctx context.Context, activeSince time.Time) (We
 	if err := count(users().Where("u.approved = ?", true).Where("u.role IN ('admin', 'moderator', 'member')"), &f.Members); err != nil {
 		return f, err
 	}
-	return f, count(users().Where("u.approved = ?", false), &f.Pending)
+	return f, count(users().Where("u.approved = ?", false).Where("u.refused_at IS NULL"), &f.Pending)
 }
 
 // WebUnapprovedUsers lists accounts waiting for approval, oldest first.
 func (s *Storage) WebUnapprovedUsers(ctx context.Context) ([]model.User, error) {
 	var out []model.User
 	err := s.DB.NewSelect().Model(&out).Relation("Account").
-		Where("u.approved = ?", false).Where("u.disabled_at IS NULL").Order("u.id ASC").Limit(200).Scan(ctx)
+		Where("u.approved = ?", false).Where("u.disabled_at IS NULL").Where("u.refused_at IS NULL").Order("u.id ASC").Limit(200).Scan(ctx)
 	return out, err
 }
 

@@ -1,8 +1,8 @@
 package web
 
 import (
-	"context"
 	"errors"
+	"github.com/coopol/coopol/mail"
 	"net/http"
 	"strconv"
 	"strings"
@@ -93,6 +93,11 @@ func (h *Handlers) signupSubmit(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
+	// The staff are told of every sign-up (admin.sign_up); in approval
+	// mode the account waits for them in the dashboard.
+	if err := h.Social.NotifySignUp(ctx, user.Account); err != nil {
+		h.Log.Error("web: tell the staff of a sign-up", "err", err)
+	}
 	if d.Status == "member" {
 		// A request for verification: the section's secretaries answer
 		// it in the dashboard (VerifyMember); it grants nothing before.
@@ -115,6 +120,8 @@ func (h *Handlers) signupSubmit(c *gin.Context) {
 
 type loginData struct {
 	Login, Next, Error string
+	// Refusal is the staff's message to a refused applicant.
+	Refusal string
 }
 
 func (h *Handlers) loginForm(c *gin.Context) {
@@ -177,7 +184,15 @@ func (h *Handlers) loginSubmit(c *gin.Context) {
 	}
 	if !mayLogIn(user) {
 		key := "login.disabled"
-		if user.DisabledAt == nil && !user.Approved {
+		switch {
+		case user.DisabledAt == nil && !user.Approved && user.RefusedAt != nil:
+			// The staff's answer, with their message if they left one
+			// (shown only after the right password).
+			d.Error = h.t(c, "login.refused")
+			d.Refusal = user.RefusalMessage
+			h.render(c, http.StatusForbidden, "login", h.newPage(c, h.t(c, "login.title"), d))
+			return
+		case user.DisabledAt == nil && !user.Approved:
 			key = "login.not_approved"
 		}
 		again(http.StatusForbidden, key)
@@ -204,7 +219,7 @@ type forgotData struct {
 }
 
 func (h *Handlers) forgotForm(c *gin.Context) {
-	h.render(c, http.StatusOK, "forgot", h.newPage(c, h.t(c, "forgot.title"), &forgotData{ByMail: h.Mailer != nil}))
+	h.render(c, http.StatusOK, "forgot", h.newPage(c, h.t(c, "forgot.title"), &forgotData{ByMail: h.Social.MailEnabled()}))
 }
 
 // resetLifetime is how long a mailed or handed-over link works.
@@ -217,7 +232,7 @@ const (
 // or not the address belongs to someone: it must not reveal who has an
 // account here.
 func (h *Handlers) forgotSubmit(c *gin.Context) {
-	d := &forgotData{Email: strings.TrimSpace(c.PostForm("email")), ByMail: h.Mailer != nil}
+	d := &forgotData{Email: strings.TrimSpace(c.PostForm("email")), ByMail: h.Social.MailEnabled()}
 	now := h.now()
 	if r := h.mailForms.Take(c.Request.Context(), ratelimit.ClientKey(c)); r.Reached {
 		tooMany(c, r, now)
@@ -245,7 +260,7 @@ func (h *Handlers) forgotSubmit(c *gin.Context) {
 // request for an administrator, who makes the link in the dashboard.
 func (h *Handlers) requestReset(c *gin.Context, user *model.User, now time.Time) error {
 	pr := &model.PasswordReset{ID: model.NewID(now), UserID: user.ID, RequestedAt: now}
-	if h.Mailer == nil {
+	if !h.Social.MailEnabled() {
 		return h.Store.CreatePasswordReset(c.Request.Context(), pr)
 	}
 	raw := auth.NewToken()
@@ -258,16 +273,9 @@ func (h *Handlers) requestReset(c *gin.Context, user *model.User, now time.Time)
 	link := h.Config.BaseURL() + "/password/reset?token=" + raw
 	subject := h.msgs.T(lang, "mail.reset.subject", "Instance", h.Config.Instance.Name)
 	body := h.msgs.T(lang, "mail.reset.body", "Name", user.Account.Username, "Link", link, "Instance", h.Config.Instance.Name)
-	// Sent in the background: how long the answer takes must not tell
-	// whether an account exists.
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := h.Mailer.Send(ctx, user.Email, subject, body); err != nil {
-			h.Log.Error("web: send reset mail", "user", user.ID, "err", err)
-		}
-	}()
-	return nil
+	// Queued: how long the answer takes must not tell whether an account
+	// exists.
+	return h.Social.SendMail(c.Request.Context(), nil, mail.Message{To: user.Email, Subject: subject, Text: body})
 }
 
 type resetData struct {
@@ -337,23 +345,29 @@ func tooMany(c *gin.Context, r ratelimit.Result, now time.Time) {
 
 // section is this instance's section (a local Group actor).
 func (h *Handlers) section(c *gin.Context) (*model.Account, error) {
-	return h.Store.LocalAccount(c.Request.Context(), h.Config.Section.Username)
+	if a, ok := c.Get(ctxSectionAccount); ok {
+		return a.(*model.Account), nil
+	}
+	a, err := h.Store.LocalAccount(c.Request.Context(), h.Config.Section.Username)
+	if err == nil {
+		c.Set(ctxSectionAccount, a) // once per request
+	}
+	return a, err
 }
+
+// ctxSectionAccount keeps the section's account for the request.
+const ctxSectionAccount = "coopol.web.section_account"
 
 // tellAccountExists mails the owner of email that someone tried to sign up
 // with it (in the background: the answer's timing must not tell either).
 func (h *Handlers) tellAccountExists(c *gin.Context, email string) {
-	if h.Mailer == nil {
+	if !h.Social.MailEnabled() {
 		return
 	}
 	lang := h.msgs.choose(c.Request)
 	subject := h.msgs.T(lang, "mail.signup_exists.subject", "Instance", h.Config.Instance.Name)
 	body := h.msgs.T(lang, "mail.signup_exists.body", "Instance", h.Config.Instance.Name, "Link", h.Config.BaseURL()+"/password/forgot")
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := h.Mailer.Send(ctx, email, subject, body); err != nil {
-			h.Log.Error("web: send account-exists mail", "err", err)
-		}
-	}()
+	if err := h.Social.SendMail(c.Request.Context(), nil, mail.Message{To: email, Subject: subject, Text: body}); err != nil {
+		h.Log.Error("web: queue account-exists mail", "err", err)
+	}
 }

@@ -1,13 +1,10 @@
 package web_test
 
 import (
-	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"io"
-	"mime/quotedprintable"
-	"net"
+	"github.com/coopol/coopol/mail/mailtest"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -254,74 +251,12 @@ func TestLanguage(t *testing.T) {
 	mustContain(t, b2.get("/login"), `<html lang="en">`)
 }
 
-// fakeSMTP accepts one connection at a time and hands over each message.
-func fakeSMTP(t *testing.T) (host string, port int, messages chan string) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	messages = make(chan string, 4)
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func(conn net.Conn) {
-				defer conn.Close()
-				conn.SetDeadline(time.Now().Add(10 * time.Second))
-				rd := bufio.NewReader(conn)
-				say := func(s string) { conn.Write([]byte(s + "\r\n")) }
-				say("220 fake.test ESMTP")
-				for {
-					line, err := rd.ReadString('\n')
-					if err != nil {
-						return
-					}
-					cmd := strings.ToUpper(strings.TrimSpace(line))
-					switch {
-					case strings.HasPrefix(cmd, "EHLO"), strings.HasPrefix(cmd, "HELO"):
-						say("250-fake.test")
-						say("250 8BITMIME")
-					case strings.HasPrefix(cmd, "MAIL"), strings.HasPrefix(cmd, "RCPT"), strings.HasPrefix(cmd, "RSET"), strings.HasPrefix(cmd, "NOOP"):
-						say("250 OK")
-					case cmd == "DATA":
-						say("354 go on")
-						var msg strings.Builder
-						for {
-							l, err := rd.ReadString('\n')
-							if err != nil {
-								return
-							}
-							if l == ".\r\n" {
-								break
-							}
-							msg.WriteString(l)
-						}
-						messages <- msg.String()
-						say("250 queued")
-					case cmd == "QUIT":
-						say("221 bye")
-						return
-					default:
-						say("502 unknown")
-					}
-				}
-			}(conn)
-		}
-	}()
-	addr := ln.Addr().(*net.TCPAddr)
-	return "127.0.0.1", addr.Port, messages
-}
-
 var resetLinkRe = regexp.MustCompile(`http://section-a\.test(/password/reset\?token=[A-Za-z0-9_-]+)`)
 
 func TestPasswordResetByMail(t *testing.T) {
-	host, port, messages := fakeSMTP(t)
+	catcher := mailtest.Start(t)
 	inst := start(t, withConfig(func(c *config.Config) {
-		c.SMTP.Host, c.SMTP.Port, c.SMTP.From = host, port, "section@section-a.test"
+		c.SMTP.Host, c.SMTP.Port, c.SMTP.From = catcher.Host, catcher.Port, "section@section-a.test"
 	}))
 	inst.CreateUser(t, "alice", false)
 	b := newBrowser(t, inst)
@@ -332,31 +267,17 @@ func TestPasswordResetByMail(t *testing.T) {
 	r2 := b.submit("/password/forgot", "/password/forgot", url.Values{"email": {"nobody@example.org"}})
 	mustContain(t, r2, "un e-mail vient de partir")
 
-	var msg string
-	select {
-	case msg = <-messages:
-	case <-time.After(10 * time.Second):
-		t.Fatal("no reset mail sent")
+	msg := catcher.WaitTo(t, "alice@example.org", "/password/reset", 10*time.Second)
+	if msg.From != "section@section-a.test" {
+		t.Fatalf("sent from %q", msg.From)
 	}
-	decoded := msg
-	if i := strings.Index(msg, "\r\n\r\n"); i >= 0 {
-		body, err := readQP(msg[i+4:])
-		if err != nil {
-			t.Fatal(err)
-		}
-		decoded = msg[:i] + "\n\n" + body
-	}
-	if !strings.Contains(decoded, "To: alice@example.org") {
-		t.Fatalf("mail not to alice:\n%s", decoded)
-	}
-	m := resetLinkRe.FindStringSubmatch(decoded)
+	m := resetLinkRe.FindStringSubmatch(msg.Text)
 	if m == nil {
-		t.Fatalf("no reset link in:\n%s", decoded)
+		t.Fatalf("no reset link in:\n%s", msg.Text)
 	}
-	select {
-	case extra := <-messages:
-		t.Fatalf("a mail went to an unknown address:\n%s", extra)
-	case <-time.After(300 * time.Millisecond):
+	time.Sleep(300 * time.Millisecond)
+	if extra := catcher.To("nobody@example.org"); len(extra) != 0 {
+		t.Fatalf("a mail went to an unknown address:\n%s", extra[0].Text)
 	}
 
 	// Use the link: a new password, every session ends.
@@ -377,11 +298,6 @@ func TestPasswordResetByMail(t *testing.T) {
 	anon := newBrowser(t, inst)
 	r = anon.submit("/login", "/password/reset", url.Values{"token": {token}, "password": {"another secret!"}})
 	wantStatus(t, r, http.StatusNotFound)
-}
-
-func readQP(s string) (string, error) {
-	b, err := io.ReadAll(quotedprintable.NewReader(strings.NewReader(s)))
-	return string(b), err
 }
 
 func TestPasswordResetWithoutSMTPWaitsForAnAdmin(t *testing.T) {

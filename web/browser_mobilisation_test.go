@@ -58,7 +58,7 @@ func TestBrowserCrossSectionMobilisation(t *testing.T) {
 		d.inst = inst
 		d.open("/login")
 		d.do("log in as "+username, chromedp.SendKeys(chromedp.CSS("#login"), username), chromedp.SendKeys(chromedp.CSS("#password"), "password-"+username),
-			chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`form[action="/logout"]`)))
+			chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(openMenu)))
 	}
 	followFromSearch := func(shotPrefix string) {
 		d.open("/search")
@@ -87,7 +87,7 @@ func TestBrowserCrossSectionMobilisation(t *testing.T) {
 		f, err := c.Store.Follow(ctx, chloe.ID, sectionOnC.ID)
 		return err == nil && f.State == model.FollowAccepted
 	})
-	d.do("log out", chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)), chromedp.WaitVisible(chromedp.CSS(`header a[href="/login"]`)))
+	d.do("log out", chromedp.Click(chromedp.CSS(openMenu)), chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)), chromedp.WaitVisible(chromedp.CSS(`header a[href="/login"]`)))
 
 	// B: a militant finds section A, follows it, sees both actions.
 	login(b, "bruno")

@@ -23,6 +23,11 @@ import (
 
 const chromiumPath = "/usr/bin/chromium"
 
+// openMenu is the header's "Menu" button (a details element's summary):
+// groups, sections, search, one's profile, settings and logging out are
+// behind it, one tap away, on a phone as on a desktop.
+const openMenu = `header details.menu > summary`
+
 type driver struct {
 	t     *testing.T
 	ctx   context.Context
@@ -201,7 +206,7 @@ func TestBrowserJourney(t *testing.T) {
 	d.shot("03-home-after-signup")
 
 	// Log out and in again.
-	d.do("log out", chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)), chromedp.WaitVisible(chromedp.CSS(`header a[href="/login"]`)))
+	d.do("log out", chromedp.Click(chromedp.CSS(openMenu)), chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)), chromedp.WaitVisible(chromedp.CSS(`header a[href="/login"]`)))
 	d.do("go to log in", chromedp.Click(chromedp.CSS(`header a[href="/login"]`)), chromedp.WaitVisible(chromedp.CSS("#login")))
 	d.do("fill in the login form", chromedp.SendKeys(chromedp.CSS("#login"), "lea"), chromedp.SendKeys(chromedp.CSS("#password"), "un mot de passe solide"))
 	d.shot("04-login")
@@ -230,7 +235,7 @@ func TestBrowserJourney(t *testing.T) {
 	d.shot("06b-status-page")
 
 	// Join a group.
-	d.do("groups", chromedp.Click(chromedp.CSS(`header a[href="/groups"]`)), chromedp.WaitVisible(chromedp.CSS(`a[href="/@ecole"]`)))
+	d.do("groups", chromedp.Click(chromedp.CSS(openMenu)), chromedp.Click(chromedp.CSS(`header a[href="/groups"]`)), chromedp.WaitVisible(chromedp.CSS(`a[href="/@ecole"]`)))
 	d.shot("07-groups")
 	d.do("open the group", chromedp.Click(chromedp.CSS(`a[href="/@ecole"]`)), chromedp.WaitVisible(chromedp.CSS(`form[action$="/join"] button`)))
 	d.shot("08-group-before-joining")
@@ -288,7 +293,7 @@ func TestBrowserJourney(t *testing.T) {
 	}
 
 	// The secretary's dashboard, on a phone and on a desktop.
-	d.do("log out", chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)), chromedp.WaitVisible(chromedp.CSS(`header a[href="/login"]`)))
+	d.do("log out", chromedp.Click(chromedp.CSS(openMenu)), chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)), chromedp.WaitVisible(chromedp.CSS(`header a[href="/login"]`)))
 	d.open("/login")
 	d.do("log in as the secretary", chromedp.SendKeys(chromedp.CSS("#login"), "sec"), chromedp.SendKeys(chromedp.CSS("#password"), "password-sec"),
 		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS("#compose-text")))

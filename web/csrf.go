@@ -73,6 +73,9 @@ func (h *Handlers) checkCSRF(c *gin.Context) {
 	if viewerOf(c) != nil && c.FullPath() == "/statuses" && strings.HasPrefix(c.ContentType(), "multipart/form-data") {
 		limit = h.maxUpload() // a post with attachments
 	}
+	if viewerOf(c) != nil && c.FullPath() == groupSettingsPath && strings.HasPrefix(c.ContentType(), "multipart/form-data") {
+		limit = 2*h.maxUpload() + 1<<20 // a group's avatar and header
+	}
 	if viewerOf(c) != nil && c.FullPath() == electionsImportPath && strings.HasPrefix(c.ContentType(), "multipart/form-data") {
 		limit = electionsUploadLimit // a results file (staff only, checked next)
 	}

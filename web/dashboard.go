@@ -74,6 +74,10 @@ type dashboardData struct {
 	Settings      settingsView
 	DomainError   string
 	Registrations string
+	// RefuseError says why a refusal was not recorded.
+	RefuseError string
+	// SectionID leads to the section's settings page.
+	SectionID string
 }
 
 type userRow struct {
@@ -131,7 +135,7 @@ func (h *Handlers) dashboardData(c *gin.Context) (*dashboardData, error) {
 	v := viewerOf(c)
 	section := sectionOf(c)
 	now := h.now()
-	d := &dashboardData{Registrations: h.Config.Registrations}
+	d := &dashboardData{Registrations: h.Config.Registrations, SectionID: section.ID}
 	var err error
 	if d.Figures, err = h.Store.WebUserFigures(ctx, now.AddDate(0, 0, -30)); err != nil {
 		return nil, err
@@ -210,7 +214,7 @@ func (h *Handlers) dashboardData(c *gin.Context) (*dashboardData, error) {
 	if d.Domains, err = h.Store.WebDomainRules(ctx); err != nil {
 		return nil, err
 	}
-	if h.Mailer == nil {
+	if !h.Social.MailEnabled() {
 		resets, err := h.Store.PendingPasswordResets(ctx, now.AddDate(0, 0, -7))
 		if err != nil {
 			return nil, err
@@ -221,7 +225,7 @@ func (h *Handlers) dashboardData(c *gin.Context) (*dashboardData, error) {
 	}
 	d.Settings = settingsView{Name: h.Config.Instance.Name, Description: h.Config.Instance.Description, Language: h.Config.Instance.Language,
 		Registrations: h.Config.Registrations, FederationMode: h.Config.Federation.Mode, Allowlist: h.Config.Federation.Allowlist,
-		SMTP: h.Mailer != nil, MaxChars: h.Config.Instance.MaxStatusChars}
+		SMTP: h.Social.MailEnabled(), MaxChars: h.Config.Instance.MaxStatusChars}
 	return d, nil
 }
 
@@ -253,21 +257,6 @@ func (h *Handlers) refuseMember(c *gin.Context) {
 	}
 	h.flash(c, "flash.member_updated")
 	c.Redirect(http.StatusSeeOther, "/dashboard#members")
-}
-
-// approveUser lets a new account log in (registrations: approval).
-func (h *Handlers) approveUser(c *gin.Context) {
-	if err := h.Store.WebApproveUser(c.Request.Context(), c.Param("id"), h.now()); err != nil {
-		if errors.Is(err, storage.ErrNotFound) {
-			h.notFound(c)
-			return
-		}
-		h.fail(c, err)
-		return
-	}
-	h.Log.Info("web: account approved", "user", c.Param("id"), "by", viewerOf(c).Account.Username)
-	h.flash(c, "flash.account_approved")
-	c.Redirect(http.StatusSeeOther, "/dashboard#accounts")
 }
 
 // addDomainRule blocks a domain, or allows it (allow-list mode).

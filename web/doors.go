@@ -46,11 +46,13 @@ func (h *Handlers) importAddresses(c *gin.Context) {
 	var pe *elections.ParseError
 	switch {
 	case errors.As(err, &pe):
-		again(h.t(c, "elections.parse_error", "File", name, "Line", pe.Line, "Column", firstNonEmpty(pe.Column, "—"), "Message", pe.Msg))
+		lang := h.msgs.choose(c.Request)
+		again(h.t(c, "elections.parse_error", "File", name, "Line", pe.Line, "Column", firstNonEmpty(h.importColumn(lang, pe.Column), "—"),
+			"Message", h.importMessage(lang, pe.Msg)))
 		return
 	case err != nil:
 		h.Log.Info("web: address import refused", "section", section.Username, "err", err)
-		again(h.t(c, "elections.import_failed", "Message", err.Error()))
+		again(h.t(c, "elections.import_failed", "Message", h.importMessage(h.msgs.choose(c.Request), err.Error())))
 		return
 	}
 	h.Log.Info("web: addresses imported", "section", section.Username, "addresses", report.Addresses,

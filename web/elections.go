@@ -158,7 +158,9 @@ func (h *Handlers) importElection(c *gin.Context) {
 	var pe *elections.ParseError
 	switch {
 	case errors.As(err, &pe):
-		again(h.t(c, "elections.parse_error", "File", resultsName, "Line", pe.Line, "Column", firstNonEmpty(pe.Column, "—"), "Message", pe.Msg))
+		lang := h.msgs.choose(c.Request)
+		again(h.t(c, "elections.parse_error", "File", resultsName, "Line", pe.Line, "Column", firstNonEmpty(h.importColumn(lang, pe.Column), "—"),
+			"Message", h.importMessage(lang, pe.Msg)))
 		return
 	case errors.Is(err, elections.ErrElectionExists):
 		again(h.t(c, "elections.exists"))
@@ -167,7 +169,7 @@ func (h *Handlers) importElection(c *gin.Context) {
 		// The files' other faults (contours, label, nothing to import) are
 		// the secretary's to fix: say what went wrong.
 		h.Log.Info("web: election import refused", "section", section.Username, "err", err)
-		again(h.t(c, "elections.import_failed", "Message", err.Error()))
+		again(h.t(c, "elections.import_failed", "Message", h.importMessage(h.msgs.choose(c.Request), err.Error())))
 		return
 	}
 	h.Log.Info("web: election imported", "section", section.Username, "label", report.Election.Label,
@@ -322,7 +324,7 @@ func (h *Handlers) electionRanking(c *gin.Context) {
 	d.Total = h.stationRow(c, lang, elections.Total(stations))
 	var svg bytes.Buffer
 	err = elections.RenderSVG(&svg, stations, elections.MapOptions{
-		Locale: lang, Width: 720,
+		Locale: lang, Width: 720, Embedded: true, // its styles are in static/elections.css (CSP)
 		Href: func(s elections.StationFigures) string { return "#" + stationAnchor(s.StationID) },
 	})
 	if err != nil {

@@ -30,6 +30,10 @@ type eventPageData struct {
 	Past         bool
 	Organizer    bool
 	Doors        *eventDoors
+	// GuestForm is the sign-up form for visitors without an account (nil
+	// when the event takes no guests); Guests are listed to organisers.
+	GuestForm *guestForm
+	Guests    []guestView
 }
 
 type participantView struct {
@@ -88,6 +92,10 @@ func (h *Handlers) eventPage(c *gin.Context) {
 		switch {
 		case err == nil:
 			d.Organizer = true
+			if d.Guests, err = h.guestGuests(c, viewerAcc, ev); err != nil {
+				h.fail(c, err)
+				return
+			}
 			for i := range participants {
 				d.Participants = append(d.Participants, participantView{Account: h.accountView(participants[i].Account),
 					State: participants[i].State, Slot: participants[i].SlotID})
@@ -96,6 +104,9 @@ func (h *Handlers) eventPage(c *gin.Context) {
 			h.fail(c, err)
 			return
 		}
+	}
+	if viewerAcc == nil && h.Social.GuestsOpen(ev) {
+		d.GuestForm = h.guestFormFor(ev)
 	}
 	if d.Doors, err = h.eventDoors(c, ev, d.Organizer); err != nil {
 		h.fail(c, err)
@@ -215,7 +226,7 @@ func (h *Handlers) commitments(c *gin.Context) {
 		d.Items = append(d.Items, item)
 	}
 	p := h.newPage(c, h.t(c, "commitments.title"), d)
-	p.Nav = "events"
+	p.Nav = "commitments"
 	h.render(c, http.StatusOK, "commitments", p)
 }
 
@@ -252,14 +263,18 @@ func (h *Handlers) organizableGroups(c *gin.Context) ([]*model.Account, error) {
 
 type eventForm struct {
 	Kind, ActionKind, Title, Description string
-	Date, Start, End                     string
-	PlaceName, Street, PostalCode        string
-	Locality, OnlineURL                  string
-	Capacity                             string
-	Visibility, GroupID                  string
-	Groups                               []accountView
-	ActionKinds                          []string
-	Error                                string
+	// Category is an event's kind in the agenda's filter (MEETING,
+	// DEBATE, or MOVEMENTS_POLITICS for any other event).
+	Category                      string
+	Categories                    []string
+	Date, Start, End              string
+	PlaceName, Street, PostalCode string
+	Locality, OnlineURL           string
+	Capacity                      string
+	Visibility, GroupID           string
+	Groups                        []accountView
+	ActionKinds                   []string
+	Error                         string
 	// StationID is the polling station a field action targets (from the
 	// elections ranking); Station names it for the form.
 	StationID, Station string
@@ -281,7 +296,7 @@ func (h *Handlers) newEventForm(c *gin.Context) {
 	if c.Query("kind") == model.EventKindFieldAction {
 		kind = model.EventKindFieldAction
 	}
-	f := &eventForm{Kind: kind, Visibility: model.VisibilityPublic, ActionKind: model.ActionKinds[0]}
+	f := &eventForm{Kind: kind, Visibility: model.VisibilityPublic, ActionKind: model.ActionKinds[0], Category: "MOVEMENTS_POLITICS"}
 	if station := c.Query("station"); station != "" && !h.stationAction(c, f, station) {
 		return
 	}
@@ -290,6 +305,7 @@ func (h *Handlers) newEventForm(c *gin.Context) {
 
 func (h *Handlers) renderEventForm(c *gin.Context, status int, f *eventForm, groups []*model.Account) {
 	f.ActionKinds = model.ActionKinds
+	f.Categories = eventCategories
 	f.Groups = nil
 	for _, g := range groups {
 		f.Groups = append(f.Groups, h.accountView(g))
@@ -298,6 +314,11 @@ func (h *Handlers) renderEventForm(c *gin.Context, status int, f *eventForm, gro
 	p.Nav = "events"
 	h.render(c, status, "event_new", p)
 }
+
+// eventCategories are the kinds of event the form offers, which the
+// agenda filters by (kind=meeting, kind=debate; "event" is any event):
+// Mobilizon's category names, DEBATE being Coopol's own.
+var eventCategories = []string{"MEETING", "DEBATE", "MOVEMENTS_POLITICS"}
 
 // createEvent publishes an event or field action through the domain,
 // which checks that the viewer organises for the chosen group.
@@ -310,7 +331,7 @@ func (h *Handlers) createEvent(c *gin.Context) {
 		PostalCode: strings.TrimSpace(c.PostForm("postal_code")), Locality: strings.TrimSpace(c.PostForm("locality")),
 		OnlineURL: strings.TrimSpace(c.PostForm("online_url")), Capacity: strings.TrimSpace(c.PostForm("capacity")),
 		Visibility: c.PostForm("visibility"), GroupID: c.PostForm("group_id"),
-		StationID: c.PostForm("polling_station_id"),
+		StationID: c.PostForm("polling_station_id"), Category: c.PostForm("category"),
 	}
 	groups, err := h.organizableGroups(c)
 	if err != nil {
@@ -328,6 +349,12 @@ func (h *Handlers) createEvent(c *gin.Context) {
 	if f.StationID != "" && !h.checkActionStation(c, f) {
 		return
 	}
+	if f.Kind == model.EventKindFieldAction {
+		f.Category = ""
+	} else if f.Category != "" && !slices.Contains(eventCategories, f.Category) {
+		again(h.t(c, "eventform.bad_category"))
+		return
+	}
 	zone := h.zone
 	start, err := time.ParseInLocation("2006-01-02 15:04", f.Date+" "+f.Start, zone)
 	if err != nil {
@@ -338,6 +365,7 @@ func (h *Handlers) createEvent(c *gin.Context) {
 		Title: f.Title, Description: f.Description, Kind: f.Kind, StartAt: start, Timezone: zone.String(),
 		PlaceName: f.PlaceName, StreetAddress: f.Street, PostalCode: f.PostalCode, Locality: f.Locality,
 		OnlineURL: f.OnlineURL, Visibility: f.Visibility, GroupID: f.GroupID, PollingStationID: f.StationID,
+		Category: f.Category,
 	}
 	if f.Kind == model.EventKindFieldAction {
 		in.ActionKind = f.ActionKind

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	texttemplate "text/template"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
@@ -94,7 +96,7 @@ func (c *catalog) localize(lang, id string, count any, args []any) string {
 	if l == nil {
 		l = c.localizers[c.fallback]
 	}
-	s, err := l.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data, PluralCount: count})
+	s, err := l.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data, PluralCount: count, Funcs: messageFuncs})
 	if err != nil && s == "" {
 		return id
 	}
@@ -117,7 +119,7 @@ func (c *catalog) Has(lang, id string) bool {
 	if l == nil {
 		return false
 	}
-	_, err := l.Localize(&i18n.LocalizeConfig{MessageID: id})
+	_, err := l.Localize(&i18n.LocalizeConfig{MessageID: id, Funcs: messageFuncs})
 	return err == nil
 }
 
@@ -157,6 +159,62 @@ func (c *catalog) messageIDs(lang string) ([]string, error) {
 	}
 	sort.Strings(ids)
 	return ids, nil
+}
+
+// messageFuncs let French messages say names right instead of gluing
+// words together: {{de .Name}} is "de Bruno" or "d’Aline", and "du
+// groupe…" or "de la Section…" after {{le .Group}}; {{le .Group}} is
+// "la Section de Villeneuve", "le Collectif santé", "l’Équipe X" or "le
+// groupe École publique" (a name that does not start with a noun gets
+// one).
+var messageFuncs = texttemplate.FuncMap{"de": frDe, "le": frGroup}
+
+// frElides tells whether a French word takes the elided article or
+// preposition (d’, l’): a vowel, or a mute h (people's names: Hélène).
+func frElides(s string) bool {
+	r, _ := utf8.DecodeRuneInString(s)
+	return strings.ContainsRune("aàâäeéèêëiîïoôöuùûüyhAÀÂÄEÉÈÊËIÎÏOÔÖUÙÛÜYH", r)
+}
+
+func frDe(name string) string {
+	name = strings.TrimSpace(name)
+	switch {
+	case name == "":
+		return ""
+	case strings.HasPrefix(name, "le "):
+		return "du " + strings.TrimPrefix(name, "le ")
+	case strings.HasPrefix(name, "les "):
+		return "des " + strings.TrimPrefix(name, "les ")
+	case strings.HasPrefix(name, "la "), strings.HasPrefix(name, "l’"):
+		return "de " + name
+	case frElides(name):
+		return "d’" + name
+	}
+	return "de " + name
+}
+
+// frNouns are the words a group's name often starts with, and their
+// gender, for the article.
+var frNouns = map[string]string{
+	"section": "la", "commission": "la", "fédération": "la", "federation": "la", "cellule": "la", "équipe": "la",
+	"coordination": "la", "assemblée": "la", "union": "la", "brigade": "la", "antenne": "la", "délégation": "la",
+	"groupe": "le", "collectif": "le", "comité": "le", "cercle": "le", "atelier": "le", "réseau": "le", "club": "le",
+	"bureau": "le", "conseil": "le", "front": "le", "pôle": "le", "secteur": "le", "département": "le",
+}
+
+func frGroup(name string) string {
+	name = strings.TrimSpace(name)
+	first, _, _ := strings.Cut(name, " ")
+	art, ok := frNouns[strings.ToLower(first)]
+	switch {
+	case name == "":
+		return ""
+	case !ok:
+		return "le groupe " + name
+	case frElides(name):
+		return "l’" + name
+	}
+	return art + " " + name
 }
 
 // setLanguage remembers a language choice for a year and goes back.

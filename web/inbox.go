@@ -34,6 +34,8 @@ type notificationView struct {
 	Unread       bool
 	// Changed says what an event one signed up for changed: "l’horaire, le lieu".
 	Changed string
+	// Link leads to what the notification is about (the dashboard).
+	Link *notificationLink
 }
 
 type notificationsData struct {
@@ -54,7 +56,16 @@ var notificationKinds = []string{
 	"coopol.group_join_request", "coopol.group_join_accepted", "coopol.group_join_rejected", "coopol.group_invite",
 	"coopol.action_signup", "coopol.action_full", "coopol.action_cancel", "coopol.action_reminder", "coopol.action_promoted",
 	"coopol.event_changed", "coopol.login_failures",
+	"admin.sign_up", "admin.report", "coopol.account_approved",
 }
+
+// notificationLinks lead the staff from a notification to what waits.
+var notificationLinks = map[string]notificationLink{
+	"admin.sign_up": {Href: "/dashboard#accounts", Label: "notif.see_dashboard"},
+	"admin.report":  {Href: "/dashboard#reports", Label: "notif.see_reports"},
+}
+
+type notificationLink struct{ Href, Label string }
 
 // changedKeys say, in the catalog, what an "event changed" notification
 // lists.
@@ -172,6 +183,9 @@ func (h *Handlers) notificationsPage(c *gin.Context) {
 				g.GroupKey = "notif.group." + strings.ReplaceAll(n.Type, ".", "_")
 			}
 			continue
+		}
+		if l, ok := notificationLinks[n.Type]; ok {
+			item.Link = &l
 		}
 		if n.Detail != "" {
 			var parts []string

@@ -140,6 +140,8 @@ type settingsData struct {
 	// DirectoryVisible: a sympathisant's choice to be found by name in
 	// search by people of this instance (members always are).
 	DirectoryVisible bool
+	// Mail: the e-mail notification choices (nil without SMTP).
+	Mail *mailSettings
 }
 
 func (h *Handlers) settingsPage(c *gin.Context) {
@@ -167,6 +169,10 @@ func (h *Handlers) renderSettings(c *gin.Context, status int, d *settingsData) {
 	}
 	for i := range groups {
 		d.Groups = append(d.Groups, h.accountView(&groups[i]))
+	}
+	if err := h.loadMailSettings(c, d); err != nil {
+		h.fail(c, err)
+		return
 	}
 	p := h.newPage(c, h.t(c, "settings.title"), d)
 	p.Nav = "settings"

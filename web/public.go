@@ -201,6 +201,9 @@ func (h *Handlers) profilePage(c *gin.Context, a *model.Account) {
 	} else {
 		p.NoIndex = true // their own server is the place to find them
 	}
+	if v := accountOf(c); v != nil && v.ID == a.ID {
+		p.Nav = "profile" // "Mon profil" in the menu
+	}
 	h.render(c, http.StatusOK, "profile", p)
 }
 
@@ -339,13 +342,16 @@ type groupPageData struct {
 	Members     int
 	ShowMembers bool
 	CanModerate bool
-	Requests    []accountView
-	Events      []eventView
-	Statuses    []statusView
-	Older       string
-	Compose     *composeData
-	Follow      string
-	Territory   string
+	// CanEdit: the viewer changes the group's settings (its admins; the
+	// section's staff).
+	CanEdit   bool
+	Requests  []accountView
+	Events    []eventView
+	Statuses  []statusView
+	Older     string
+	Compose   *composeData
+	Follow    string
+	Territory string
 	// CalendarURL is the group's public .ics feed (its own server's).
 	CalendarURL string
 }
@@ -369,6 +375,12 @@ func (h *Handlers) groupPage(c *gin.Context, group *model.Account) {
 		if d.CanModerate, err = h.Social.CanModerate(ctx, viewerAcc, group); err != nil {
 			h.fail(c, err)
 			return
+		}
+		if d.CanModerate {
+			if d.CanEdit, err = h.Social.CanEditGroup(ctx, viewerAcc, group); err != nil {
+				h.fail(c, err)
+				return
+			}
 		}
 	}
 	// Who belongs to a group is for its members to know (P-05): even the

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -18,44 +19,86 @@ import (
 	webtemplates "github.com/coopol/coopol/templates/web"
 )
 
-// renderer holds, per language, the parsed layout, partials and pages.
+// renderer holds, per language, the parsed layout and partials, and
+// parses each page's set (layout + partials + page) the first time it is
+// shown. Every set is parsed once at start to catch template errors
+// early, then dropped: an idle instance keeps only the pages people open
+// (the sets were a third of an idle instance's heap, issue 17).
 // Templates are html/template only: everything is escaped unless a view
 // marks it template.HTML, which only status content and notes do (they
 // come from the domain's text.Format or text.SanitizeRemote).
 type renderer struct {
-	msgs  *catalog
-	base  map[string]*template.Template            // lang → layout + partials
-	pages map[string]map[string]*template.Template // lang → page → set
+	msgs *catalog
+	base map[string]*template.Template // lang → layout + partials
+	// fragments is a copy of base that partials are executed from
+	// (renderFragment): html/template refuses to Clone a set once it has
+	// executed, and base is cloned for every page parsed on first use.
+	fragments map[string]*template.Template
+	files     map[string]string // page → file
+
+	mu    sync.Mutex
+	pages map[string]*template.Template // lang + "/" + page → set
 }
 
 // sharedFiles are parsed into every page's set.
-var sharedFiles = []string{"layout.html", "partials.html"}
+var sharedFiles = []string{"layout.html", "partials.html", "guests.html"}
 
 func newRenderer(msgs *catalog) (*renderer, error) {
 	files, err := fs.Glob(webtemplates.FS, "*.html")
 	if err != nil {
 		return nil, err
 	}
-	r := &renderer{msgs: msgs, base: map[string]*template.Template{}, pages: map[string]map[string]*template.Template{}}
+	r := &renderer{msgs: msgs, base: map[string]*template.Template{}, fragments: map[string]*template.Template{}, files: map[string]string{}, pages: map[string]*template.Template{}}
+	for _, f := range files {
+		if !isShared(f) {
+			r.files[strings.TrimSuffix(f, ".html")] = f
+		}
+	}
 	for _, lang := range Languages {
 		base, err := template.New("").Funcs(templateFuncs(msgs, lang)).ParseFS(webtemplates.FS, sharedFiles...)
 		if err != nil {
 			return nil, fmt.Errorf("web: parse layout: %w", err)
 		}
 		r.base[lang] = base
-		r.pages[lang] = map[string]*template.Template{}
-		for _, f := range files {
-			if isShared(f) {
-				continue
+		if r.fragments[lang], err = base.Clone(); err != nil {
+			return nil, fmt.Errorf("web: clone layout: %w", err)
+		}
+		for name := range r.files {
+			if _, err := r.parse(lang, name); err != nil {
+				return nil, err
 			}
-			set, err := template.Must(base.Clone()).ParseFS(webtemplates.FS, f)
-			if err != nil {
-				return nil, fmt.Errorf("web: parse %s: %w", f, err)
-			}
-			r.pages[lang][strings.TrimSuffix(f, ".html")] = set
 		}
 	}
 	return r, nil
+}
+
+func (r *renderer) parse(lang, name string) (*template.Template, error) {
+	base, f := r.base[lang], r.files[name]
+	if base == nil || f == "" {
+		return nil, nil
+	}
+	set, err := template.Must(base.Clone()).ParseFS(webtemplates.FS, f)
+	if err != nil {
+		return nil, fmt.Errorf("web: parse %s: %w", f, err)
+	}
+	return set, nil
+}
+
+// page returns the set of a page in a language, parsing it on first use;
+// nil when there is no such page.
+func (r *renderer) page(lang, name string) (*template.Template, error) {
+	key := lang + "/" + name
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if set := r.pages[key]; set != nil {
+		return set, nil
+	}
+	set, err := r.parse(lang, name)
+	if err != nil || set == nil {
+		return nil, err
+	}
+	r.pages[key] = set
+	return set, nil
 }
 
 func isShared(f string) bool {
@@ -115,6 +158,9 @@ type viewerView struct {
 	Unread         int
 	UnreadMessages int
 	CanOrganize    bool
+	// Waiting counts what waits for the staff: accounts to approve,
+	// adherents to verify, open reports (the dashboard link's number).
+	Waiting int
 }
 
 // newPage fills the layout's common fields for this request.
@@ -128,6 +174,13 @@ func (h *Handlers) newPage(c *gin.Context, title string, data any) *page {
 	if p.SectionName == "" {
 		p.SectionName = h.Config.Section.Username
 	}
+	// The section's name as its staff set it (stored with its actor; the
+	// config only gives the first one) names every page.
+	section, sectionErr := h.section(c)
+	if sectionErr == nil && strings.TrimSpace(section.DisplayName) != "" {
+		p.SectionName = strings.TrimSpace(section.DisplayName)
+		p.InstanceName = p.SectionName
+	}
 	if v := viewerOf(c); v != nil {
 		p.NoIndex = true
 		vv := &viewerView{Account: h.accountView(v.Account), Staff: v.User.IsStaff()}
@@ -138,14 +191,29 @@ func (h *Handlers) newPage(c *gin.Context, title string, data any) *page {
 		if n, err := h.Store.CountUnreadConversations(ctx, v.Account.ID, storage.StatusFilter(h.Social.VisibleFilter(v.Account)), 100); err == nil {
 			vv.UnreadMessages = n
 		}
-		if !vv.Staff {
-			if section, err := h.section(c); err == nil {
-				vv.Staff, _ = h.Social.CanModerate(ctx, v.Account, section)
+		if !vv.Staff && sectionErr == nil {
+			vv.Staff, _ = h.Social.CanModerate(ctx, v.Account, section)
+		}
+		if vv.Staff && sectionErr == nil {
+			// What waits for the staff, in one statement, whatever its size.
+			if n, err := h.Store.WebStaffWaiting(ctx, section.ID); err == nil {
+				vv.Waiting = n
 			}
 		}
 		p.Viewer = vv
 	}
 	return p
+}
+
+// sectionName is the section's name as shown on pages and in mail.
+func (h *Handlers) sectionName(c *gin.Context) string {
+	if section, err := h.section(c); err == nil && strings.TrimSpace(section.DisplayName) != "" {
+		return strings.TrimSpace(section.DisplayName)
+	}
+	if h.Config.Section.DisplayName != "" {
+		return h.Config.Section.DisplayName
+	}
+	return h.Config.Section.Username
 }
 
 // t translates for the request's language.
@@ -156,8 +224,8 @@ func (h *Handlers) t(c *gin.Context, id string, args ...any) string {
 // render writes a full page; the body is built first so that a template
 // error becomes a clean 500 rather than half a page.
 func (h *Handlers) render(c *gin.Context, status int, name string, p *page) {
-	set := h.pages.pages[p.Lang][name]
-	if set == nil {
+	set, err := h.pages.page(p.Lang, name)
+	if err != nil || set == nil {
 		h.Log.Error("web: no such page template", "page", name)
 		c.AbortWithStatus(http.StatusInternalServerError)
 		return
@@ -175,7 +243,7 @@ func (h *Handlers) render(c *gin.Context, status int, name string, p *page) {
 func (h *Handlers) renderFragment(c *gin.Context, name string, data any) {
 	lang := h.msgs.choose(c.Request)
 	var buf bytes.Buffer
-	if err := h.pages.base[lang].ExecuteTemplate(&buf, name, data); err != nil {
+	if err := h.pages.fragments[lang].ExecuteTemplate(&buf, name, data); err != nil {
 		h.Log.Error("web: render fragment", "fragment", name, "err", err)
 		c.AbortWithStatus(http.StatusInternalServerError)
 		return
@@ -226,15 +294,76 @@ func (h *Handlers) fail(c *gin.Context, err error) {
 	}
 }
 
-// domainMessage translates a validation message of the domain when the
-// catalog knows it (under "domain."), and shows it as is otherwise.
+// domainMessage translates a validation message of the domain (the
+// domain speaks English: its messages are also the API's). The catalog
+// knows it under "domain." + its key; a message with numbers that vary
+// ("text is too long (612 characters, at most 500)") under its key
+// without them, the numbers given as N1, N2…; a message ending with a
+// list of choices ("role must be one of a, b, c") under its first words.
+// A message the catalog does not know is not shown in English: a French
+// sentence says a value was refused, and the message goes to the log.
 func (h *Handlers) domainMessage(c *gin.Context, msg string) string {
 	lang := h.msgs.choose(c.Request)
-	key := "domain." + domainKey(msg)
-	if h.msgs.Has(lang, key) {
-		return h.msgs.T(lang, key)
+	if s, ok := h.msgs.domain(lang, msg); ok {
+		return s
 	}
-	return msg
+	h.Log.Info("web: domain message without translation", "msg", msg)
+	return h.msgs.T(lang, "error.invalid_value")
+}
+
+func (c *catalog) domain(lang, msg string) (string, bool) {
+	key := domainKey(msg)
+	if c.Has(lang, "domain."+key) {
+		return c.T(lang, "domain."+key), true
+	}
+	if bare := withoutNumbers(key); bare != key && c.Has(lang, "domain."+bare) {
+		var args []any
+		for i, n := range numbersOf(msg) {
+			args = append(args, "N"+strconv.Itoa(i+1), n)
+		}
+		return c.T(lang, "domain."+bare, args...), true
+	}
+	for words := strings.Split(key, "_"); len(words) > 4; {
+		words = words[:len(words)-1]
+		if prefix := strings.Join(words, "_"); c.Has(lang, "domain."+prefix) {
+			return c.T(lang, "domain."+prefix), true
+		}
+	}
+	return "", false
+}
+
+// withoutNumbers drops the numbers of a key: a_poll_has_2_to_4_options
+// → a_poll_has_to_options.
+func withoutNumbers(key string) string {
+	var out []string
+	for _, w := range strings.Split(key, "_") {
+		if strings.Trim(w, "0123456789") != "" {
+			out = append(out, w)
+		}
+	}
+	return strings.Join(out, "_")
+}
+
+// numbersOf lists the numbers of a message outside quoted values, in
+// order.
+func numbersOf(msg string) []string {
+	var out []string
+	var cur strings.Builder
+	quoted := false
+	for _, r := range msg + " " {
+		switch {
+		case r == '"':
+			quoted = !quoted
+		case !quoted && r >= '0' && r <= '9':
+			cur.WriteRune(r)
+			continue
+		}
+		if cur.Len() > 0 {
+			out = append(out, cur.String())
+			cur.Reset()
+		}
+	}
+	return out
 }
 
 // domainKey turns a domain message into a catalog key: quoted values

@@ -12,7 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// The one stylesheet and the one script, embedded: nothing is fetched
+// The stylesheets, the one script and the icons, embedded: nothing is fetched
 // from anywhere else at run time.
 //
 //go:embed static/*
@@ -31,7 +31,17 @@ var staticETags = func() map[string]string {
 }()
 
 func serveStatic(c *gin.Context) {
-	name := strings.TrimPrefix(path.Clean(c.Param("file")), "/")
+	sendStatic(c, strings.TrimPrefix(path.Clean(c.Param("file")), "/"))
+}
+
+// serveFavicon answers /favicon.ico, which browsers ask for on every
+// site whatever the page links: a 404 there is an error in the console.
+func serveFavicon(c *gin.Context) { sendStatic(c, "favicon.ico") }
+
+// staticTypes are the types the system's MIME tables may not know.
+var staticTypes = map[string]string{".ico": "image/x-icon", ".svg": "image/svg+xml"}
+
+func sendStatic(c *gin.Context, name string) {
 	etag, ok := staticETags[name]
 	if !ok || strings.Contains(name, "/") {
 		c.String(http.StatusNotFound, "not found")
@@ -46,7 +56,10 @@ func serveStatic(c *gin.Context) {
 		return
 	}
 	b, _ := staticFS.ReadFile("static/" + name)
-	ctype := mime.TypeByExtension(path.Ext(name))
+	ctype := staticTypes[path.Ext(name)]
+	if ctype == "" {
+		ctype = mime.TypeByExtension(path.Ext(name))
+	}
 	if ctype == "" {
 		ctype = "application/octet-stream"
 	}

@@ -317,7 +317,9 @@ func (h *Handlers) composePage(c *gin.Context) {
 		d.To = c.Query("to") // a private answer goes to the conversation
 	}
 	d.Back = "/home"
-	h.render(c, http.StatusOK, "compose", h.newPage(c, h.t(c, "compose.title"), d))
+	p := h.newPage(c, h.t(c, "compose.title"), d)
+	p.Nav = "compose"
+	h.render(c, http.StatusOK, "compose", p)
 }
 
 // statusAction: like, boost (and undo), delete.

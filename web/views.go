@@ -4,6 +4,8 @@ import (
 	"context"
 	"hash/fnv"
 	"html/template"
+	"net/url"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -300,19 +302,24 @@ type eventView struct {
 	End              *time.Time
 	TZ               string
 	Place, Address   string
-	OnlineURL        string
-	Cancelled        bool
-	HasCapacity      bool
-	Capacity, Going  int
-	Remaining        int
-	Full             bool
-	Slots            []slotView
-	Organizer        accountView
-	Visibility       string
-	Content          template.HTML
-	IsAction         bool
-	SummaryText      string
-	Local            bool // published here: its organisers can edit it here
+	// GeoURI opens the phone's map app at the place (geo:lat,lon, only
+	// with coordinates); MapURL is OpenStreetMap at the place, or a
+	// search for the address text without coordinates.
+	GeoURI          template.URL
+	MapURL          string
+	OnlineURL       string
+	Cancelled       bool
+	HasCapacity     bool
+	Capacity, Going int
+	Remaining       int
+	Full            bool
+	Slots           []slotView
+	Organizer       accountView
+	Visibility      string
+	Content         template.HTML
+	IsAction        bool
+	SummaryText     string
+	Local           bool // published here: its organisers can edit it here
 }
 
 type slotView struct {
@@ -333,6 +340,7 @@ func (h *Handlers) eventView(ev *model.Event) eventView {
 	}
 	v.Place = strings.Join(nonEmpty(ev.PlaceName, ev.Locality), ", ")
 	v.Address = strings.Join(nonEmpty(ev.StreetAddress, strings.TrimSpace(ev.PostalCode+" "+ev.Locality)), ", ")
+	v.GeoURI, v.MapURL = mapLinks(ev)
 	if ev.Capacity != nil {
 		v.HasCapacity, v.Capacity = true, *ev.Capacity
 		v.Remaining = ev.Remaining()
@@ -354,6 +362,28 @@ func (h *Handlers) eventView(ev *model.Event) eventView {
 		}
 	}
 	return v
+}
+
+// mapLinks answers "where is the meeting point?" on the street: a geo:
+// URI (RFC 5870) that phones open in their map app, and an OpenStreetMap
+// link, both at the coordinates when the event has them; otherwise an
+// OpenStreetMap search for the address text. Coordinates are numbers
+// formatted here, so the geo: URI cannot carry anything else.
+func mapLinks(ev *model.Event) (template.URL, string) {
+	if lat, lon := ev.Latitude, ev.Longitude; lat != nil && lon != nil &&
+		*lat >= -90 && *lat <= 90 && *lon >= -180 && *lon <= 180 && (*lat != 0 || *lon != 0) {
+		la, lo := strconv.FormatFloat(*lat, 'f', -1, 64), strconv.FormatFloat(*lon, 'f', -1, 64)
+		return template.URL("geo:" + la + "," + lo), //nolint:gosec // two formatted numbers
+			"https://www.openstreetmap.org/?mlat=" + la + "&mlon=" + lo + "#map=18/" + la + "/" + lo
+	}
+	query := strings.Join(nonEmpty(ev.StreetAddress, ev.PostalCode, ev.Locality), " ")
+	if ev.StreetAddress == "" && ev.PlaceName != "" {
+		query = strings.Join(nonEmpty(ev.PlaceName, ev.PostalCode, ev.Locality), " ")
+	}
+	if query == "" {
+		return "", ""
+	}
+	return "", "https://www.openstreetmap.org/search?query=" + url.QueryEscape(query)
 }
 
 func nonEmpty(values ...string) []string {

@@ -37,9 +37,6 @@ type Deps struct {
 	Log    *slog.Logger
 	// Now is the clock; nil means the domain's.
 	Now func() time.Time
-	// Mailer sends password-reset mail. Nil means SMTP when smtp.host is
-	// set; without either, administrators pass reset links on by hand.
-	Mailer Mailer
 	// RateLimits are the instance's limiters, shared with the API and the
 	// OAuth login form so that an attacker gets one budget, not one per
 	// form (U-05). Nil builds a set with ratelimit.Defaults.
@@ -71,9 +68,6 @@ func New(d Deps) (*Handlers, error) {
 	}
 	if d.Now == nil {
 		d.Now = d.Social.Now
-	}
-	if d.Mailer == nil && d.Config.SMTP.Host != "" {
-		d.Mailer = SMTPMailer{Config: d.Config.SMTP, Host: d.Config.Host}
 	}
 	if d.RateLimits == nil {
 		d.RateLimits = ratelimit.NewSet(ratelimit.Defaults())
@@ -125,6 +119,8 @@ func (h *Handlers) now() time.Time { return h.Now().UTC().Truncate(time.Microsec
 func (h *Handlers) Routes(r *gin.Engine) {
 	r.GET("/static/*file", serveStatic)
 	r.HEAD("/static/*file", serveStatic)
+	r.GET("/favicon.ico", serveFavicon)
+	r.HEAD("/favicon.ico", serveFavicon)
 
 	w := r.Group("", h.securityHeaders, h.recover, h.session)
 	w.GET("/lang/:lang", h.setLanguage)
@@ -147,6 +143,13 @@ func (h *Handlers) Routes(r *gin.Engine) {
 	w.GET("/login", h.loginForm)
 	w.GET("/password/forgot", h.forgotForm)
 	w.GET("/password/reset", h.resetForm)
+	// The unsubscribe link of notification mails: no login, and the
+	// one-click POST (RFC 8058) comes without a CSRF token.
+	w.GET("/mail/unsubscribe/:token", h.unsubscribePage)
+	w.POST("/mail/unsubscribe/:token", h.unsubscribe)
+	// Guests' mailed links (confirm or cancel a sign-up without account).
+	w.GET("/guests/confirm", h.guestLinkPage("confirm"))
+	w.GET("/guests/cancel", h.guestLinkPage("cancel"))
 
 	// Logged in.
 	in := w.Group("", h.requireLogin)
@@ -160,6 +163,7 @@ func (h *Handlers) Routes(r *gin.Engine) {
 	in.GET("/events/new", h.newEventForm)
 	in.GET("/events/:id/edit", h.editEventForm)
 	in.GET("/settings", h.settingsPage)
+	in.GET("/groups/:id/settings", h.groupSettings)
 	in.GET("/report", h.reportForm)
 	staff := w.Group("/dashboard", h.requireStaff) // a 404 to anyone else, even logged out
 	staff.GET("", h.dashboard)
@@ -181,6 +185,9 @@ func (h *Handlers) Routes(r *gin.Engine) {
 	f.POST("/logout", h.logout)
 	f.POST("/password/forgot", h.forgotSubmit)
 	f.POST("/password/reset", h.resetSubmit)
+	f.POST("/events/:id/guests", h.guestSignUp)
+	f.POST("/guests/confirm", h.guestConfirm)
+	f.POST("/guests/cancel", h.guestCancel)
 
 	fin := f.Group("", h.requireLogin)
 	fin.POST("/statuses", h.createStatus)
@@ -191,6 +198,13 @@ func (h *Handlers) Routes(r *gin.Engine) {
 	fin.POST("/groups/:id/join", h.joinGroup)
 	fin.POST("/groups/:id/leave", h.leaveGroup)
 	fin.POST("/groups/:id/requests/:account", h.answerJoinRequest)
+	// A group's settings and members, for its admins (the section's: its
+	// staff); every change goes through the same domain calls as the API.
+	fin.POST(groupSettingsPath, h.saveGroupSettings)
+	fin.POST("/groups/:id/admission", h.saveGroupAdmission)
+	fin.POST("/groups/:id/invite", h.inviteGroupMember)
+	fin.POST("/groups/:id/members/:account/remove", h.removeGroupMember)
+	fin.POST("/groups/:id/members/:account/role", h.setGroupMemberRole)
 	fin.POST("/events", h.createEvent)
 	fin.POST("/events/:id/signup", h.eventSignUp)
 	fin.POST("/events/:id/cancel", h.eventCancel)
@@ -198,12 +212,14 @@ func (h *Handlers) Routes(r *gin.Engine) {
 	fin.POST("/events/:id/duplicate", h.duplicateEvent)
 	fin.POST("/settings", h.saveSettings)
 	fin.POST("/settings/password", h.changePassword)
+	fin.POST("/settings/mail", h.saveMailSettings)
 	fin.POST("/report", h.reportSubmit)
 	fin.POST("/commitments/calendar", h.calendarFeed)
 	fstaff := fin.Group("/dashboard", h.requireStaff)
 	fstaff.POST("/members/:id/verify", h.verifyMember)
 	fstaff.POST("/members/:id/refuse", h.refuseMember)
 	fstaff.POST("/users/:id/approve", h.approveUser)
+	fstaff.POST("/users/:id/refuse", h.refuseUser)
 	fstaff.POST("/domains", h.addDomainRule)
 	fstaff.POST("/domains/delete", h.deleteDomainRule)
 	fstaff.POST("/reports/:id/resolve", h.resolveReport)

@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"text/tabwriter"
 
@@ -93,6 +94,10 @@ func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
 				}
 				go server.ServePprof(ctx, pln, log) //nolint:errcheck // logged by the listener's end
 			}
+			// Migrations, template parsing and key loading leave garbage
+			// behind; hand it back now rather than when the scavenger gets
+			// to it, so an idle instance holds only what it uses (issue 17).
+			debug.FreeOSMemory()
 			log.Info("coopol listening", "bind", cfg.Bind, "url", cfg.BaseURL(), "database", cfg.Database.Type, "version", Version)
 			return srv.Serve(ctx, ln)
 		},

@@ -10,6 +10,18 @@
     return form.replace("#", String(n));
   }
 
+  // The header's menu (a details element, usable without this script)
+  // closes on a tap elsewhere and on Escape, as menus do.
+  var menu = document.querySelector("details.menu");
+  if (menu) {
+    document.addEventListener("click", function (e) {
+      if (menu.open && !menu.contains(e.target)) { menu.open = false; }
+    });
+    document.addEventListener("keydown", function (e) {
+      if (e.key === "Escape" && menu.open) { menu.open = false; menu.querySelector("summary").focus(); }
+    });
+  }
+
   // Character counters for text areas with data-max.
   document.querySelectorAll("textarea[data-max]").forEach(function (area) {
     var max = parseInt(area.getAttribute("data-max"), 10);

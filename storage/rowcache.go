@@ -1,0 +1,237 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	lru "github.com/hashicorp/golang-lru/v2"
+
+	"github.com/coopol/coopol/model"
+)
+
+// rowCache keeps recently rendered statuses and accounts in memory: on a
+// timeline page, loading and scanning them was a quarter of the CPU
+// (issue 17). It is exact across replicas and processes: triggers log
+// every update and delete of those rows in row_changes (migration
+// 20261206090001), and each read first asks for the changes it has not
+// seen, so a change committed before a request starts is seen by that
+// request. Only rows are cached, never who may see them: timelines,
+// audiences, blocks and memberships are decided by queries each time.
+type rowCache struct {
+	statuses *lru.Cache[string, model.Status] // Account left nil
+	accounts *lru.Cache[string, model.Account]
+
+	mu sync.Mutex
+	// cursor is where the next look at row_changes starts: a seq on
+	// SQLite (one writer at a time, so commits come in seq order), the
+	// xmin of the last snapshot on PostgreSQL.
+	cursor     string
+	lastPolled time.Time
+	// gen changes whenever a look at row_changes evicts something: a row
+	// read from the database before that look may be older than the change,
+	// so it is not put in the cache (see put).
+	gen    uint64
+	pruned time.Time
+}
+
+const (
+	rowCacheStatuses = 4096
+	rowCacheAccounts = 2048
+	// A process that has not looked for this long starts again empty
+	// (row_changes keeps an hour).
+	rowCacheStale   = 30 * time.Minute
+	rowChangesKeep  = time.Hour
+	rowChangesPrune = 10 * time.Minute
+)
+
+func newRowCache() *rowCache {
+	st, _ := lru.New[string, model.Status](rowCacheStatuses)
+	ac, _ := lru.New[string, model.Account](rowCacheAccounts)
+	return &rowCache{statuses: st, accounts: ac}
+}
+
+// sync reads the changes since the last look and evicts them. It returns
+// the generation to pass to put, and false when the cache must not be
+// used for this read (the look failed).
+func (s *Storage) syncRowCache(ctx context.Context) (uint64, bool) {
+	c := s.rows
+	if c == nil {
+		return 0, false
+	}
+	c.mu.Lock()
+	cursor, last := c.cursor, c.lastPolled
+	c.mu.Unlock()
+	now := time.Now()
+	if cursor == "" || now.Sub(last) > rowCacheStale {
+		// First look, or too long ago: start empty from here.
+		next, err := s.rowChangesHead(ctx)
+		if err != nil {
+			return 0, false
+		}
+		c.mu.Lock()
+		c.statuses.Purge()
+		c.accounts.Purge()
+		c.gen++
+		c.cursor, c.lastPolled = next, now
+		gen := c.gen
+		c.mu.Unlock()
+		return gen, true
+	}
+	changes, next, err := s.rowChangesSince(ctx, cursor)
+	if err != nil {
+		return 0, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(changes) > 0 {
+		for _, ch := range changes {
+			if ch.Kind == "s" {
+				c.statuses.Remove(ch.RowID)
+			} else {
+				c.accounts.Remove(ch.RowID)
+			}
+		}
+		c.gen++
+	}
+	if later(s.Type, next, c.cursor) {
+		c.cursor = next
+	}
+	if now.After(c.lastPolled) {
+		c.lastPolled = now
+	}
+	if now.Sub(c.pruned) > rowChangesPrune {
+		c.pruned = now
+		go s.pruneRowChanges(context.WithoutCancel(ctx), now.Add(-rowChangesKeep))
+	}
+	return c.gen, true
+}
+
+type rowChange struct {
+	Kind  string `bun:"kind"`
+	RowID string `bun:"row_id"`
+}
+
+func (s *Storage) rowChangesHead(ctx context.Context) (string, error) {
+	var head string
+	q := "SELECT CAST(COALESCE(MAX(seq), 0) AS TEXT) FROM row_changes"
+	if s.Type == "postgres" {
+		q = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text"
+	}
+	if err := s.DB.NewRaw(q).Scan(ctx, &head); err != nil {
+		return "", fmt.Errorf("storage: row changes head: %w", err)
+	}
+	return head, nil
+}
+
+func (s *Storage) rowChangesSince(ctx context.Context, cursor string) ([]rowChange, string, error) {
+	var rows []struct {
+		Kind  string `bun:"kind"`
+		RowID string `bun:"row_id"`
+		Next  string `bun:"next"`
+	}
+	var q string
+	if s.Type == "postgres" {
+		// The snapshot's xmin comes back on every line, and alone on an
+		// empty answer.
+		q = `SELECT kind, row_id, pg_snapshot_xmin(pg_current_snapshot())::text AS next FROM row_changes WHERE xid >= ?::xid8
+			UNION ALL SELECT '', '', pg_snapshot_xmin(pg_current_snapshot())::text`
+	} else {
+		q = `SELECT kind, row_id, CAST(seq AS TEXT) AS next FROM row_changes WHERE seq > CAST(? AS INTEGER)
+			UNION ALL SELECT '', '', CAST(COALESCE(MAX(seq), ?) AS TEXT) FROM row_changes`
+	}
+	args := []any{cursor}
+	if s.Type != "postgres" {
+		args = append(args, cursor)
+	}
+	if err := s.DB.NewRaw(q, args...).Scan(ctx, &rows); err != nil {
+		return nil, "", fmt.Errorf("storage: row changes: %w", err)
+	}
+	next := cursor
+	var out []rowChange
+	for _, r := range rows {
+		if later(s.Type, r.Next, next) {
+			next = r.Next
+		}
+		if r.Kind != "" {
+			out = append(out, rowChange{Kind: r.Kind, RowID: r.RowID})
+		}
+	}
+	return out, next, nil
+}
+
+// later compares two cursors (decimal numbers in text).
+func later(_ string, a, b string) bool {
+	if len(a) != len(b) {
+		return len(a) > len(b)
+	}
+	return a > b
+}
+
+func (s *Storage) pruneRowChanges(ctx context.Context, before time.Time) {
+	if _, err := s.DB.NewDelete().TableExpr("row_changes").Where("changed_at < ?", before.UTC()).Exec(ctx); err != nil {
+		return // the next prune tries again
+	}
+}
+
+// cachedStatuses returns the cached statuses among ids and the ids to
+// load from the database.
+func (c *rowCache) cachedStatuses(ids []string) (map[string]model.Status, []string) {
+	found := make(map[string]model.Status, len(ids))
+	var missing []string
+	for _, id := range ids {
+		if st, ok := c.statuses.Get(id); ok {
+			found[id] = st
+		} else {
+			missing = append(missing, id)
+		}
+	}
+	return found, missing
+}
+
+func (c *rowCache) cachedAccounts(ids []string) (map[string]model.Account, []string) {
+	found := make(map[string]model.Account, len(ids))
+	var missing []string
+	for _, id := range ids {
+		if a, ok := c.accounts.Get(id); ok {
+			found[id] = cloneAccount(a)
+		} else {
+			missing = append(missing, id)
+		}
+	}
+	return found, missing
+}
+
+// putStatuses and putAccounts keep rows read from the database, unless a
+// change was seen since gen (the rows may predate it).
+func (c *rowCache) putStatuses(gen uint64, rows []model.Status) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen {
+		return
+	}
+	for _, st := range rows {
+		st.Account = nil
+		c.statuses.Add(st.ID, st)
+	}
+}
+
+func (c *rowCache) putAccounts(gen uint64, rows []model.Account) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen {
+		return
+	}
+	for _, a := range rows {
+		c.accounts.Add(a.ID, cloneAccount(a))
+	}
+}
+
+// cloneAccount copies the slices a caller could change in place.
+func cloneAccount(a model.Account) model.Account {
+	a.Fields = slices.Clone(a.Fields)
+	a.AlsoKnownAs = slices.Clone(a.AlsoKnownAs)
+	return a
+}
