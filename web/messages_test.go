@@ -24,7 +24,7 @@ func rename(t *testing.T, inst *coopoltest.Instance, a *model.Account, name stri
 	}
 }
 
-var unreadMessagesRe = regexp.MustCompile(`href="/messages"[^>]*>Messages <span class="badge">(\d+)<span class="visually-hidden"> conversations? non lues?`)
+var unreadMessagesRe = regexp.MustCompile(`<span class="badge">(\d+)<span class="visually-hidden"> conversations? non lues?`)
 
 // unreadMessages reads the "Messages" badge of a page (0 without one).
 func unreadMessages(r response) string {
