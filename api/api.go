@@ -7,6 +7,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,10 +22,13 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/coopol/coopol/auth"
 	"github.com/coopol/coopol/config"
 	"github.com/coopol/coopol/media"
 	"github.com/coopol/coopol/social"
 	"github.com/coopol/coopol/storage"
+	"github.com/coopol/coopol/text"
+	"github.com/coopol/coopol/uris"
 )
 
 // Version is what clients parse to pick features: Mastodon 4.3's API,
@@ -47,13 +51,21 @@ type Deps struct {
 	// Media stores and serves uploads; without it the media endpoints
 	// are not mounted.
 	Media *media.Service
+	// OnTokenIssued, when set, is told of each access token issued (the
+	// rate limiter trusts it at once: a bad-token flood from the same
+	// address does not shut out a token just issued).
+	OnTokenIssued func(token string)
+	// CSRFSecret keys the consent page's CSRF tokens; nil derives it from
+	// the instance actor's key, as the web's anonymous tokens are.
+	CSRFSecret *auth.ServerSecret
 }
 
 // Handlers carries the dependencies of every endpoint. Later endpoint
 // files add methods on it and use its middleware (RequireScope, ...).
 type Handlers struct {
 	Deps
-	pages *pageRenderer
+	pages      *pageRenderer
+	csrfSecret *auth.ServerSecret
 }
 
 // New builds the handlers; Register calls it.
@@ -64,7 +76,18 @@ func New(d Deps) *Handlers {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Handlers{Deps: d, pages: newPageRenderer()}
+	secret := d.CSRFSecret
+	if secret == nil {
+		store := d.Store
+		secret = &auth.ServerSecret{Load: func(ctx context.Context) (string, error) {
+			a, err := store.LocalAccount(ctx, uris.InstanceActorUsername)
+			if err != nil {
+				return "", err
+			}
+			return a.PrivateKeyPEM, nil
+		}}
+	}
+	return &Handlers{Deps: d, pages: newPageRenderer(), csrfSecret: secret}
 }
 
 // now is the current time in UTC, at the precision both databases keep.
@@ -231,7 +254,10 @@ type params struct {
 	form url.Values
 }
 
-var errBadBody = errors.New("the request body could not be parsed")
+var (
+	errBadBody  = errors.New("the request body could not be parsed")
+	errBadParam = errors.New("a parameter holds a NUL byte or is not UTF-8")
+)
 
 // readParams parses the request's parameters, reading at most
 // maxBodyBytes of body.
@@ -279,6 +305,12 @@ func readParams(c *gin.Context) (*params, error) {
 				p.form[k] = append(p.form[k], v...)
 			}
 		}
+	}
+	// No NUL byte or non-UTF-8 text in any parameter (issue 12): the
+	// server checks form and JSON bodies before routing, multipart ones
+	// are parsed only here.
+	if !text.CleanValues(p.form) || (p.json != nil && !text.CleanJSON(p.json)) {
+		return nil, errBadParam
 	}
 	return p, nil
 }

@@ -53,6 +53,7 @@ func (h *Handlers) coopolRoutes(v1 *gin.RouterGroup) {
 	g.DELETE("/events/:id/participate", write, h.cancelParticipation)
 	g.GET("/events/:id/participants", read, h.eventParticipants)
 	g.GET("/events/:id/guests", read, h.eventGuests)
+	g.POST("/events/:id/message", write, h.messageParticipants)
 	g.POST("/calendar", write, h.newCalendarFeed)
 	h.coopolAccountRoutes(g)
 }
@@ -707,9 +708,30 @@ func (h *Handlers) participate(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if _, err := h.Social.SignUp(c.Request.Context(), CurrentAccount(c), c.Param("id"), p.Get("slot_id")); err != nil {
+	// phone (optional, with phone_consent=true): a number for the
+	// organisers, for the day; checked before signing up.
+	phone := strings.TrimSpace(p.Get("phone"))
+	consent := p.Get("phone_consent") == "true" || p.Get("phone_consent") == "1"
+	if phone != "" {
+		if _, err := social.NormalizePhone(phone); err != nil {
+			h.domainError(c, err)
+			return
+		}
+		if !consent {
+			ErrorJSON(c, http.StatusUnprocessableEntity, "phone_consent is required with a phone number")
+			return
+		}
+	}
+	res, err := h.Social.SignUp(c.Request.Context(), CurrentAccount(c), c.Param("id"), p.Get("slot_id"))
+	if err != nil {
 		h.domainError(c, err)
 		return
+	}
+	if phone != "" {
+		if err := h.Social.SetParticipantPhone(c.Request.Context(), CurrentAccount(c), res.Event.ID, phone, consent); err != nil {
+			h.domainError(c, err)
+			return
+		}
 	}
 	h.respondEvent(c, c.Param("id"))
 }
@@ -746,6 +768,20 @@ func (h *Handlers) eventParticipants(c *gin.Context) {
 		State   string      `json:"state"`
 		SlotID  string      `json:"slot_id,omitempty"`
 		Since   string      `json:"since"`
+		// Phone: the number the participant gave the organisers, if any.
+		Phone string `json:"phone,omitempty"`
+	}
+	var phones map[string]string
+	if len(ps) > 0 {
+		ev, err := h.Social.Event(c.Request.Context(), CurrentAccount(c), c.Param("id"))
+		if err != nil {
+			h.domainError(c, err)
+			return
+		}
+		if phones, err = h.Social.ParticipantPhones(c.Request.Context(), CurrentAccount(c), ev); err != nil {
+			h.internalError(c, err)
+			return
+		}
 	}
 	out := make([]participantJSON, 0, len(ps))
 	for i := range ps {
@@ -754,7 +790,7 @@ func (h *Handlers) eventParticipants(c *gin.Context) {
 			h.internalError(c, err)
 			return
 		}
-		out = append(out, participantJSON{Account: acc, State: ps[i].State, SlotID: ps[i].SlotID, Since: ps[i].CreatedAt.UTC().Format(time.RFC3339)})
+		out = append(out, participantJSON{Account: acc, State: ps[i].State, SlotID: ps[i].SlotID, Since: ps[i].CreatedAt.UTC().Format(time.RFC3339), Phone: phones[ps[i].AccountID]})
 	}
 	c.JSON(http.StatusOK, out)
 }

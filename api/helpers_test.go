@@ -69,7 +69,9 @@ func newRig(t *testing.T, s *storage.Storage, tweak ...func(*config.Config)) *ri
 	}
 	clk := &clock{now: time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)}
 	r := gin.New()
-	h := api.Register(r, api.Deps{Config: cfg, Store: s, Log: slog.New(slog.DiscardHandler), Now: clk.Now})
+	// These rigs have no instance actor to derive the server key from.
+	secret := &auth.ServerSecret{Load: func(context.Context) (string, error) { return "api rig server secret " + strings.Repeat("x", 32), nil }}
+	h := api.Register(r, api.Deps{Config: cfg, Store: s, Log: slog.New(slog.DiscardHandler), Now: clk.Now, CSRFSecret: secret})
 	// Tiny routes to exercise the middleware on scopes no real endpoint
 	// of this slice uses yet.
 	ok := func(c *gin.Context) {

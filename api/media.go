@@ -9,6 +9,7 @@ import (
 	"github.com/coopol/coopol/media"
 	"github.com/coopol/coopol/model"
 	"github.com/coopol/coopol/storage"
+	"github.com/coopol/coopol/text"
 )
 
 type mediaJSON struct {
@@ -67,6 +68,10 @@ func (h *Handlers) uploadMedia(c *gin.Context) {
 	fh, err := c.FormFile("file")
 	if err != nil {
 		ErrorJSON(c, http.StatusUnprocessableEntity, "file is required (multipart/form-data)")
+		return
+	}
+	if mf := c.Request.MultipartForm; mf != nil && !text.CleanValues(mf.Value) {
+		ErrorJSON(c, http.StatusBadRequest, "a parameter holds a NUL byte or is not UTF-8")
 		return
 	}
 	x, y, err := media.ParseFocus(c.PostForm("focus"))

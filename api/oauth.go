@@ -211,7 +211,7 @@ func (h *Handlers) authorizeSubmit(c *gin.Context) {
 	}
 	form := c.Request.PostForm
 	lang := h.pageLang(c, form.Get("lang"))
-	if !checkCSRF(c) {
+	if !h.checkCSRF(c) {
 		h.errorPage(c, http.StatusForbidden, lang, "csrf")
 		return
 	}
@@ -271,6 +271,14 @@ func (h *Handlers) authorizeSubmit(c *gin.Context) {
 		return
 	}
 	h.Log.Info("authorization code issued", "app", req.App.ID, "user", user.ID)
+	// This browser is now one its owner logged in from: the login
+	// throttle spares it (issue 12, as the web's login form does).
+	if key, err := h.csrfSecret.Key(ctx, auth.DevicePurpose); err == nil {
+		http.SetCookie(c.Writer, &http.Cookie{
+			Name: auth.DeviceCookie, Value: auth.NewDeviceToken(key, user.ID), Path: "/", MaxAge: auth.DeviceCookieMaxAge,
+			HttpOnly: true, Secure: h.Config.Protocol == "https", SameSite: http.SameSiteLaxMode,
+		})
+	}
 	if req.RedirectURI == oobRedirectURI {
 		h.renderPage(c, http.StatusOK, "code", &pageData{Lang: lang, Code: raw})
 		return
@@ -410,6 +418,9 @@ func (h *Handlers) token(c *gin.Context) {
 	if err := h.Store.CreateOAuthToken(ctx, tok); err != nil {
 		h.internalError(c, err)
 		return
+	}
+	if h.OnTokenIssued != nil {
+		h.OnTokenIssued(raw)
 	}
 	c.JSON(http.StatusOK, tokenJSON{AccessToken: raw, TokenType: "Bearer", Scope: tok.Scopes, CreatedAt: now.Unix()})
 }

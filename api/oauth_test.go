@@ -35,7 +35,7 @@ func TestU06_CodeFlowWithPKCE(t *testing.T) {
 		if !strings.Contains(page.body, `lang="fr"`) || !strings.Contains(page.body, "Mot de passe") {
 			t.Fatal("page is not French by default")
 		}
-		if page.csrf == "" || page.cookie == nil || page.cookie.Value != page.csrf {
+		if page.csrf == "" || page.cookie == nil || page.cookie.Value == page.csrf {
 			t.Fatalf("CSRF token missing: field %q cookie %+v", page.csrf, page.cookie)
 		}
 		if !page.cookie.HttpOnly || page.cookie.SameSite != http.SameSiteStrictMode || !page.cookie.Secure {
@@ -205,7 +205,11 @@ func TestU06_CSRFMissingOrWrongIsRefused(t *testing.T) {
 			"wrong cookie": post(page.csrf, []*http.Cookie{other}),
 			"no field":     post("", []*http.Cookie{page.cookie}),
 			"wrong field":  post(other.Value, []*http.Cookie{page.cookie}),
-			"neither":      post("", nil),
+			// Issue 12: the token is bound to the server, not to whatever
+			// cookie value comes in (a planted cookie posted as the token).
+			"planted cookie as token": post(other.Value, []*http.Cookie{other}),
+			"cookie value as token":   post(page.cookie.Value, []*http.Cookie{page.cookie}),
+			"neither":                 post("", nil),
 		} {
 			if w.Code != http.StatusForbidden || w.Header().Get("Location") != "" {
 				t.Fatalf("%s: %d %s", name, w.Code, w.Header().Get("Location"))

@@ -272,28 +272,44 @@ func preferredLanguage(header string, supported func(string) string) string {
 
 // csrfToken returns the form token of this browser, setting the cookie
 // when there is none yet. The cookie is HttpOnly and SameSite=Strict, and
-// Secure on https instances (U-06); a form POST must echo its value
-// (double submit), which another site can neither read nor set.
+// Secure on https instances (U-06). The token is not the cookie's value
+// but an HMAC of it under a key only this server knows (issue 12, as the
+// web's anonymous token): a site able to plant a cookie (a sibling
+// subdomain, a man in the middle on plain HTTP) cannot compute the token
+// that goes with it. "" when the server key cannot be had (then every
+// form is refused, never accepted).
 func (h *Handlers) csrfToken(c *gin.Context) string {
-	if v, err := c.Cookie(csrfCookie); err == nil && validCSRFValue(v) {
-		return v
+	nonce, err := c.Cookie(csrfCookie)
+	if err != nil || !validCSRFValue(nonce) {
+		nonce = auth.NewToken()
+		http.SetCookie(c.Writer, &http.Cookie{
+			Name: csrfCookie, Value: nonce, Path: "/oauth/authorize", MaxAge: 3600,
+			HttpOnly: true, Secure: h.Config.Protocol == "https", SameSite: http.SameSiteStrictMode,
+		})
 	}
-	tok := auth.NewToken()
-	http.SetCookie(c.Writer, &http.Cookie{
-		Name: csrfCookie, Value: tok, Path: "/oauth/authorize", MaxAge: 3600,
-		HttpOnly: true, Secure: h.Config.Protocol == "https", SameSite: http.SameSiteStrictMode,
-	})
-	return tok
+	return h.boundCSRF(c, nonce)
 }
 
-// checkCSRF compares the form field with the cookie in constant time.
-func checkCSRF(c *gin.Context) bool {
+// boundCSRF is the token that goes with a cookie value.
+func (h *Handlers) boundCSRF(c *gin.Context, nonce string) string {
+	key, err := h.csrfSecret.Key(c.Request.Context(), "oauth consent csrf")
+	if err != nil {
+		h.Log.Error("oauth csrf: server key", "err", err)
+		return ""
+	}
+	return auth.BoundToken(key, nonce)
+}
+
+// checkCSRF compares the form field with the token of the cookie, in
+// constant time.
+func (h *Handlers) checkCSRF(c *gin.Context) bool {
 	cookie, err := c.Cookie(csrfCookie)
 	if err != nil || !validCSRFValue(cookie) {
 		return false
 	}
+	want := h.boundCSRF(c, cookie)
 	form := c.Request.PostForm.Get(csrfField)
-	return subtle.ConstantTimeCompare([]byte(cookie), []byte(form)) == 1
+	return want != "" && subtle.ConstantTimeCompare([]byte(want), []byte(form)) == 1
 }
 
 // validCSRFValue: what auth.NewToken produces (43 base64url characters).

@@ -11,6 +11,7 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
+	"github.com/paulmach/orb/planar"
 )
 
 // MapOptions tune RenderSVG. The zero value draws a French map without
@@ -30,6 +31,47 @@ type MapOptions struct {
 	// Content-Security-Policy without 'unsafe-inline' refuses inline
 	// style elements (a console error on every map).
 	Embedded bool
+	// NoLegend leaves the legend out of the drawing: a page shows it in
+	// HTML instead (see Legend), where it stays readable on a phone.
+	NoLegend bool
+}
+
+// LegendItem is one class of the map: its colour and its range.
+type LegendItem struct {
+	Colour, Label string
+}
+
+// MapLegend is the map's legend as data, for a page to lay out.
+type MapLegend struct {
+	Title   string
+	Items   []LegendItem
+	Missing string // "" when every station is drawn
+}
+
+// Legend describes the classes RenderSVG colours the same stations with.
+func Legend(stations []StationFigures, locale string) MapLegend {
+	tx, ok := texts[locale]
+	if !ok {
+		tx = texts["fr"]
+	}
+	var rates []float64
+	missing := 0
+	for _, s := range stations {
+		if len(parseShape(s.Geometry)) == 0 {
+			missing++
+			continue
+		}
+		rates = append(rates, s.AbstentionRate)
+	}
+	cl := newClasses(rates)
+	out := MapLegend{Title: tx.legend}
+	for i := range cl.n {
+		out.Items = append(out.Items, LegendItem{Colour: cl.colourOf(i), Label: cl.label(i, locale)})
+	}
+	if missing > 0 {
+		out.Missing = fmt.Sprintf(tx.missing, missing)
+	}
+	return out
 }
 
 // The classes' colours, light to dark (ColorBrewer YlOrRd, 5 classes):
@@ -135,6 +177,9 @@ func RenderSVG(w io.Writer, stations []StationFigures, opts MapOptions) error {
 		}
 	}
 	height := math.Ceil(mapHeight + legendHeight)
+	if opts.NoLegend {
+		height = math.Ceil(mapHeight)
+	}
 
 	rates := make([]float64, len(shapes))
 	for i, sh := range shapes {
@@ -162,6 +207,12 @@ func RenderSVG(w io.Writer, stations []StationFigures, opts MapOptions) error {
 		if opts.Href != nil {
 			href = safeHref(opts.Href(sh.s))
 		}
+		// The station's number, drawn on it (a white halo keeps it
+		// readable on every colour); a page's stylesheet enlarges it on a
+		// phone, where the drawing is scaled down.
+		x, y := proj(labelPoint(sh.geom))
+		path += fmt.Sprintf(`<text class="station-label" x="%s" y="%s" text-anchor="middle" dominant-baseline="central" font-size="14" font-weight="bold" fill="#1d1d1f" stroke="#fff" stroke-width="3" paint-order="stroke" pointer-events="none" aria-hidden="true">%s</text>`,
+			num(x), num(y), esc(shortCode(sh.s.Code)))
 		if href != "" {
 			fmt.Fprintf(bw, `<a class="station" href="%s">%s</a>`+"\n", esc(href), path)
 		} else {
@@ -169,6 +220,10 @@ func RenderSVG(w io.Writer, stations []StationFigures, opts MapOptions) error {
 		}
 	}
 	bw.WriteString("</g>\n")
+	if opts.NoLegend {
+		bw.WriteString("</svg>\n")
+		return bw.Flush()
+	}
 
 	fmt.Fprintf(bw, `<g class="legend" transform="translate(%s %s)">`+"\n", num(mapMargin), num(mapHeight))
 	fmt.Fprintf(bw, `<text x="0" y="14" font-weight="bold">%s</text>`+"\n", esc(tx.legend))
@@ -182,6 +237,31 @@ func RenderSVG(w io.Writer, stations []StationFigures, opts MapOptions) error {
 	}
 	bw.WriteString("</g>\n</svg>\n")
 	return bw.Flush()
+}
+
+// labelPoint is where a station's number goes: the centroid of its
+// largest polygon, or the middle of its bounds when the centroid falls
+// outside (a crescent-shaped station).
+func labelPoint(m orb.MultiPolygon) orb.Point {
+	best, area := orb.Polygon(nil), -1.0
+	for _, poly := range m {
+		if a := math.Abs(planar.Area(poly)); a > area {
+			best, area = poly, a
+		}
+	}
+	c, _ := planar.CentroidArea(best)
+	if !planar.PolygonContains(best, c) {
+		return best.Bound().Center()
+	}
+	return c
+}
+
+// shortCode is a station code as people say it: "0015" → "15".
+func shortCode(code string) string {
+	if t := strings.TrimLeft(code, "0"); t != "" {
+		return t
+	}
+	return code
 }
 
 // parseShape reads a stored GeoJSON geometry; anything unreadable is

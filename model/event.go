@@ -126,3 +126,14 @@ type EventGuest struct {
 	ErasedAt    *time.Time `bun:"erased_at"`
 	CreatedAt   time.Time  `bun:"created_at"`
 }
+
+// ParticipantPhone is the phone number a participant gave an action's
+// organisers, with their consent. Never federated, never logged.
+type ParticipantPhone struct {
+	bun.BaseModel `bun:"table:participant_phones"`
+
+	EventID     string    `bun:"event_id,pk"`
+	AccountID   string    `bun:"account_id,pk"`
+	Phone       string    `bun:"phone"`
+	ConsentedAt time.Time `bun:"consented_at"`
+}

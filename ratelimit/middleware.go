@@ -28,8 +28,13 @@ type Set struct {
 	// OnLoginFailures, when set, is called when a login name uses up its
 	// LoginAccount budget (once per window), to tell the owner.
 	OnLoginFailures func(ctx context.Context, login string)
+	// TrustedDevice, when set, reports whether the request comes from a
+	// browser in which login's owner logged in before (a device cookie):
+	// the LoginAccount budget does not apply to it.
+	TrustedDevice func(c *gin.Context, login string) bool
 
-	trust trust // see trusted.go
+	slowLane SlowLane
+	trust    trust // see trusted.go
 }
 
 // NewSet builds the limiters of cfg over one in-memory store.
@@ -44,6 +49,7 @@ func NewSet(cfg Config) *Set {
 		BadToken:         newLimiter(store, "bad-token", cfg.BadToken),
 		Inbox:            newLimiter(store, "inbox", cfg.Inbox),
 		Now:              time.Now,
+		slowLane:         cfg.LoginSlowLane,
 	}
 }
 

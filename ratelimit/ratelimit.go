@@ -58,6 +58,20 @@ type Config struct {
 	BadToken Rate
 	// Inbox counts ActivityPub POSTs per remote server address.
 	Inbox Rate
+	// LoginSlowLane is what happens to a login name over its LoginAccount
+	// budget, from an address and a browser it never logged in from: its
+	// attempts are delayed, not refused (zero Spacing refuses them).
+	LoginSlowLane SlowLane
+}
+
+// SlowLane lets a login name over its failure budget be tried once per
+// Spacing: each attempt waits for its turn, up to MaxWait, and only
+// then is the password checked. The owner's right password still works
+// (failing on purpose locks nobody out, issue 12) while guessing stays
+// bounded to one try per Spacing per login name, whatever the number of
+// addresses.
+type SlowLane struct {
+	Spacing, MaxWait time.Duration
 }
 
 // Defaults are the production limits.
@@ -70,6 +84,7 @@ func Defaults() Config {
 		APIAuthenticated: Rate{300, 5 * time.Minute},
 		BadToken:         Rate{300, 5 * time.Minute},
 		Inbox:            Rate{1000, time.Minute},
+		LoginSlowLane:    SlowLane{Spacing: 10 * time.Second, MaxWait: 30 * time.Second},
 	}
 }
 

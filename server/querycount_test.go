@@ -161,10 +161,12 @@ func TestPageQueryCountIsFixed(t *testing.T) {
 
 			round(0)
 			round(1)
+			countQueries(t, inst, "/home", "", cookie) // warm, as below
 			webSmall, _ := countQueries(t, inst, "/home", "", cookie)
 			for i := 2; i < 8; i++ {
 				round(i)
 			}
+			countQueries(t, inst, "/home", "", cookie)
 			webLarge, queries := countQueries(t, inst, "/home", "", cookie)
 			t.Logf("web /home: %d statements after 2 rounds, %d after 8", webSmall, webLarge)
 			if webLarge > webSmall {
@@ -182,9 +184,17 @@ func TestPageQueryCountIsFixed(t *testing.T) {
 				if strings.Contains(page, "?") {
 					sep = "&"
 				}
-				one, _ := countQueries(t, inst, page+sep+"limit=1", token, nil)
-				twelve, _ := countQueries(t, inst, page+sep+"limit=12", token, nil)
-				forty, queries := countQueries(t, inst, page+sep+"limit=40", token, nil)
+				// Each page is counted warm (asked once before): the row
+				// cache makes a page that is partly cached cost one
+				// statement more than a cold or a warm one (statuses, then
+				// their authors), a constant that would blur the figure.
+				warmCount := func(path string) (int, []string) {
+					countQueries(t, inst, path, token, nil)
+					return countQueries(t, inst, path, token, nil)
+				}
+				one, _ := warmCount(page + sep + "limit=1")
+				twelve, _ := warmCount(page + sep + "limit=12")
+				forty, queries := warmCount(page + sep + "limit=40")
 				t.Logf("%s: %d statements for 1 item, %d for 12, %d for 40", page, one, twelve, forty)
 				const perKind = 10 // batch look-ups for boosts, polls, media… that a 1-item page may not need
 				if forty > twelve || forty > one+perKind {

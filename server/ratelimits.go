@@ -5,8 +5,10 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/coopol/coopol/auth"
 	"github.com/coopol/coopol/config"
 	"github.com/coopol/coopol/ratelimit"
+	"github.com/coopol/coopol/storage"
 )
 
 // rateLimitsOf turns the operator's http.rate_limits into the limiters'
@@ -17,6 +19,7 @@ func rateLimitsOf(c config.RateLimits) ratelimit.Config {
 		Login: r(c.Login), LoginAccount: r(c.LoginAccount), Registration: r(c.Registration),
 		APIAnonymous: r(c.APIAnonymous), APIAuthenticated: r(c.APIAuthenticated),
 		BadToken: r(c.BadToken), Inbox: r(c.Inbox),
+		LoginSlowLane: ratelimit.Defaults().LoginSlowLane,
 	}
 }
 
@@ -44,5 +47,29 @@ func exceptRateLimits(prefixes []string, limit gin.HandlerFunc) gin.HandlerFunc 
 			}
 		}
 		limit(c)
+	}
+}
+
+// trustedDevice reports whether a login attempt comes from a browser in
+// which the owner of login logged in before: its device cookie (set by
+// the web and OAuth login forms) is genuine and names that person. The
+// login throttle spares such browsers (issue 12).
+func trustedDevice(store *storage.Storage, secret *auth.ServerSecret) func(c *gin.Context, login string) bool {
+	return func(c *gin.Context, login string) bool {
+		value, err := c.Cookie(auth.DeviceCookie)
+		if err != nil || value == "" {
+			return false
+		}
+		ctx := c.Request.Context()
+		key, err := secret.Key(ctx, auth.DevicePurpose)
+		if err != nil {
+			return false
+		}
+		userID, ok := auth.DeviceUser(key, value)
+		if !ok {
+			return false
+		}
+		u, err := store.UserByLogin(ctx, login)
+		return err == nil && u.ID == userID
 	}
 }

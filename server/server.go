@@ -17,6 +17,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/coopol/coopol/api"
+	"github.com/coopol/coopol/auth"
 	"github.com/coopol/coopol/calendar"
 	"github.com/coopol/coopol/config"
 	"github.com/coopol/coopol/federation"
@@ -128,9 +129,19 @@ func New(ctx context.Context, cfg config.Config, store *storage.Storage, log *sl
 		limits = *opts.RateLimits
 	}
 	s := &Server{Config: cfg, Store: store, Social: svc, Federation: fed, Queue: q, Streaming: live, Media: mediaSvc, Log: log, RateLimits: ratelimit.NewSet(limits)}
+	if cfg.Registrations == "open" && cfg.SMTP.Host == "" {
+		log.Warn("registrations: open without smtp: a sign-up logs in at once, so the sign-up form tells whether an e-mail address already has an account; set smtp (sign-ups are then confirmed by mail) or use registrations: approval")
+	}
 	if !mediaSvc.FFmpegAvailable() {
 		log.Error("ffmpeg not found on PATH: audio and video uploads are stored WITH their metadata (GPS location tags included); install ffmpeg to remove it (checked again at each upload)")
 	}
+	s.RateLimits.TrustedDevice = trustedDevice(store, &auth.ServerSecret{Load: func(ctx context.Context) (string, error) {
+		a, err := svc.InstanceActor(ctx)
+		if err != nil {
+			return "", err
+		}
+		return a.PrivateKeyPEM, nil
+	}})
 	s.RateLimits.OnLoginFailures = func(ctx context.Context, login string) {
 		if err := s.Social.NotifyLoginFailures(ctx, login); err != nil {
 			s.Log.Error("tell an account of failed logins", "err", err)
@@ -149,7 +160,7 @@ func (s *Server) routes() http.Handler {
 		s.Log.Error("http.trusted_proxies", "err", err)
 	}
 	r.Use(gin.Recovery(), refuseBadParams, newDBGuard(s.Store.Ping, s.Log).middleware,
-		exceptRateLimits(s.Config.HTTP.RateLimitExceptions, s.RateLimits.Middleware()))
+		exceptRateLimits(s.Config.HTTP.RateLimitExceptions, s.RateLimits.Middleware()), refuseBadBodies)
 	r.GET("/livez", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
 	r.GET("/readyz", func(c *gin.Context) {
 		// Busy (every pooled connection in use) is still ready: taking the
@@ -170,7 +181,8 @@ func (s *Server) routes() http.Handler {
 	mediaHandler := gin.WrapH(s.Media.Handler(nil))
 	r.GET("/media/*path", mediaHandler)
 	r.HEAD("/media/*path", mediaHandler)
-	h := api.Register(r, api.Deps{Config: s.Config, Store: s.Store, Log: s.Log, Now: s.Social.Now, Social: s.Social, Media: s.Media})
+	h := api.Register(r, api.Deps{Config: s.Config, Store: s.Store, Log: s.Log, Now: s.Social.Now, Social: s.Social, Media: s.Media,
+		OnTokenIssued: s.RateLimits.TrustToken})
 	s.Streaming.Mount(r, h)
 	wh := web.Register(r, web.Deps{Config: s.Config, Store: s.Store, Social: s.Social, Log: s.Log, RateLimits: s.RateLimits, Media: s.Media}) // after api: it installs the NoRoute
 	// Notification mails speak the web's catalogues (set before the

@@ -481,6 +481,7 @@ func (s *Service) DeleteAccount(ctx context.Context, account *model.Account) (*D
 			{"mutes", "account_id = ?0 OR target_account_id = ?0", nil},
 			{"memberships", "account_id = ?0", &sum.Memberships},
 			{"participations", "account_id = ?0", nil},
+			{"participant_phones", "account_id = ?0", nil},
 			{"notifications", "account_id = ?0 OR from_account_id = ?0", nil},
 			{"status_recipients", "account_id = ?0", nil},
 			{"lists", "account_id = ?0", nil},

@@ -179,6 +179,15 @@ func (w *EraseTurfsWorker) Work(ctx context.Context, _ *river.Job[queue.EraseTur
 	if n > 0 {
 		w.Social.Log.Info("doors: turfs past retention erased", "count", n)
 	}
+	if err != nil {
+		return err
+	}
+	// Phone numbers given for an action serve on the day: erased the day
+	// after it ends, whatever the doors retention.
+	phones, err := w.Social.EraseOldPhones(ctx)
+	if phones > 0 {
+		w.Social.Log.Info("events: participant phones past the event erased", "count", phones)
+	}
 	return err
 }
 

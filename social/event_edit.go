@@ -30,6 +30,20 @@ type EventEdit struct {
 	OnlineURL          string
 	Capacity           *int   // ignored for an action with slots: the slots' needs add up
 	Status             string // CONFIRMED, TENTATIVE or CANCELLED
+
+	// SetSlots replaces the action's slots by Slots: a slot with an ID is
+	// kept (its time and need as given), one without is added, and a slot
+	// missing from the list is removed. Without SetSlots the slots move
+	// with the event's start.
+	SetSlots bool
+	Slots    []SlotEdit
+}
+
+// SlotEdit is one time slot in an edit ("" ID: a new slot).
+type SlotEdit struct {
+	ID             string
+	StartAt, EndAt time.Time
+	Need           int
 }
 
 // Things an edit can change that participants must hear about.
@@ -54,12 +68,22 @@ func (s *Service) EditEvent(ctx context.Context, editor *model.Account, eventID 
 	if ev.Kind != model.EventKindFieldAction {
 		check.ActionKind = ""
 	}
-	if len(ev.Slots) > 0 {
+	slotCount := len(ev.Slots)
+	if in.SetSlots {
+		slotCount = len(in.Slots)
+	}
+	if slotCount > 0 {
 		check.Slots = []NewSlot{{StartAt: in.StartAt, EndAt: in.StartAt, Need: 1}} // the slots carry the need
 		check.Capacity = nil
 	}
 	if err := validateEvent(&check); err != nil {
 		return nil, nil, err
+	}
+	var plan *slotPlan
+	if in.SetSlots {
+		if plan, err = s.planSlots(ctx, ev, in.Slots); err != nil {
+			return nil, nil, err
+		}
 	}
 
 	before := *ev
@@ -78,11 +102,26 @@ func (s *Service) EditEvent(ctx context.Context, editor *model.Account, eventID 
 		ev.EndAt = &newEnd
 	}
 	grew := false
-	if len(ev.Slots) == 0 && in.Capacity != nil {
+	if plan != nil {
+		ev.Slots = plan.slots
+		if len(plan.slots) > 0 {
+			need := 0
+			for _, slot := range plan.slots {
+				need += slot.Need
+			}
+			ev.Capacity = &need
+		} else if in.Capacity != nil {
+			ev.Capacity = in.Capacity
+		}
+		shift = 0
+	} else if len(ev.Slots) == 0 && in.Capacity != nil {
 		grew = ev.Capacity != nil && *in.Capacity > *ev.Capacity
 		ev.Capacity = in.Capacity
 	}
 	changed := eventChanges(&before, ev)
+	if plan != nil && plan.movedTaken && !slices.Contains(changed, ChangedTime) {
+		changed = append([]string{ChangedTime}, changed...)
+	}
 	st := ev.Status
 	f := s.format(ctx, in.Description)
 	st.Title, st.SourceText, st.Content, st.EditedAt, st.UpdatedAt = ev.Title, in.Description, f.html, &now, now
@@ -101,6 +140,11 @@ func (s *Service) EditEvent(ctx context.Context, editor *model.Account, eventID 
 			}
 			slot.StartAt, slot.EndAt = slot.StartAt.Add(shift), slot.EndAt.Add(shift)
 			if _, err := tx.NewUpdate().Model(slot).Column("start_at", "end_at").WherePK().Exec(ctx); err != nil {
+				return err
+			}
+		}
+		if plan != nil {
+			if err := s.applySlots(ctx, tx, ev, plan); err != nil {
 				return err
 			}
 		}
@@ -257,6 +301,153 @@ func (s *Service) promoteWaiting(ctx context.Context, tx bun.Tx, ev *model.Event
 			return s.Store.SetGauge(ctx, tx, ev.ID, "", going, s.now())
 		}
 		if err := s.promote(ctx, tx, ev, next); err != nil {
+			return err
+		}
+	}
+}
+
+// slotPlan is what an edit does to an action's slots.
+type slotPlan struct {
+	slots   []*model.EventSlot // the slots after the edit, in order
+	removed []string           // ids of slots nobody signed up for
+	added   map[string]bool
+	// grown: slots whose need grew (people waiting may get a place).
+	grown []string
+	// movedTaken: a slot someone signed up for changed its time.
+	movedTaken bool
+}
+
+// planSlots checks an edit of the slots. A slot someone signed up for (or
+// waits for) cannot be removed: they would lose their place without a
+// word. The organiser changes its time instead (they are told) or asks
+// them to withdraw first. Nor can its need fall below the people going.
+// Slots cannot be added to, or all removed from, an action people signed
+// up for as a whole or by slot: their places would hang on nothing.
+func (s *Service) planSlots(ctx context.Context, ev *model.Event, in []SlotEdit) (*slotPlan, error) {
+	if len(in) > 50 {
+		return nil, invalid("at most 50 slots")
+	}
+	ps, err := s.Store.Participants(ctx, ev.ID)
+	if err != nil {
+		return nil, err
+	}
+	taken := map[string]int{} // slot id → participations (any state but rejected)
+	going := map[string]int{}
+	for _, p := range ps {
+		if p.State == model.ParticipationRejected {
+			continue
+		}
+		taken[p.SlotID]++
+		if p.State == model.ParticipationGoing {
+			going[p.SlotID]++
+		}
+	}
+	if len(ev.Slots) == 0 && len(in) > 0 && taken[""] > 0 {
+		return nil, invalid("people signed up for the whole action: slots can only be added before anyone signs up")
+	}
+	old := map[string]*model.EventSlot{}
+	for _, slot := range ev.Slots {
+		old[slot.ID] = slot
+	}
+	plan := &slotPlan{added: map[string]bool{}}
+	kept := map[string]bool{}
+	now := s.now()
+	for _, e := range in {
+		if e.Need < 1 || e.Need > 100000 || e.StartAt.IsZero() || e.EndAt.Before(e.StartAt) {
+			return nil, invalid("each slot needs a positive need and an end after its start")
+		}
+		if e.ID == "" {
+			slot := &model.EventSlot{ID: model.NewID(now), EventID: ev.ID, StartAt: e.StartAt.UTC(), EndAt: e.EndAt.UTC(), Need: e.Need}
+			plan.added[slot.ID] = true
+			plan.slots = append(plan.slots, slot)
+			continue
+		}
+		prev, ok := old[e.ID]
+		if !ok || kept[e.ID] {
+			return nil, invalid("no such slot")
+		}
+		kept[e.ID] = true
+		if e.Need < going[e.ID] {
+			return nil, invalid("a slot's need cannot fall below the number of people going")
+		}
+		slot := *prev
+		slot.StartAt, slot.EndAt, slot.Need = e.StartAt.UTC(), e.EndAt.UTC(), e.Need
+		if taken[e.ID] > 0 && (!slot.StartAt.Equal(prev.StartAt) || !slot.EndAt.Equal(prev.EndAt)) {
+			plan.movedTaken = true
+		}
+		if slot.Need > prev.Need {
+			plan.grown = append(plan.grown, slot.ID)
+		}
+		plan.slots = append(plan.slots, &slot)
+	}
+	for _, slot := range ev.Slots {
+		if kept[slot.ID] {
+			continue
+		}
+		if taken[slot.ID] > 0 {
+			return nil, invalid("a slot people signed up for cannot be removed: change its time (they are told) or ask them to withdraw first")
+		}
+		plan.removed = append(plan.removed, slot.ID)
+	}
+	slices.SortStableFunc(plan.slots, func(a, b *model.EventSlot) int { return a.StartAt.Compare(b.StartAt) })
+	return plan, nil
+}
+
+// applySlots writes a slot plan inside the edit's transaction, then gives
+// the places a larger need opened to the people waiting.
+func (s *Service) applySlots(ctx context.Context, tx bun.Tx, ev *model.Event, plan *slotPlan) error {
+	if len(plan.removed) > 0 {
+		if _, err := tx.NewDelete().Model((*model.EventSlot)(nil)).Where("event_id = ? AND id IN (?)", ev.ID, bun.In(plan.removed)).Exec(ctx); err != nil {
+			return err
+		}
+	}
+	for _, slot := range plan.slots {
+		if plan.added[slot.ID] {
+			if _, err := tx.NewInsert().Model(slot).Exec(ctx); err != nil {
+				return err
+			}
+			continue
+		}
+		if _, err := tx.NewUpdate().Model(slot).Column("start_at", "end_at", "need").WherePK().Exec(ctx); err != nil {
+			return err
+		}
+	}
+	for _, id := range plan.grown {
+		if err := s.promoteWaitingSlot(ctx, tx, ev, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// promoteWaitingSlot is promoteWaiting for one slot of an action.
+func (s *Service) promoteWaitingSlot(ctx context.Context, tx bun.Tx, ev *model.Event, slotID string) error {
+	for {
+		going, err := s.Store.CountParticipants(ctx, tx, ev.ID, slotID, model.ParticipationGoing)
+		if err != nil {
+			return err
+		}
+		if capacity := slotCapacity(ev, slotID); capacity >= 0 && going >= capacity {
+			return s.Store.SetGauge(ctx, tx, ev.ID, slotID, going, s.now())
+		}
+		next, err := s.Store.FirstWaitlisted(ctx, tx, ev.ID, slotID)
+		if err != nil {
+			return s.Store.SetGauge(ctx, tx, ev.ID, slotID, going, s.now())
+		}
+		next.State, next.UpdatedAt = model.ParticipationGoing, s.now()
+		if err := s.Store.UpsertParticipation(ctx, tx, next); err != nil {
+			return err
+		}
+		promoted, err := s.Store.AccountByID(ctx, next.AccountID)
+		if err != nil {
+			return err
+		}
+		if promoted.IsLocal() {
+			err = s.notifyEvent(ctx, tx, promoted, "coopol.action_promoted", ev.Status.Account, ev)
+		} else {
+			err = s.answerParticipation(ctx, tx, ev, promoted, next)
+		}
+		if err != nil {
 			return err
 		}
 	}

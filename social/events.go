@@ -525,7 +525,10 @@ func (s *Service) CancelParticipation(ctx context.Context, account *model.Accoun
 		return err
 	}
 	if ev.Status.Account.IsLocal() {
-		return s.releasePlace(ctx, ev, account, p)
+		if err := s.releasePlace(ctx, ev, account, p); err != nil {
+			return err
+		}
+		return s.forgetPhoneIfGone(ctx, ev.ID, account.ID)
 	}
 	organizer := ev.Status.Account
 	return s.Store.InTx(ctx, func(tx bun.Tx) error {
@@ -708,9 +711,20 @@ func (s *Service) updateRemoteEvent(ctx context.Context, db bun.IDB, st *model.S
 	if err := s.Store.UpdateEvent(ctx, db, fresh); err != nil {
 		return err
 	}
+	// The slots as the organiser now has them: times and needs changed,
+	// slots added, removed ones gone (the organiser's server refuses to
+	// remove a slot people signed up for; one still referenced here stays).
+	movedTaken, err := s.syncRemoteSlots(ctx, db, existing, fresh)
+	if err != nil {
+		return err
+	}
 	// People here who signed up hear of a new time, place or status, as
 	// the organiser's own participants do.
-	if changed := eventChanges(existing, fresh); len(changed) > 0 {
+	changed := eventChanges(existing, fresh)
+	if movedTaken && !slices.Contains(changed, ChangedTime) {
+		changed = append([]string{ChangedTime}, changed...)
+	}
+	if len(changed) > 0 {
 		var organizer *model.Account
 		if existing.Status != nil {
 			organizer = existing.Status.Account
@@ -719,13 +733,50 @@ func (s *Service) updateRemoteEvent(ctx context.Context, db bun.IDB, st *model.S
 			return err
 		}
 	}
+	return nil
+}
+
+// syncRemoteSlots makes a remote event's stored slots those of its latest
+// version. It says whether a slot someone here signed up for moved.
+func (s *Service) syncRemoteSlots(ctx context.Context, db bun.IDB, existing, fresh *model.Event) (bool, error) {
+	var taken []string
+	if err := db.NewSelect().Model((*model.Participation)(nil)).Column("slot_id").Distinct().
+		Where("event_id = ? AND slot_id <> ''", existing.ID).Scan(ctx, &taken); err != nil {
+		return false, err
+	}
+	old := map[string]*model.EventSlot{}
+	for _, slot := range existing.Slots {
+		old[slot.ID] = slot
+	}
+	moved := false
+	keep := map[string]bool{}
 	for _, slot := range fresh.Slots {
-		if _, err := db.NewUpdate().Model((*model.EventSlot)(nil)).Set("participant_count = ?", slot.ParticipantCount).
-			Where("id = ? AND event_id = ?", slot.ID, fresh.ID).Exec(ctx); err != nil {
-			return err
+		slot.EventID = existing.ID
+		keep[slot.ID] = true
+		prev, ok := old[slot.ID]
+		if !ok {
+			if _, err := db.NewInsert().Model(slot).On("CONFLICT (id) DO NOTHING").Exec(ctx); err != nil {
+				return false, err
+			}
+			continue
+		}
+		if slices.Contains(taken, slot.ID) && (!prev.StartAt.Equal(slot.StartAt) || !prev.EndAt.Equal(slot.EndAt)) {
+			moved = true
+		}
+		if _, err := db.NewUpdate().Model(slot).Column("start_at", "end_at", "need", "participant_count").
+			Where("id = ? AND event_id = ?", slot.ID, existing.ID).Exec(ctx); err != nil {
+			return false, err
 		}
 	}
-	return nil
+	for id := range old {
+		if keep[id] || slices.Contains(taken, id) {
+			continue
+		}
+		if _, err := db.NewDelete().Model((*model.EventSlot)(nil)).Where("id = ? AND event_id = ?", id, existing.ID).Exec(ctx); err != nil {
+			return false, err
+		}
+	}
+	return moved, nil
 }
 
 // receiveEventJoin: a remote person signs up for an event organised here.

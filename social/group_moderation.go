@@ -125,7 +125,9 @@ func (s *Service) receiveGroupRemoval(ctx context.Context, group *model.Account,
 	} else if err != nil {
 		return err
 	}
-	if st.GroupID == nil || *st.GroupID != group.ID {
+	if ok, err := s.groupOwnsCopy(ctx, group, st); err != nil {
+		return err
+	} else if !ok {
 		return rejected("a group may only remove posts of its own discussion")
 	}
 	return s.Store.InTx(ctx, func(tx bun.Tx) error {

@@ -110,13 +110,59 @@ func (s *Service) relayedTarget(ctx context.Context, group *model.Account, actor
 	} else if err != nil {
 		return nil, err
 	}
-	if st.GroupID == nil || *st.GroupID != group.ID {
-		return nil, rejected("a group may only relay changes to its own posts")
-	}
 	if st.Account == nil || st.Account.URI != actorURI {
 		return nil, rejected("only the author may change a post")
 	}
+	if ok, err := s.groupOwnsCopy(ctx, group, st); err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, rejected("a group may only relay changes to its own posts")
+	}
 	return st, nil
+}
+
+// groupOwnsCopy reports whether the stored copy st is a post of group,
+// which may then relay its changes or remove it. A copy filed in the group
+// is. A remote copy kept without its group link (a group's public post
+// received through the group's boost before such posts were filed in the
+// group, or before the group was known here) is when the group's own
+// server speaks for it (post and author on the group's origin) or when the
+// post's origin, asked with a signed fetch, puts it in the group; the link
+// is then restored. Anything else is refused: a hostile group cannot claim
+// a post by boosting it.
+func (s *Service) groupOwnsCopy(ctx context.Context, group *model.Account, st *model.Status) (bool, error) {
+	if st.GroupID != nil {
+		return *st.GroupID == group.ID, nil
+	}
+	if st.Local || st.Account == nil || st.ReblogOfID != nil {
+		return false, nil
+	}
+	owned := ap.SameOrigin(st.URI, group.URI) && ap.SameOrigin(st.Account.URI, group.URI)
+	if !owned && s.Resolver != nil {
+		doc, err := s.fetchFromOrigin(ctx, st.URI)
+		if err != nil {
+			s.Log.Info("group's claim on a copy not checked at its origin", "group", group.URI, "object", st.URI, "reason", err)
+			return false, nil
+		}
+		post, err := ap.ParsePost(doc)
+		if err != nil || post.ID != st.URI || post.AttributedTo != st.Account.URI {
+			return false, nil
+		}
+		owner, err := s.groupOf(ctx, post)
+		if err != nil {
+			return false, err
+		}
+		owned = owner != nil && owner.ID == group.ID
+	}
+	if !owned {
+		return false, nil
+	}
+	if _, err := s.Store.DB.NewUpdate().Model((*model.Status)(nil)).Set("group_id = ?", group.ID).
+		Where("id = ?", st.ID).Where("group_id IS NULL").Exec(ctx); err != nil {
+		return false, err
+	}
+	st.GroupID = &group.ID
+	return true, nil
 }
 
 // localGroupOf returns the group hosted here that st was posted in, or nil.

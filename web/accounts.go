@@ -1,9 +1,10 @@
 package web
 
 import (
+	"crypto/subtle"
 	"errors"
-	"github.com/coopol/coopol/mail"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -12,6 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/coopol/coopol/auth"
+	"github.com/coopol/coopol/mail"
 	"github.com/coopol/coopol/model"
 	"github.com/coopol/coopol/ratelimit"
 	"github.com/coopol/coopol/social"
@@ -30,8 +32,9 @@ type signupData struct {
 	// "member" (an adhérent, to be verified by the section).
 	Status string
 	Error  string
-	// Waiting is set after a sign-up that the section must approve.
-	Waiting bool
+	// Waiting is set after a sign-up that the section must approve;
+	// CheckMail after an open sign-up whose address must be confirmed.
+	Waiting, CheckMail bool
 }
 
 func (h *Handlers) signupForm(c *gin.Context) {
@@ -70,19 +73,26 @@ func (h *Handlers) signupSubmit(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
+	// With open registrations and mail, an account works once its address
+	// is confirmed: the answer is then "check your mail" whether or not
+	// the address already had an account, and the form tells nobody who
+	// is registered here (issue 12). Without mail, an open sign-up logs
+	// in at once and cannot hide it (README, SECURITY.md).
+	confirmByMail := h.Config.Registrations == "open" && h.Social.MailEnabled()
 	// Everyone starts as a sympathisant: membership of the party is for
 	// the section to verify, never self-declared.
 	user, err := h.Social.CreateUser(ctx, social.NewUser{
 		Username: d.Username, Email: d.Email, Password: c.PostForm("password"), DisplayName: d.DisplayName,
-		Role: model.RoleSympathisant, Approved: h.Config.Registrations == "open",
+		Role: model.RoleSympathisant, Approved: h.Config.Registrations == "open" && !confirmByMail,
 	})
 	var ve *social.ValidationError
 	if errors.Is(err, social.ErrEmailTaken) {
-		// The same answer as a sign-up waiting for the section, nothing
-		// stored: the form must not tell who has an account. The owner
-		// of the address is told by mail, when there is a mailer.
+		// The same answer as a new sign-up that waits (for the section,
+		// or for its address to be confirmed), nothing stored: the form
+		// must not tell who has an account. The owner of the address is
+		// told by mail.
 		h.tellAccountExists(c, d.Email)
-		d.Waiting = true
+		d.Waiting, d.CheckMail = !confirmByMail, confirmByMail
 		h.render(c, http.StatusOK, "signup", h.newPage(c, h.t(c, "signup.title"), d))
 		return
 	}
@@ -105,6 +115,15 @@ func (h *Handlers) signupSubmit(c *gin.Context) {
 			h.Log.Error("web: request for verification", "err", err)
 		}
 	}
+	if confirmByMail {
+		if err := h.sendSignupConfirmation(c, user); err != nil {
+			h.fail(c, err)
+			return
+		}
+		d.CheckMail = true
+		h.render(c, http.StatusOK, "signup", h.newPage(c, h.t(c, "signup.title"), d))
+		return
+	}
 	if !user.Approved {
 		d.Waiting = true
 		h.render(c, http.StatusOK, "signup", h.newPage(c, h.t(c, "signup.title"), d))
@@ -116,6 +135,76 @@ func (h *Handlers) signupSubmit(c *gin.Context) {
 	}
 	h.flash(c, "flash.welcome")
 	c.Redirect(http.StatusSeeOther, "/home")
+}
+
+// signupConfirmLifetime is how long a sign-up confirmation link works.
+const signupConfirmLifetime = 48 * time.Hour
+
+// signupToken is the confirmation link's token for userID, valid until
+// expires: user id, expiry and an HMAC of both under a server key (no
+// table: the link proves itself).
+func (h *Handlers) signupToken(c *gin.Context, userID string, expires time.Time) (string, error) {
+	key, err := h.csrfSecret.Key(c.Request.Context(), "signup confirmation")
+	if err != nil {
+		return "", err
+	}
+	payload := userID + "." + strconv.FormatInt(expires.Unix(), 10)
+	return payload + "." + auth.BoundToken(key, payload), nil
+}
+
+// sendSignupConfirmation queues the mail with the link that activates a
+// new account opened with registrations: open.
+func (h *Handlers) sendSignupConfirmation(c *gin.Context, user *model.User) error {
+	token, err := h.signupToken(c, user.ID, h.now().Add(signupConfirmLifetime))
+	if err != nil {
+		return err
+	}
+	lang := h.msgs.choose(c.Request)
+	link := h.Config.BaseURL() + "/signup/confirm?token=" + url.QueryEscape(token)
+	subject := h.msgs.T(lang, "mail.signup_confirm.subject", "Instance", h.Config.Instance.Name)
+	body := h.msgs.T(lang, "mail.signup_confirm.body", "Name", user.Account.Username, "Link", link, "Instance", h.Config.Instance.Name)
+	return h.Social.SendMail(c.Request.Context(), nil, mail.Message{To: user.Email, Subject: subject, Text: body})
+}
+
+// signupConfirm: GET /signup/confirm — the link of the confirmation mail
+// activates the account, then the person logs in (no session is opened
+// by a link that mail scanners may follow).
+func (h *Handlers) signupConfirm(c *gin.Context) {
+	token := c.Query("token")
+	userID, rest, _ := strings.Cut(token, ".")
+	unix, _, _ := strings.Cut(rest, ".")
+	secs, err := strconv.ParseInt(unix, 10, 64)
+	if err != nil || userID == "" {
+		h.errorPage(c, http.StatusNotFound, "signup.confirm_invalid")
+		return
+	}
+	want, err := h.signupToken(c, userID, time.Unix(secs, 0))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	if subtle.ConstantTimeCompare([]byte(want), []byte(token)) != 1 || !h.now().Before(time.Unix(secs, 0)) {
+		h.errorPage(c, http.StatusNotFound, "signup.confirm_invalid")
+		return
+	}
+	ctx := c.Request.Context()
+	user, err := h.Store.WebUserByID(ctx, userID)
+	if errors.Is(err, storage.ErrNotFound) || (err == nil && user.DisabledAt != nil) {
+		h.errorPage(c, http.StatusNotFound, "signup.confirm_invalid")
+		return
+	} else if err != nil {
+		h.fail(c, err)
+		return
+	}
+	if !user.Approved {
+		if err := h.Store.WebApproveUser(ctx, user.ID, h.now()); err != nil {
+			h.fail(c, err)
+			return
+		}
+		h.Log.Info("web: sign-up confirmed", "user", user.ID)
+	}
+	h.flash(c, "flash.signup_confirmed")
+	c.Redirect(http.StatusSeeOther, "/login")
 }
 
 type loginData struct {
@@ -157,8 +246,10 @@ func (h *Handlers) loginSubmit(c *gin.Context) {
 		return
 	}
 	// Over its failure budget, a login name stays open to the addresses
-	// that logged in with it: failing on purpose does not lock its owner
-	// out, and the owner is told (ratelimit.Set.OnLoginFailures).
+	// and browsers that logged in with it, and is slowed down, not shut,
+	// for everyone else (ratelimit's slow lane): failing on purpose does
+	// not lock its owner out, and the owner is told
+	// (ratelimit.Set.OnLoginFailures).
 	loginKey := ratelimit.NormalizeLogin(d.Login)
 	if r, blocked := limits.AccountBlocked(c, loginKey); blocked {
 		tooMany(c, r, h.now())
@@ -194,6 +285,9 @@ func (h *Handlers) loginSubmit(c *gin.Context) {
 			return
 		case user.DisabledAt == nil && !user.Approved:
 			key = "login.not_approved"
+			if h.Config.Registrations == "open" && h.Social.MailEnabled() {
+				key = "login.not_confirmed"
+			}
 		}
 		again(http.StatusForbidden, key)
 		return
@@ -203,7 +297,20 @@ func (h *Handlers) loginSubmit(c *gin.Context) {
 		return
 	}
 	limits.LoginSucceeded(c, loginKey)
+	h.rememberDevice(c, user)
 	c.Redirect(http.StatusSeeOther, d.Next)
+}
+
+// rememberDevice marks this browser as one its owner logged in from (a
+// device cookie): failures heaped on the login name by strangers do not
+// throttle it (issue 12, ratelimit.Set.TrustedDevice).
+func (h *Handlers) rememberDevice(c *gin.Context, user *model.User) {
+	key, err := h.csrfSecret.Key(c.Request.Context(), auth.DevicePurpose)
+	if err != nil {
+		h.Log.Error("web: device cookie key", "err", err)
+		return
+	}
+	h.setCookie(c, auth.DeviceCookie, auth.NewDeviceToken(key, user.ID), auth.DeviceCookieMaxAge, true)
 }
 
 func (h *Handlers) logout(c *gin.Context) {

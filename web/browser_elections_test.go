@@ -111,7 +111,7 @@ func TestBrowserElections(t *testing.T) {
 	d.do("phone", chromedp.EmulateViewport(412, 915))
 	d.open("/dashboard/elections")
 	d.do("open the election", chromedp.Click(chromedp.CSS(`#elections a`)), chromedp.WaitVisible(chromedp.CSS(".election-map svg")))
-	wide, _ := chromedp.Run(d.ctx, chromedp.Evaluate[string](`Array.from(document.querySelectorAll("body *")).filter(e => e.getBoundingClientRect().right > innerWidth + 1 && !e.closest(".table-scroll") || e.closest(".table-scroll") && getComputedStyle(e).position === "absolute" && !e.closest(".table-scroll").contains(e.offsetParent)).slice(0, 5).map(e => e.tagName + "." + e.className + " " + Math.round(e.getBoundingClientRect().right)).join(", ")`))
+	wide, _ := chromedp.Run(d.ctx, chromedp.Evaluate[string](`Array.from(document.querySelectorAll("body *")).filter(e => e.getBoundingClientRect().right > innerWidth + 1 && !e.closest(".table-scroll") || e.closest(".table-scroll") && e.getClientRects().length > 0 && getComputedStyle(e).position === "absolute" && !e.closest(".table-scroll").contains(e.offsetParent)).slice(0, 5).map(e => e.tagName + "." + e.className + " " + Math.round(e.getBoundingClientRect().right)).join(", ")`))
 	if sw, _ := chromedp.Run(d.ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); sw > 412 {
 		t.Errorf("the page scrolls sideways on a phone: %d px", sw)
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/coopol/coopol/auth"
+	"github.com/coopol/coopol/text"
 )
 
 // CSRF: every form carries a token the server checks before anything
@@ -93,6 +94,13 @@ func (h *Handlers) checkCSRF(c *gin.Context) {
 	got := c.PostForm(csrfField)
 	if want == "" || got == "" || subtle.ConstantTimeCompare([]byte(want), []byte(got)) != 1 {
 		h.refuseCSRF(c)
+		return
+	}
+	// The fields of a multipart form (a post with attachments, an import)
+	// are parsed only now: no NUL byte or non-UTF-8 text in them (issue
+	// 12; form and JSON bodies are checked before routing).
+	if mf := c.Request.MultipartForm; mf != nil && !text.CleanValues(mf.Value) {
+		h.errorPage(c, http.StatusBadRequest, "error.bad_params")
 		return
 	}
 	c.Next()

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -204,8 +205,10 @@ type rankingData struct {
 	Stations               []stationRow
 	Total                  stationRow
 	Map                    template.HTML
-	Unshaped               int
-	Effect                 *effectView
+	// Legend is the map's legend, laid out in HTML under it.
+	Legend   elections.MapLegend
+	Unshaped int
+	Effect   *effectView
 }
 
 // effectView is elections.EffectFigures written for the page.
@@ -324,9 +327,10 @@ func (h *Handlers) electionRanking(c *gin.Context) {
 	d.Total = h.stationRow(c, lang, elections.Total(stations))
 	var svg bytes.Buffer
 	err = elections.RenderSVG(&svg, stations, elections.MapOptions{
-		Locale: lang, Width: 720, Embedded: true, // its styles are in static/elections.css (CSP)
+		Locale: lang, Width: 720, Embedded: true, NoLegend: true, // its styles are in static/elections.css (CSP); the legend is HTML
 		Href: func(s elections.StationFigures) string { return "#" + stationAnchor(s.StationID) },
 	})
+	d.Legend = elections.Legend(stations, lang)
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -404,14 +408,10 @@ func (h *Handlers) stationAction(c *gin.Context, f *eventForm, stationID string)
 		return false
 	}
 	f.Kind, f.ActionKind = model.EventKindFieldAction, "door_to_door"
-	if k := c.Query("action_kind"); k == "leafleting" {
+	if k := c.Query("action_kind"); slices.Contains(model.ActionKinds, k) {
 		f.ActionKind = k
 	}
-	if f.ActionKind == "leafleting" {
-		f.Title = h.t(c, "elections.action_title_leafleting", "Code", st.Code)
-	} else {
-		f.Title = h.t(c, "elections.action_title_door_to_door", "Code", st.Code)
-	}
+	f.Title = h.t(c, actionTitleKey(f.ActionKind), "Code", st.Code)
 	f.PlaceName = h.t(c, "elections.action_place", "Code", st.Code)
 	f.Locality = st.CommuneName
 	f.GroupID = section.ID
@@ -461,5 +461,19 @@ func (h *Handlers) checkActionStation(c *gin.Context, f *eventForm) bool {
 		return false
 	}
 	f.Station = h.t(c, "elections.action_station", "Commune", st.CommuneName, "Code", st.Code)
+	// The title was prefilled with the action's kind: when the secretary
+	// picks another kind and leaves the title as it was, it follows.
+	if slices.Contains(model.ActionKinds, f.ActionKind) {
+		for _, k := range model.ActionKinds {
+			if f.Title == h.t(c, actionTitleKey(k), "Code", st.Code) {
+				f.Title = h.t(c, actionTitleKey(f.ActionKind), "Code", st.Code)
+				break
+			}
+		}
+	}
 	return true
 }
+
+// actionTitleKey is the catalog key of the title prefilled for a field
+// action of a kind at a station.
+func actionTitleKey(kind string) string { return "elections.action_title_" + kind }

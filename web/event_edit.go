@@ -31,8 +31,17 @@ func (h *Handlers) editEventForm(c *gin.Context) {
 	if !in.EndAt.IsZero() {
 		f.End = inZone(in.EndAt, ev.Timezone).Format("15:04")
 	}
-	if in.Capacity != nil {
+	if in.Capacity != nil && len(ev.Slots) == 0 {
 		f.Capacity = strconv.Itoa(*in.Capacity)
+	}
+	day := func(t time.Time) time.Time {
+		l := inZone(t, ev.Timezone)
+		return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, time.UTC)
+	}
+	for _, slot := range ev.Slots {
+		f.Slots = append(f.Slots, slotRow{ID: slot.ID, Start: inZone(slot.StartAt, ev.Timezone).Format("15:04"),
+			End: inZone(slot.EndAt, ev.Timezone).Format("15:04"), Need: strconv.Itoa(slot.Need), Taken: slot.ParticipantCount > 0,
+			Offset: int(day(slot.StartAt).Sub(day(ev.StartAt)).Hours() / 24)})
 	}
 	h.renderEventForm(c, http.StatusOK, f, nil)
 }
@@ -92,7 +101,15 @@ func (h *Handlers) editEvent(c *gin.Context) {
 			return
 		}
 	}
-	if f.Capacity != "" {
+	if ev.Kind == model.EventKindFieldAction {
+		slots, present, errKey := parseSlots(c, f, zone)
+		if errKey != "" {
+			again(h.t(c, errKey))
+			return
+		}
+		in.SetSlots, in.Slots = present, slots
+	}
+	if f.Capacity != "" && !(in.SetSlots && len(in.Slots) > 0) {
 		n, err := strconv.Atoi(f.Capacity)
 		if err != nil || n < 1 {
 			again(h.t(c, "eventform.bad_capacity"))

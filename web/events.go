@@ -34,12 +34,26 @@ type eventPageData struct {
 	// when the event takes no guests); Guests are listed to organisers.
 	GuestForm *guestForm
 	Guests    []guestView
+	// Station is the polling station a field action targets, for
+	// logged-in viewers (never on the anonymous page nor federated).
+	Station *stationRef
+	// PhoneAllowed: the viewer may leave a phone number for the organisers
+	// (an action organised here); GavePhone: they did.
+	PhoneAllowed, GavePhone bool
 }
 
 type participantView struct {
-	Account accountView
-	State   string
-	Slot    string
+	Account   accountView
+	State     string
+	Slot      string
+	SlotLabel string // the slot's hours, in the event's zone
+	Phone     string
+}
+
+// stationRef names a field action's target polling station; WalkPath is
+// its walk list, for the section's staff.
+type stationRef struct {
+	Code, Commune, WalkPath string
 }
 
 // eventPage shows an event to whoever may see it (the domain decides);
@@ -68,8 +82,15 @@ func (h *Handlers) eventPage(c *gin.Context) {
 			d.Group = &gv
 		}
 	}
+	if err := h.countWaiting(c, ev, &d.Event); err != nil {
+		h.fail(c, err)
+		return
+	}
 	if viewerAcc != nil {
 		d.CanSignUp = !d.Event.Cancelled && !d.Past
+		d.PhoneAllowed = ev.Status.Local
+		d.GavePhone = h.Social.HasGivenPhone(ctx, viewerAcc, ev.ID)
+		d.Station = h.eventStation(c, ev)
 		mine, err := h.Store.AccountParticipations(ctx, ev.ID, viewerAcc.ID)
 		if err != nil {
 			h.fail(c, err)
@@ -96,9 +117,20 @@ func (h *Handlers) eventPage(c *gin.Context) {
 				h.fail(c, err)
 				return
 			}
+			phones, err := h.Social.ParticipantPhones(ctx, viewerAcc, ev)
+			if err != nil {
+				h.fail(c, err)
+				return
+			}
 			for i := range participants {
-				d.Participants = append(d.Participants, participantView{Account: h.accountView(participants[i].Account),
-					State: participants[i].State, Slot: participants[i].SlotID})
+				pv := participantView{Account: h.accountView(participants[i].Account),
+					State: participants[i].State, Slot: participants[i].SlotID, Phone: phones[participants[i].AccountID]}
+				for _, slot := range ev.Slots {
+					if slot.ID == pv.Slot {
+						pv.SlotLabel = inZone(slot.StartAt, ev.Timezone).Format("15:04") + "–" + inZone(slot.EndAt, ev.Timezone).Format("15:04")
+					}
+				}
+				d.Participants = append(d.Participants, pv)
 			}
 		case !errors.Is(err, social.ErrForbidden):
 			h.fail(c, err)
@@ -154,10 +186,37 @@ func (h *Handlers) eventCalendar(c *gin.Context) {
 // request sent to a remote organiser.
 func (h *Handlers) eventSignUp(c *gin.Context) {
 	v := viewerOf(c)
-	res, err := h.Social.SignUp(c.Request.Context(), v.Account, c.Param("id"), c.PostForm("slot_id"))
+	ctx := c.Request.Context()
+	phone := strings.TrimSpace(c.PostForm("phone"))
+	if phone != "" {
+		// Checked before signing up: a refused number changes nothing.
+		if _, err := social.NormalizePhone(phone); err != nil {
+			h.errorPage(c, http.StatusUnprocessableEntity, "event.bad_phone")
+			return
+		}
+		if c.PostForm("phone_consent") == "" {
+			h.errorPage(c, http.StatusUnprocessableEntity, "event.phone_consent_needed")
+			return
+		}
+		// Only for an action organised here: a remote sign-up carries none.
+		if ev, err := h.Social.Event(ctx, v.Account, c.Param("id")); err != nil {
+			h.fail(c, err)
+			return
+		} else if !ev.Status.Local {
+			h.errorPage(c, http.StatusUnprocessableEntity, "event.phone_remote")
+			return
+		}
+	}
+	res, err := h.Social.SignUp(ctx, v.Account, c.Param("id"), c.PostForm("slot_id"))
 	if err != nil {
 		h.fail(c, err)
 		return
+	}
+	if phone != "" {
+		if err := h.Social.SetParticipantPhone(ctx, v.Account, res.Event.ID, phone, true); err != nil {
+			h.fail(c, err)
+			return
+		}
 	}
 	switch res.Participation.State {
 	case model.ParticipationGoing:
@@ -280,6 +339,82 @@ type eventForm struct {
 	StationID, Station string
 	// EditID is the event being edited ("" when publishing a new one).
 	EditID, Status string
+	// Slots are a field action's time slots, each with its need: the
+	// existing ones, then empty rows to add more (no script needed).
+	Slots []slotRow
+}
+
+// slotRow is one slot in the form; Taken: people signed up for it (it
+// cannot be removed, only moved).
+type slotRow struct {
+	ID, Start, End, Need string
+	Taken                bool
+	// Offset is the slot's day after the action's date (slots the API
+	// put on later days keep their day; a new date moves them along).
+	Offset int
+}
+
+// blankSlotRows is how many empty slot rows the form offers.
+const blankSlotRows = 3
+
+// withBlankSlots adds the empty rows the form offers for new slots.
+func (f *eventForm) withBlankSlots() {
+	if f.Kind != model.EventKindFieldAction {
+		return
+	}
+	blank := 0
+	for _, r := range f.Slots {
+		if r.ID == "" {
+			blank++
+		}
+	}
+	for ; blank < blankSlotRows; blank++ {
+		f.Slots = append(f.Slots, slotRow{})
+	}
+}
+
+// parseSlots reads the slot rows of the form (times on the form's date).
+// present is false when the form had no slot rows at all; rows left empty
+// are skipped, and a row whose id is in slot_remove is dropped.
+func parseSlots(c *gin.Context, f *eventForm, zone *time.Location) (edits []social.SlotEdit, present bool, errKey string) {
+	ids, starts, ends, needs := c.PostFormArray("slot_id"), c.PostFormArray("slot_start"), c.PostFormArray("slot_end"), c.PostFormArray("slot_need")
+	offsets := c.PostFormArray("slot_offset")
+	if len(starts) == 0 {
+		return nil, false, ""
+	}
+	if len(ids) != len(starts) || len(ends) != len(starts) || len(needs) != len(starts) {
+		return nil, true, "eventform.bad_slot"
+	}
+	removed := map[string]bool{}
+	for _, id := range c.PostFormArray("slot_remove") {
+		removed[id] = true
+	}
+	f.Slots = nil
+	for i := range starts {
+		row := slotRow{ID: strings.TrimSpace(ids[i]), Start: strings.TrimSpace(starts[i]), End: strings.TrimSpace(ends[i]), Need: strings.TrimSpace(needs[i])}
+		if i < len(offsets) {
+			if n, err := strconv.Atoi(offsets[i]); err == nil && n > 0 && n <= 366 {
+				row.Offset = n
+			}
+		}
+		if row.ID == "" && row.Start == "" && row.End == "" && row.Need == "" {
+			continue
+		}
+		if row.ID != "" && removed[row.ID] {
+			continue
+		}
+		f.Slots = append(f.Slots, row)
+		start, err1 := time.ParseInLocation("2006-01-02 15:04", f.Date+" "+row.Start, zone)
+		end, err2 := time.ParseInLocation("2006-01-02 15:04", f.Date+" "+row.End, zone)
+		start, end = start.AddDate(0, 0, row.Offset), end.AddDate(0, 0, row.Offset)
+		need, err3 := strconv.Atoi(row.Need)
+		if err1 != nil || err2 != nil || err3 != nil || need < 1 || !end.After(start) {
+			errKey = "eventform.bad_slot"
+			continue
+		}
+		edits = append(edits, social.SlotEdit{ID: row.ID, StartAt: start, EndAt: end, Need: need})
+	}
+	return edits, true, errKey
 }
 
 func (h *Handlers) newEventForm(c *gin.Context) {
@@ -297,6 +432,9 @@ func (h *Handlers) newEventForm(c *gin.Context) {
 		kind = model.EventKindFieldAction
 	}
 	f := &eventForm{Kind: kind, Visibility: model.VisibilityPublic, ActionKind: model.ActionKinds[0], Category: "MOVEMENTS_POLITICS"}
+	if k := c.Query("action_kind"); slices.Contains(model.ActionKinds, k) {
+		f.ActionKind = k
+	}
 	if station := c.Query("station"); station != "" && !h.stationAction(c, f, station) {
 		return
 	}
@@ -306,6 +444,7 @@ func (h *Handlers) newEventForm(c *gin.Context) {
 func (h *Handlers) renderEventForm(c *gin.Context, status int, f *eventForm, groups []*model.Account) {
 	f.ActionKinds = model.ActionKinds
 	f.Categories = eventCategories
+	f.withBlankSlots()
 	f.Groups = nil
 	for _, g := range groups {
 		f.Groups = append(f.Groups, h.accountView(g))
@@ -378,7 +517,17 @@ func (h *Handlers) createEvent(c *gin.Context) {
 		}
 		in.EndAt = end
 	}
-	if f.Capacity != "" {
+	if f.Kind == model.EventKindFieldAction {
+		slots, _, errKey := parseSlots(c, f, zone)
+		if errKey != "" {
+			again(h.t(c, errKey))
+			return
+		}
+		for _, sl := range slots {
+			in.Slots = append(in.Slots, social.NewSlot{StartAt: sl.StartAt, EndAt: sl.EndAt, Need: sl.Need})
+		}
+	}
+	if f.Capacity != "" && len(in.Slots) == 0 {
 		n, err := strconv.Atoi(f.Capacity)
 		if err != nil || n < 1 {
 			again(h.t(c, "eventform.bad_capacity"))

@@ -21,6 +21,7 @@ var extraDynamicKeys = func() []string {
 	}
 	add("visibility.", []string{"public", "unlisted", "private", "members", "direct"}, "_help")
 	add("action.", []string{"leafleting", "door_to_door", "stand", "phoning", "posters"})
+	add("elections.action_title_", []string{"leafleting", "door_to_door", "stand", "phoning", "posters"})
 	add("openness.", []string{"open", "moderated", "invite_only"}, "_help")
 	add("role.", []string{"creator", "admin", "moderator", "member"})
 	add("userrole.", []string{"admin", "moderator", "member", "sympathisant"})

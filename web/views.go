@@ -313,6 +313,7 @@ type eventView struct {
 	Capacity, Going int
 	Remaining       int
 	Full            bool
+	Waiting         int // people on the waiting list (event page only)
 	Slots           []slotView
 	Organizer       accountView
 	Visibility      string
@@ -328,6 +329,7 @@ type slotView struct {
 	Need, Going int
 	Remaining   int
 	Full        bool
+	Waiting     int // people on the waiting list (event page only)
 	// MyState is the viewer's participation in the slot ("" = none).
 	MyState string
 }

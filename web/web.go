@@ -140,6 +140,7 @@ func (h *Handlers) Routes(r *gin.Engine) {
 
 	// Accounts: sign up, log in and out, password reset.
 	w.GET("/signup", h.signupForm)
+	w.GET("/signup/confirm", h.signupConfirm)
 	w.GET("/login", h.loginForm)
 	w.GET("/password/forgot", h.forgotForm)
 	w.GET("/password/reset", h.resetForm)
@@ -162,6 +163,8 @@ func (h *Handlers) Routes(r *gin.Engine) {
 	in.GET("/commitments", h.commitments)
 	in.GET("/events/new", h.newEventForm)
 	in.GET("/events/:id/edit", h.editEventForm)
+	in.GET("/events/:id/cancel", h.eventCancelConfirm)
+	in.GET("/events/:id/participants.csv", h.exportParticipants)
 	in.GET("/settings", h.settingsPage)
 	in.GET("/groups/:id/settings", h.groupSettings)
 	in.GET("/report", h.reportForm)
@@ -172,6 +175,7 @@ func (h *Handlers) Routes(r *gin.Engine) {
 	el.GET("", h.electionsPage)
 	el.GET("/:id", h.electionRanking)
 	el.GET("/stations/:station/walk", h.walkList)
+	el.GET("/:id/delete", h.electionDeleteConfirm)
 	// Door to door: turfs for an action's organisers, one's own turf.
 	in.GET("/events/:id/turfs", h.actionTurfs)
 	in.GET("/turfs/:id", h.turfPage)
@@ -210,6 +214,8 @@ func (h *Handlers) Routes(r *gin.Engine) {
 	fin.POST("/events/:id/cancel", h.eventCancel)
 	fin.POST("/events/:id/edit", h.editEvent)
 	fin.POST("/events/:id/duplicate", h.duplicateEvent)
+	fin.POST("/events/:id/message", h.messageParticipants)
+	fin.POST("/events/:id/phone/delete", h.forgetPhone)
 	fin.POST("/settings", h.saveSettings)
 	fin.POST("/settings/password", h.changePassword)
 	fin.POST("/settings/mail", h.saveMailSettings)
@@ -226,6 +232,7 @@ func (h *Handlers) Routes(r *gin.Engine) {
 	fstaff.POST("/resets/:id/link", h.resetLink)
 	f.POST(electionsImportPath, h.requireElectionsStaff, h.importElection)
 	f.POST(addressesImportPath, h.requireElectionsStaff, h.importAddresses)
+	f.POST("/dashboard/elections/:id/delete", h.requireElectionsStaff, h.deleteElection)
 	fin.POST("/events/:id/turfs", h.makeTurfs)
 	fin.POST("/events/:id/turfs/:turf/assign", h.assignTurf)
 	fin.POST("/turfs/:id/doors/:door", h.tickDoor)

@@ -198,6 +198,7 @@ func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
 	admin.AddCommand(accountCmd)
 	admin.AddCommand(newBackupCommand(load), newRestoreCommand(load, openStore))
 	admin.AddCommand(newRepairCountersCommand(load, openStore))
+	admin.AddCommand(newElectionsCommand(load, openStore))
 	root.AddCommand(serve, migrateCmd, admin, version)
 	root.AddCommand(newImportCommand(load, openStore))
 	requireSubcommands(root)
