@@ -10,8 +10,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -42,36 +40,15 @@ func (h *Handlers) groupedNotificationRoutes(v1, v2 *gin.RouterGroup) {
 // defaultGroupedTypes are grouped unless grouped_types[] says otherwise.
 var defaultGroupedTypes = []string{"favourite", "reblog", "follow"}
 
-// groupKeyOf names the group of a notification.
+// groupKeyOf names the group of a notification (storage holds the rule,
+// shared with the web page).
 func groupKeyOf(n *model.Notification, grouped []string) string {
-	if !slices.Contains(grouped, n.Type) {
-		return "ungrouped-" + n.ID
-	}
-	switch {
-	case (n.Type == "favourite" || n.Type == "reblog") && n.StatusID != nil:
-		return n.Type + "-" + *n.StatusID
-	case n.Type == "follow":
-		return "follow-" + n.CreatedAt.UTC().Format("20060102")
-	}
-	return "ungrouped-" + n.ID
+	return storage.NotificationGroupKeyOf(n, grouped)
 }
 
 // parseGroupKey is groupKeyOf's inverse.
 func parseGroupKey(key string) (storage.NotificationGroupKey, bool) {
-	typ, rest, ok := strings.Cut(key, "-")
-	if !ok || rest == "" {
-		return storage.NotificationGroupKey{}, false
-	}
-	switch typ {
-	case "ungrouped":
-		return storage.NotificationGroupKey{ID: rest}, true
-	case "favourite", "reblog":
-		return storage.NotificationGroupKey{Type: typ, StatusID: rest}, true
-	case "follow":
-		day, err := time.Parse("20060102", rest)
-		return storage.NotificationGroupKey{Type: typ, Day: day}, err == nil
-	}
-	return storage.NotificationGroupKey{}, false
+	return storage.ParseNotificationGroupKey(key)
 }
 
 type notificationGroupJSON struct {
@@ -99,13 +76,13 @@ func (h *Handlers) respondGroups(c *gin.Context, ns []model.Notification, groupe
 	seenAccount, seenStatus := map[string]bool{}, map[string]bool{}
 	groups := []*notificationGroupJSON{}
 	byKey := map[string]*notificationGroupJSON{}
-	createdAt := map[string]time.Time{}
+	stored := map[string]model.Notification{}
 	for _, n := range ns {
-		createdAt[n.ID] = n.CreatedAt
+		stored[n.ID] = n
 	}
 	for i := range rendered {
 		r := &rendered[i]
-		n := model.Notification{ID: r.ID, Type: r.Type, CreatedAt: createdAt[r.ID]}
+		n := model.Notification{ID: r.ID, Type: r.Type, CreatedAt: stored[r.ID].CreatedAt, EventID: stored[r.ID].EventID}
 		if r.Status != nil {
 			n.StatusID = &r.Status.ID
 		}

@@ -129,8 +129,13 @@ type Notification struct {
 	ReportID *string `bun:"report_id"`
 	Read     bool    `bun:"read"`
 	// Detail says what changed, for coopol.event_changed: "time,place,status".
-	Detail    string    `bun:"detail"`
-	CreatedAt time.Time `bun:"created_at"`
+	Detail string `bun:"detail"`
+	// GaugeGoing and GaugeCapacity are an event's gauge when the
+	// notification was made (sign-ups, cancellations): a notification
+	// tells what happened then, not what the gauge says now.
+	GaugeGoing    *int      `bun:"gauge_going"`
+	GaugeCapacity *int      `bun:"gauge_capacity"`
+	CreatedAt     time.Time `bun:"created_at"`
 }
 
 // OutboxActivity is an activity we emitted, kept so its id dereferences

@@ -461,6 +461,15 @@ func (s *Service) notifyEvent(ctx context.Context, db bun.IDB, recipient *model.
 	if from != nil {
 		n.FromAccountID = &from.ID
 	}
+	if typ == "coopol.action_signup" || typ == "coopol.action_full" {
+		// The gauge as this sign-up left it (the caller set it in tx):
+		// the notification keeps telling that moment.
+		going, capacity, err := s.Store.EventGauge(ctx, db, ev.ID)
+		if err != nil {
+			return err
+		}
+		n.GaugeGoing, n.GaugeCapacity = &going, capacity
+	}
 	if err := s.Store.InsertNotification(ctx, db, n); err != nil {
 		return err
 	}

@@ -144,6 +144,17 @@ func (s *Storage) SetGauge(ctx context.Context, db bun.IDB, eventID, slotID stri
 	return err
 }
 
+// EventGauge reads an event's gauge inside db (a transaction that may
+// just have set it): the number going and the capacity (nil: unlimited).
+func (s *Storage) EventGauge(ctx context.Context, db bun.IDB, eventID string) (int, *int, error) {
+	var row struct {
+		Going    int  `bun:"participant_count"`
+		Capacity *int `bun:"capacity"`
+	}
+	err := db.NewSelect().Model((*model.Event)(nil)).Column("participant_count", "capacity").Where("id = ?", eventID).Scan(ctx, &row)
+	return row.Going, row.Capacity, err
+}
+
 // Participants lists an event's participations with their accounts
 // (members, local or remote; guests are in GuestParticipants).
 func (s *Storage) Participants(ctx context.Context, eventID string) ([]model.Participation, error) {

@@ -2,6 +2,8 @@ package storage
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -10,19 +12,64 @@ import (
 )
 
 // NotificationGroupKey names the notifications grouped together by the
-// grouped notifications API: the likes (or boosts) of one status, the
-// follows of one day; others are alone.
+// grouped notifications API and the web page: the likes (or boosts) of
+// one status, the follows of one day, the sign-ups (or cancellations) of
+// one event; others are alone.
 type NotificationGroupKey struct {
 	ID       string // an ungrouped notification
 	Type     string
 	StatusID string
+	EventID  string
 	Day      time.Time // follows: that UTC day
+}
+
+// eventGroupedTypes are grouped by event.
+var eventGroupedTypes = []string{"coopol.action_signup", "coopol.action_cancel"}
+
+// NotificationGroupKeyOf names the group of a notification when its type
+// is one of grouped (Mastodon's group_key: "favourite-<status>",
+// "follow-20261206", "ungrouped-<id>"; Coopol's "coopol.action_signup-<event>").
+func NotificationGroupKeyOf(n *model.Notification, grouped []string) string {
+	if !slices.Contains(grouped, n.Type) {
+		return "ungrouped-" + n.ID
+	}
+	switch {
+	case (n.Type == "favourite" || n.Type == "reblog") && n.StatusID != nil:
+		return n.Type + "-" + *n.StatusID
+	case n.Type == "follow":
+		return "follow-" + n.CreatedAt.UTC().Format("20060102")
+	case slices.Contains(eventGroupedTypes, n.Type) && n.EventID != nil:
+		return n.Type + "-" + *n.EventID
+	}
+	return "ungrouped-" + n.ID
+}
+
+// ParseNotificationGroupKey is NotificationGroupKeyOf's inverse.
+func ParseNotificationGroupKey(key string) (NotificationGroupKey, bool) {
+	typ, rest, ok := strings.Cut(key, "-")
+	if !ok || rest == "" {
+		return NotificationGroupKey{}, false
+	}
+	switch {
+	case typ == "ungrouped":
+		return NotificationGroupKey{ID: rest}, true
+	case typ == "favourite", typ == "reblog":
+		return NotificationGroupKey{Type: typ, StatusID: rest}, true
+	case typ == "follow":
+		day, err := time.Parse("20060102", rest)
+		return NotificationGroupKey{Type: typ, Day: day}, err == nil
+	case slices.Contains(eventGroupedTypes, typ):
+		return NotificationGroupKey{Type: typ, EventID: rest}, true
+	}
+	return NotificationGroupKey{}, false
 }
 
 func (k NotificationGroupKey) apply(q *bun.SelectQuery) *bun.SelectQuery {
 	switch {
 	case k.ID != "":
 		return q.Where("id = ?", k.ID)
+	case k.EventID != "":
+		return q.Where("type = ? AND event_id = ?", k.Type, k.EventID)
 	case k.StatusID != "":
 		return q.Where("type = ? AND status_id = ?", k.Type, k.StatusID)
 	default:
@@ -45,6 +92,8 @@ func (s *Storage) DismissNotificationGroup(ctx context.Context, accountID string
 	switch {
 	case k.ID != "":
 		q = q.Where("id = ?", k.ID)
+	case k.EventID != "":
+		q = q.Where("type = ? AND event_id = ?", k.Type, k.EventID)
 	case k.StatusID != "":
 		q = q.Where("type = ? AND status_id = ?", k.Type, k.StatusID)
 	default:

@@ -22,7 +22,7 @@ func TestBrowserGuestSignUp(t *testing.T) {
 	d := newDriver(t, inst)
 	page := "/events/" + ev.ID
 	d.open(page)
-	d.mustSee("S’inscrire sans compte", "0 inscrit·es sur 6")
+	d.mustSee("S’inscrire sans compte", "0 inscrit·e sur 6")
 	d.do("fill the guest form",
 		chromedp.SendKeys(chromedp.CSS("#guest-name"), "Gaston Invité"),
 		chromedp.SendKeys(chromedp.CSS("#guest-email"), "gaston@guest.test"),
@@ -40,6 +40,6 @@ func TestBrowserGuestSignUp(t *testing.T) {
 	d.do("confirm", chromedp.Click(chromedp.CSS(`form[action="/guests/confirm"] button`)), chromedp.WaitVisible(chromedp.CSS(`p[role="status"]`)))
 	d.mustSee("Inscription confirmée")
 	d.open(page)
-	d.mustSee("1 inscrit·es sur 6")
+	d.mustSee("1 inscrit·e sur 6")
 	d.shot("guest-gauge")
 }

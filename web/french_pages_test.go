@@ -274,7 +274,7 @@ func TestEveryPageReadsRightInFrench(t *testing.T) {
 		"/nulle-part", "/signup", "/login", "/password/forgot",
 	}
 	public, visitorOnly := public[:len(public)-3], public[len(public)-3:]
-	member := append([]string{"/home", "/compose", "/notifications", "/messages", "/commitments", "/settings",
+	member := append([]string{"/home", "/compose", "/notifications", "/messages", "/messages/" + w.direct.ThreadID, "/commitments", "/settings",
 		"/search?q=Villeneuve"}, public...)
 	staff := append([]string{"/dashboard", "/dashboard/elections", "/events/new", "/events/new?kind=field_action",
 		"/events/" + w.action.ID + "/edit", "/events/" + w.action.ID + "/turfs", "/events/" + w.action.ID + "/report"}, member...)

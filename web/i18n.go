@@ -103,6 +103,15 @@ func (c *catalog) localize(lang, id string, count any, args []any) string {
 	return s
 }
 
+// Name translates id with .Name set to name, in the form elided before a
+// vowel (id + "_elided") when name starts with one and lang has that form.
+func (c *catalog) Name(lang, id, name string) string {
+	if startsWithVowel(name) && c.Has(lang, id+"_elided") {
+		id += "_elided"
+	}
+	return c.T(lang, id, "Name", name)
+}
+
 // Has reports whether id exists in lang's catalog (for translating the
 // domain's validation messages when we know them).
 func (c *catalog) Has(lang, id string) bool {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -15,14 +16,22 @@ import (
 // Notifications and direct messages.
 
 type notificationView struct {
-	ID      string
-	Key     string // catalog key of the sentence
-	From    *accountView
-	Status  *statusView
-	Event   *eventView
-	Group   *accountView
-	Created time.Time
-	Unread  bool
+	ID  string
+	Key string // catalog key of the sentence
+	// Others counts the other people of a grouped notification ("Aline
+	// et 3 autres se sont inscrit·es"); GroupKey is then the sentence.
+	Others   int
+	GroupKey string
+	// Message: a direct message, told as such ("Message d’Aline") with
+	// its conversation's page.
+	Message      bool
+	Conversation string
+	From         *accountView
+	Status       *statusView
+	Event        *eventView
+	Group        *accountView
+	Created      time.Time
+	Unread       bool
 	// Changed says what an event one signed up for changed: "l’horaire, le lieu".
 	Changed string
 	// Link leads to what the notification is about (the dashboard).
@@ -33,6 +42,12 @@ type notificationsData struct {
 	Items []notificationView
 	Older string
 }
+
+// webGroupedTypes are the notifications the page groups, by the rule of
+// the grouped notifications API (storage.NotificationGroupKeyOf): likes
+// and boosts of a post, follows of a day, sign-ups and cancellations of
+// an action.
+var webGroupedTypes = []string{"favourite", "reblog", "follow", "coopol.action_signup", "coopol.action_cancel"}
 
 // notificationKinds are the notification types the page knows how to
 // say; others read as "notif.unknown".
@@ -142,12 +157,33 @@ func (h *Handlers) notificationsPage(c *gin.Context) {
 			eventByID[ev.ID] = &evv
 		}
 	}
+	threadOf := map[string]string{}
+	for i := range statuses {
+		if statuses[i].Visibility == model.VisibilityDirect {
+			threadOf[statuses[i].ID] = statuses[i].ThreadID
+		}
+	}
 	d := &notificationsData{Older: ""}
 	if len(entries) == 30 {
 		d.Older = entries[len(entries)-1].Key
 	}
+	// Rows are newest first: a group shows where its newest one is, with
+	// that one's gauge, and counts the other people in it.
+	groupAt := map[string]int{}
+	groupPeople := map[string][]string{}
 	for _, n := range rows {
 		item := notificationView{ID: n.ID, Key: notificationKey(n.Type), Created: n.CreatedAt, Unread: !n.Read}
+		key := storage.NotificationGroupKeyOf(&n, webGroupedTypes)
+		if at, ok := groupAt[key]; ok {
+			g := &d.Items[at]
+			g.Unread = g.Unread || !n.Read
+			if n.FromAccountID != nil && !slices.Contains(groupPeople[key], *n.FromAccountID) {
+				groupPeople[key] = append(groupPeople[key], *n.FromAccountID)
+				g.Others++
+				g.GroupKey = "notif.group." + strings.ReplaceAll(n.Type, ".", "_")
+			}
+			continue
+		}
 		if l, ok := notificationLinks[n.Type]; ok {
 			item.Link = &l
 		}
@@ -173,11 +209,21 @@ func (h *Handlers) notificationsPage(c *gin.Context) {
 			if item.Event == nil {
 				continue // no longer visible
 			}
+			item.Event = gaugeThen(item.Event, &n)
 		} else if n.StatusID != nil {
 			item.Status = statusByID[*n.StatusID]
 			if item.Status == nil {
 				continue
 			}
+			if thread, ok := threadOf[*n.StatusID]; ok && n.Type == "mention" && item.From != nil {
+				// A direct message is a message, not a mention (the API
+				// keeps Mastodon's "mention": its apps know it so).
+				item.Message, item.Conversation, item.Key = true, conversationPath(thread), "notif.message_from"
+			}
+		}
+		groupAt[key] = len(d.Items)
+		if n.FromAccountID != nil {
+			groupPeople[key] = []string{*n.FromAccountID}
 		}
 		d.Items = append(d.Items, item)
 	}
@@ -191,43 +237,22 @@ func (h *Handlers) notificationsPage(c *gin.Context) {
 	h.render(c, http.StatusOK, "notifications", p)
 }
 
-type messagesData struct {
-	Threads []statusView
-	Older   string
-	Compose *composeData
-}
-
-// messagesPage lists the viewer's direct-message threads (the last
-// message of each) and a form to write one.
-func (h *Handlers) messagesPage(c *gin.Context) {
-	ctx := c.Request.Context()
-	v := viewerOf(c)
-	visible := storage.StatusFilter(h.Social.VisibleFilter(v.Account))
-	entries, err := h.Store.ConversationsPage(ctx, v.Account.ID, visible, storage.Page{MaxID: c.Query("max_id"), Limit: pageSize})
-	if err != nil {
-		h.fail(c, err)
-		return
+// gaugeThen is ev with the gauge stored with the notification: what it
+// said when the notification was made, not what it says now. Its element
+// ids are the notification's, so that two cards of one event on the page
+// do not share them.
+func gaugeThen(ev *eventView, n *model.Notification) *eventView {
+	if n.GaugeGoing == nil {
+		return ev
 	}
-	lastIDs := make([]string, 0, len(entries))
-	for _, e := range entries {
-		lastIDs = append(lastIDs, e.Key)
+	then := *ev
+	then.ID = "n" + n.ID
+	then.Going = *n.GaugeGoing
+	then.HasCapacity = n.GaugeCapacity != nil
+	if then.HasCapacity {
+		then.Capacity = *n.GaugeCapacity
+		then.Remaining = max(then.Capacity-then.Going, 0)
+		then.Full = then.Remaining == 0
 	}
-	statuses, err := h.Store.StatusesByIDs(ctx, lastIDs)
-	if err != nil {
-		h.fail(c, err)
-		return
-	}
-	d := &messagesData{Older: olderKey(entries)}
-	if d.Threads, err = h.statusViews(ctx, v.Account, statuses); err != nil {
-		h.fail(c, err)
-		return
-	}
-	if d.Compose, err = h.composeFor(c, composeOptions{Direct: true}); err != nil {
-		h.fail(c, err)
-		return
-	}
-	d.Compose.To = c.Query("to")
-	p := h.newPage(c, h.t(c, "messages.title"), d)
-	p.Nav = "messages"
-	h.render(c, http.StatusOK, "messages", p)
+	return &then
 }

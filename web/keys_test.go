@@ -1,6 +1,9 @@
 package web
 
-import "os"
+import (
+	"os"
+	"strings"
+)
 
 // goFiles lets tests read the package's own sources.
 var goFiles = os.DirFS(".")
@@ -31,5 +34,8 @@ var extraDynamicKeys = func() []string {
 	for _, k := range notificationKinds {
 		keys = append(keys, notificationKey(k))
 	}
-	return append(keys, "notif.unknown")
+	for _, k := range webGroupedTypes {
+		keys = append(keys, "notif.group."+strings.ReplaceAll(k, ".", "_"))
+	}
+	return append(keys, "notif.unknown", "notif.message_from", "notif.message_from_elided")
 }()

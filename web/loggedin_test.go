@@ -141,7 +141,7 @@ func TestNotificationsAndMessages(t *testing.T) {
 	r = alice.submit("/messages", "/statuses", url.Values{"direct": {"1"}, "to": {"@bob"}, "text": {"Un mot pour toi"}})
 	wantStatus(t, r, http.StatusSeeOther)
 	r = bob.get("/messages")
-	mustContain(t, r, "Un mot pour toi", "Privé")
+	mustContain(t, r, "Un mot pour toi", "non lu")
 	// No recipient: refused, nothing lost.
 	r = alice.submit("/messages", "/statuses", url.Values{"direct": {"1"}, "to": {""}, "text": {"Pour personne"}})
 	wantStatus(t, r, http.StatusUnprocessableEntity)

@@ -15,6 +15,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/coopol/coopol/social"
+	"github.com/coopol/coopol/storage"
 	webtemplates "github.com/coopol/coopol/templates/web"
 )
 
@@ -186,6 +187,9 @@ func (h *Handlers) newPage(c *gin.Context, title string, data any) *page {
 		ctx := c.Request.Context()
 		if n, err := h.Store.WebCountUnreadNotifications(ctx, v.Account.ID, 100); err == nil {
 			vv.Unread = n
+		}
+		if n, err := h.Store.CountUnreadConversations(ctx, v.Account.ID, storage.StatusFilter(h.Social.VisibleFilter(v.Account)), 100); err == nil {
+			vv.UnreadMessages = n
 		}
 		if !vv.Staff && sectionErr == nil {
 			vv.Staff, _ = h.Social.CanModerate(ctx, v.Account, section)
@@ -388,6 +392,10 @@ func templateFuncs(msgs *catalog, lang string) template.FuncMap {
 		"tn": func(id string, count int, args ...any) string {
 			return msgs.N(lang, id, count, args...)
 		},
+		// tname says id with .Name, elided before a vowel when the
+		// catalog has the elided form (id + "_elided"): "Message d’Aline",
+		// "Message de Bruno".
+		"tname": func(id, name string) string { return msgs.Name(lang, id, name) },
 		// date: "samedi 12 décembre 2026 à 10:00" in zone tz ("" = Paris).
 		"date": func(t time.Time, tz string) string { return longDate(msgs, lang, t, tz, true) },
 		"day":  func(t time.Time, tz string) string { return longDate(msgs, lang, t, tz, false) },

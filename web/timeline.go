@@ -133,9 +133,21 @@ func (h *Handlers) composeFor(c *gin.Context, o composeOptions) (*composeData, e
 	for i := range groups {
 		d.Groups = append(d.Groups, h.accountView(&groups[i]))
 	}
+	if o.ReplyTo != nil && o.ReplyTo.Visibility == model.VisibilityDirect {
+		// A reply in a conversation stays private: the form offers no
+		// visibility, group or poll, and goes to everyone in it.
+		d.Direct = true
+	}
 	switch {
-	case o.Direct:
+	case d.Direct:
 		d.Visibility = model.VisibilityDirect
+		if o.ReplyTo != nil {
+			rv := h.statusView(o.ReplyTo)
+			d.ReplyTo = &rv
+			if d.To, err = h.directReplyTo(ctx, v.Account, o.ReplyTo); err != nil {
+				return nil, err
+			}
+		}
 	case o.ReplyTo != nil:
 		rv := h.statusView(o.ReplyTo)
 		d.ReplyTo = &rv
@@ -183,8 +195,21 @@ func (h *Handlers) createStatus(c *gin.Context) {
 		return
 	}
 	in.MediaIDs = ids
-	if c.PostForm("direct") == "1" {
-		in.Visibility = model.VisibilityDirect
+	direct := c.PostForm("direct") == "1"
+	if in.InReplyToID != "" && !direct {
+		// A reply in a conversation stays private, whatever the form
+		// said, and goes to everyone in it.
+		if parent, err := h.Social.VisibleStatus(ctx, v.Account, in.InReplyToID); err == nil && parent.Visibility == model.VisibilityDirect {
+			direct = true
+			if to, err = h.directReplyTo(ctx, v.Account, parent); err != nil {
+				h.fail(c, err)
+				return
+			}
+		}
+	}
+	if direct {
+		// A private message is in no group and carries no poll.
+		in.Visibility, in.GroupID, in.Poll = model.VisibilityDirect, "", nil
 		if to == "" && in.InReplyToID == "" {
 			h.composeAgain(c, in, to, h.t(c, "messages.to_required"))
 			return
@@ -204,9 +229,19 @@ func (h *Handlers) createStatus(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
+	if st.Visibility == model.VisibilityDirect {
+		// After sending, one stays in the conversation, which one has
+		// read up to one's own message.
+		if err := h.Store.MarkConversation(ctx, v.Account.ID, st.ThreadID, st.ID, false); err != nil {
+			h.Log.Warn("web: mark conversation read", "err", err)
+		}
+		h.flash(c, "flash.sent")
+		c.Redirect(http.StatusSeeOther, conversationPath(st.ThreadID))
+		return
+	}
 	h.flash(c, "flash.posted")
 	back := localPath(c.PostForm("back"), "")
-	if back == "" || in.InReplyToID != "" || in.Visibility == model.VisibilityDirect {
+	if back == "" || in.InReplyToID != "" {
 		back = statusPath(st)
 	}
 	c.Redirect(http.StatusSeeOther, back)
@@ -239,7 +274,10 @@ func (h *Handlers) composeAgain(c *gin.Context, in social.NewStatus, to, msg str
 		h.fail(c, err)
 		return
 	}
-	d.Text, d.Spoiler, d.Error, d.To = c.PostForm("text"), in.SpoilerText, msg, to
+	d.Text, d.Spoiler, d.Error = c.PostForm("text"), in.SpoilerText, msg
+	if d.ReplyTo == nil || !d.Direct {
+		d.To = to
+	}
 	for i := range d.PollOptions {
 		d.PollOptions[i] = c.PostForm("poll_option_" + strconv.Itoa(i))
 	}
@@ -275,7 +313,9 @@ func (h *Handlers) composePage(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	d.To = c.Query("to")
+	if d.ReplyTo == nil || !d.Direct {
+		d.To = c.Query("to") // a private answer goes to the conversation
+	}
 	d.Back = "/home"
 	p := h.newPage(c, h.t(c, "compose.title"), d)
 	p.Nav = "compose"

@@ -159,6 +159,7 @@ func (h *Handlers) Routes(r *gin.Engine) {
 	in.GET("/compose", h.composePage)
 	in.GET("/notifications", h.notificationsPage)
 	in.GET("/messages", h.messagesPage)
+	in.GET("/messages/:id", h.conversationPage)
 	in.GET("/commitments", h.commitments)
 	in.GET("/events/new", h.newEventForm)
 	in.GET("/events/:id/edit", h.editEventForm)
