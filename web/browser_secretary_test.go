@@ -105,7 +105,7 @@ func TestBrowserSecretaryActionSlotsAndMessage(t *testing.T) {
 	elementShot(d, "42-action-two-slots-form-slots", ".slots-form")
 	// (Submitted rather than tapped: see "send" below.)
 	d.do("publish", chromedp.Submit(chromedp.CSS(`form[action="/events"] button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS("#slots-title")))
-	d.mustSee("C’est publié.", "Créneaux", "0 inscrit·es sur 4 nécessaires", "0 inscrit·es sur 2 nécessaires", "Bureau de vote visé")
+	d.mustSee("C’est publié.", "Créneaux", "0 inscrit·e sur 4 nécessaires", "0 inscrit·e sur 2 nécessaires", "Bureau de vote visé")
 	loc, _ := chromedp.Run(d.ctx, chromedp.Location())
 	ev, err := inst.Store.EventByID(ctx, loc[strings.LastIndex(loc, "/")+1:])
 	if err != nil || len(ev.Slots) != 2 || ev.Slots[0].Need != 4 || ev.Slots[1].Need != 2 {
