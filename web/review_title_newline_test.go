@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/coopol/coopol/config"
+	"github.com/coopol/coopol/coopoltest"
 	"github.com/coopol/coopol/mail/mailtest"
 )
 
