@@ -28,7 +28,9 @@ func TestReviewGrowSlotWithGuests(t *testing.T) {
 	_, m3 := login(t, inst, "m3", false)
 	start := time.Now().Add(72 * time.Hour).UTC().Truncate(time.Minute)
 	at := func(d time.Duration) string { return start.Add(d).Format(time.RFC3339) }
-	write := func(n social.GuestNotice) mail.Message { return mail.Message{To: *n.Guest.Email, Subject: "x", Text: n.ConfirmURL} }
+	write := func(n social.GuestNotice) mail.Message {
+		return mail.Message{To: *n.Guest.Email, Subject: "x", Text: n.ConfirmURL}
+	}
 
 	t.Run("overbooking", func(t *testing.T) {
 		ev := sec.post("/api/v1/coopol/events", map[string]any{
