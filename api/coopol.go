@@ -722,6 +722,14 @@ func (h *Handlers) participate(c *gin.Context) {
 			return
 		}
 	}
+	if phone != "" {
+		// Refused before anything changes: a number is only kept for an
+		// action organised here (a remote sign-up cannot carry it).
+		if ev, err := h.Store.EventByID(c.Request.Context(), c.Param("id")); err == nil && (ev.Status == nil || !ev.Status.Local) {
+			ErrorJSON(c, http.StatusUnprocessableEntity, "a phone number can only be given for an action organised here")
+			return
+		}
+	}
 	res, err := h.Social.SignUp(c.Request.Context(), CurrentAccount(c), c.Param("id"), p.Get("slot_id"))
 	if err != nil {
 		h.domainError(c, err)

@@ -101,7 +101,7 @@ func (f *Federation) getDocument(ctx context.Context, rawURL string) (map[string
 }
 
 func (f *Federation) getOnce(ctx context.Context, u *url.URL) (map[string]any, *url.URL, error) {
-	key, keyID, err := f.fetchKey(ctx)
+	key, keyID, err := f.fetchKey(ctx, u)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -202,13 +202,22 @@ func (f *Federation) FetchObjectAs(ctx context.Context, uri string, as *model.Ac
 	if as == nil || !as.IsLocal() || as.PrivateKeyPEM == "" || as.PublicKeyID == "" {
 		return nil, fmt.Errorf("fetch as %v: not a local account with a key", as)
 	}
-	return f.get(context.WithValue(ctx, fetchAsKey{}, as), uri)
+	return f.get(context.WithValue(ctx, fetchAsKey{}, fetchAs{account: as, origin: uri}), uri)
+}
+
+// fetchAs is who signs a fetch, and towards which origin only: a
+// redirect to another server is signed by the instance actor, so a
+// server the member never asked cannot learn who they are (H-13).
+type fetchAs struct {
+	account *model.Account
+	origin  string
 }
 
 // fetchKey is the key that signs a fetch: the account FetchObjectAs
 // named, or the instance actor's.
-func (f *Federation) fetchKey(ctx context.Context) (*rsa.PrivateKey, string, error) {
-	if as, ok := ctx.Value(fetchAsKey{}).(*model.Account); ok {
+func (f *Federation) fetchKey(ctx context.Context, u *url.URL) (*rsa.PrivateKey, string, error) {
+	if by, ok := ctx.Value(fetchAsKey{}).(fetchAs); ok && ap.SameOrigin(u.String(), by.origin) {
+		as := by.account
 		key, err := f.keys.privateKey(as.PrivateKeyPEM)
 		if err != nil {
 			return nil, "", fmt.Errorf("key of %s: %w", as.Username, err)

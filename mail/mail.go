@@ -108,9 +108,13 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 }
 
 func (s *SMTP) build(m Message) (*gomail.Msg, error) {
-	if m.To == "" || strings.ContainsAny(m.To+m.Subject+m.UnsubscribeURL, "\r\n") {
+	if m.To == "" || strings.ContainsAny(m.To+m.UnsubscribeURL, "\r\n") {
 		return nil, ErrInvalid
 	}
+	// A subject is one line: line breaks in a title (a remote event's,
+	// say) become spaces rather than costing the mail (no header
+	// injection either way).
+	m.Subject = strings.Join(strings.Fields(m.Subject), " ")
 	msg := gomail.NewMsg(gomail.WithCharset(gomail.CharsetUTF8), gomail.WithEncoding(gomail.EncodingQP))
 	if err := msg.From(s.From()); err != nil {
 		return nil, fmt.Errorf("mail: sender address: %w", err)

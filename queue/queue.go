@@ -119,7 +119,15 @@ func driverFor(store *storage.Storage) riverdriver.Driver[*sql.Tx] {
 // New builds a queue. workers may be nil for an insert-only queue (the
 // admin commands).
 func New(store *storage.Storage, workers *river.Workers, opts Options) (*Queue, error) {
-	cfg := &river.Config{Logger: opts.Logger, JobTimeout: 2 * time.Minute, RescueStuckJobsAfter: DefaultRescueStuckJobsAfter}
+	cfg := &river.Config{Logger: opts.Logger, JobTimeout: 2 * time.Minute, RescueStuckJobsAfter: DefaultRescueStuckJobsAfter,
+		// Jobs carry working secrets (a mail's reset or confirmation
+		// link) and personal data (a guest's name): finished rows go
+		// within the hour, failed ones within a day, rather than River's
+		// 24 hours and 7 days.
+		CompletedJobRetentionPeriod: time.Hour,
+		CancelledJobRetentionPeriod: 24 * time.Hour,
+		DiscardedJobRetentionPeriod: 24 * time.Hour,
+	}
 	if opts.RescueStuckJobsAfter > 0 {
 		cfg.RescueStuckJobsAfter = opts.RescueStuckJobsAfter
 		cfg.JobTimeout = min(cfg.JobTimeout, opts.RescueStuckJobsAfter)

@@ -420,34 +420,24 @@ func (s *Service) applySlots(ctx context.Context, tx bun.Tx, ev *model.Event, pl
 	return nil
 }
 
-// promoteWaitingSlot is promoteWaiting for one slot of an action.
+// promoteWaitingSlot gives the places a grown slot now has to the
+// people waiting for it, in order: members and guests alike, counted as
+// takePlace counts (places held by guests included), so growing a need
+// never overbooks.
 func (s *Service) promoteWaitingSlot(ctx context.Context, tx bun.Tx, ev *model.Event, slotID string) error {
 	for {
-		going, err := s.Store.CountParticipants(ctx, tx, ev.ID, slotID, model.ParticipationGoing)
+		taken, err := s.Store.CountTaken(ctx, tx, ev.ID, slotID)
 		if err != nil {
 			return err
 		}
-		if capacity := slotCapacity(ev, slotID); capacity >= 0 && going >= capacity {
-			return s.Store.SetGauge(ctx, tx, ev.ID, slotID, going, s.now())
+		if capacity := slotCapacity(ev, slotID); capacity >= 0 && taken >= capacity {
+			return s.Store.SetGauge(ctx, tx, ev.ID, slotID, taken, s.now())
 		}
 		next, err := s.Store.FirstWaitlisted(ctx, tx, ev.ID, slotID)
 		if err != nil {
-			return s.Store.SetGauge(ctx, tx, ev.ID, slotID, going, s.now())
+			return s.Store.SetGauge(ctx, tx, ev.ID, slotID, taken, s.now())
 		}
-		next.State, next.UpdatedAt = model.ParticipationGoing, s.now()
-		if err := s.Store.UpsertParticipation(ctx, tx, next); err != nil {
-			return err
-		}
-		promoted, err := s.Store.AccountByID(ctx, next.AccountID)
-		if err != nil {
-			return err
-		}
-		if promoted.IsLocal() {
-			err = s.notifyEvent(ctx, tx, promoted, "coopol.action_promoted", ev.Status.Account, ev)
-		} else {
-			err = s.answerParticipation(ctx, tx, ev, promoted, next)
-		}
-		if err != nil {
+		if err := s.promote(ctx, tx, ev, next); err != nil {
 			return err
 		}
 	}

@@ -49,7 +49,9 @@ type NewSlot struct {
 // validateEvent checks and completes the fields an event is made of, for
 // publishing and for editing alike.
 func validateEvent(in *NewEvent) error {
-	in.Title = strings.TrimSpace(in.Title)
+	// A title is one line: it goes into mail subjects, calendars and
+	// other servers' headings.
+	in.Title = strings.Join(strings.Fields(in.Title), " ")
 	if in.Title == "" || len(in.Title) > 200 {
 		return invalid("title is required (at most 200 characters)")
 	}

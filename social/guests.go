@@ -33,7 +33,13 @@ import (
 // GuestHold is how long an unconfirmed guest's place is kept (and never
 // past the event's start): long enough to find the mail, short enough
 // that a typo or a prank does not block the gauge.
-const GuestHold = 24 * time.Hour
+const GuestHold = 3 * time.Hour
+
+// MaxUnconfirmedGuests is how many places of one event unconfirmed
+// guests may hold at once: beyond it a new guest waits on the list, so
+// that one person typing made-up addresses cannot fill an action and push
+// the members onto the waiting list.
+const MaxUnconfirmedGuests = 3
 
 // GuestRetention is how long after an event its guests' name, address
 // and phone number are kept (for the organisers' follow-up).
@@ -155,6 +161,13 @@ func (s *Service) SignUpGuest(ctx context.Context, eventID string, in NewGuest, 
 		}
 		p := &model.Participation{ID: model.NewID(now), EventID: ev.ID, SlotID: in.SlotID, GuestID: g.ID,
 			State: model.ParticipationHeld, CreatedAt: now, UpdatedAt: now}
+		held, err := s.Store.CountHeldGuests(ctx, tx, ev.ID)
+		if err != nil {
+			return err
+		}
+		if held >= MaxUnconfirmedGuests {
+			p.State = model.ParticipationWaitlisted
+		}
 		if err := s.takePlace(ctx, tx, ev, p, nil); err != nil {
 			return err
 		}

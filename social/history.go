@@ -119,7 +119,14 @@ func (s *Service) FetchGroupHistory(ctx context.Context, groupURI, memberID stri
 			return 0, err
 		}
 		if as, ok := s.Resolver.(MemberFetcher); ok && member != nil {
+			// Signed as the member only towards the group's own server:
+			// a post the outbox relays from a third server is fetched
+			// there as the instance, or that server would learn who
+			// reads the group (H-13).
 			fetcher = historyFetcher{member: member, fetch: func(ctx context.Context, uri string) (map[string]any, error) {
+				if !ap.SameOrigin(uri, group.URI) {
+					return plain.FetchObject(ctx, uri)
+				}
 				return as.FetchObjectAs(ctx, uri, member)
 			}}
 		}

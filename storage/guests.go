@@ -86,3 +86,11 @@ func (s *Storage) EraseGuestsBefore(ctx context.Context, cutoff, at time.Time) (
 	n, _ := res.RowsAffected()
 	return int(n), nil
 }
+
+// CountHeldGuests counts the places of an event that guests hold without
+// having confirmed them yet.
+func (s *Storage) CountHeldGuests(ctx context.Context, db bun.IDB, eventID string) (int, error) {
+	n, err := db.NewSelect().Model((*model.Participation)(nil)).
+		Where("event_id = ? AND state = ?", eventID, model.ParticipationHeld).Count(ctx)
+	return int(n), err
+}

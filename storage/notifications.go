@@ -33,6 +33,11 @@ func (f NotificationFilter) apply(q *bun.SelectQuery, accountID string, now time
 	if f.FromAccountID != "" {
 		q = q.Where("n.from_account_id = ?", f.FromAccountID)
 	}
+	// The staff's notifications (a sign-up to approve, a report) stay
+	// with the staff: someone who is no longer staff stops seeing those
+	// they received.
+	q = q.Where("(n.type NOT LIKE 'admin.%' OR EXISTS (SELECT 1 FROM users AS su WHERE su.account_id = n.account_id AND su.role IN (?)))",
+		bun.In([]string{model.RoleAdmin, model.RoleModerator}))
 	// Blocked accounts and muted ones (when the mute hides notifications)
 	// stay silent.
 	return q.Where("(n.from_account_id IS NULL OR n.from_account_id NOT IN (SELECT target_account_id FROM blocks WHERE account_id = ?))", accountID).
@@ -99,7 +104,9 @@ func (s *Storage) CountNotificationsAfter(ctx context.Context, accountID, afterI
 // to limit).
 func (s *Storage) WebCountUnreadNotifications(ctx context.Context, accountID string, limit int) (int, error) {
 	inner := s.DB.NewSelect().TableExpr("notifications AS n").Column("n.id").
-		Where("n.account_id = ?", accountID).Where("n.read = ?", false).Limit(int64(limit))
+		Where("n.account_id = ?", accountID).Where("n.read = ?", false).
+		Where("(n.type NOT LIKE 'admin.%' OR EXISTS (SELECT 1 FROM users AS su WHERE su.account_id = n.account_id AND su.role IN (?)))",
+			bun.In([]string{model.RoleAdmin, model.RoleModerator})).Limit(int64(limit))
 	n, err := s.DB.NewSelect().TableExpr("(?) AS u", inner).Count(ctx)
 	return int(n), err
 }

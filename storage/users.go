@@ -51,8 +51,10 @@ func (s *Storage) WebUnapprovedUsers(ctx context.Context) ([]model.User, error) 
 
 // WebApproveUser lets a registered person log in.
 func (s *Storage) WebApproveUser(ctx context.Context, userID string, now time.Time) error {
+	// Never over a staff refusal (refused_at is cleared only by staff
+	// approving).
 	res, err := s.DB.NewUpdate().Model((*model.User)(nil)).Set("approved = ?", true).Set("updated_at = ?", now).
-		Where("id = ?", userID).Exec(ctx)
+		Where("id = ? AND refused_at IS NULL", userID).Exec(ctx)
 	if err != nil {
 		return err
 	}

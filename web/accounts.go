@@ -189,7 +189,8 @@ func (h *Handlers) signupConfirm(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	user, err := h.Store.WebUserByID(ctx, userID)
-	if errors.Is(err, storage.ErrNotFound) || (err == nil && user.DisabledAt != nil) {
+	// A refused account stays refused: the link only confirms an address.
+	if errors.Is(err, storage.ErrNotFound) || (err == nil && (user.DisabledAt != nil || user.RefusedAt != nil)) {
 		h.errorPage(c, http.StatusNotFound, "signup.confirm_invalid")
 		return
 	} else if err != nil {

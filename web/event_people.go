@@ -152,7 +152,7 @@ func (h *Handlers) exportParticipants(c *gin.Context) {
 			start, end := inZone(r.Slot.StartAt, ev.Timezone), inZone(r.Slot.EndAt, ev.Timezone)
 			slot = start.Format("2006-01-02 15:04") + "–" + end.Format("15:04")
 		}
-		_ = w.Write([]string{cell(r.Name), cell(r.Handle), slot, h.t(c, stateKey(r.State)), r.Phone})
+		_ = w.Write([]string{cell(r.Name), cell(r.Handle), slot, h.t(c, stateKey(r.State)), cell(r.Phone)})
 	}
 	w.Flush()
 	c.Header("Cache-Control", "private, no-store")
