@@ -144,9 +144,11 @@ func TestBrowserSecretaryWeek(t *testing.T) {
 		t.Fatalf("cancelled shown as %q", s)
 	}
 	d.shot("secretary-05-cancelled")
-	coopoltest.Eventually(t, "cancelled on B", func() bool {
+	coopoltest.Eventually(t, "cancelled on B, and Bruno told", func() bool {
 		e, err := b.Store.EventByURI(ctx, leafleting.URI)
-		return err == nil && e.EventStatus == "CANCELLED"
+		told, _ := b.Store.DB.NewSelect().Model((*model.Notification)(nil)).
+			Where("account_id = ? AND type = ? AND detail = ?", bruno.ID, social.NotificationEventChanged, social.ChangedStatus).Count(ctx)
+		return err == nil && e.EventStatus == "CANCELLED" && told == 1
 	})
 	brunoTab.open("/events/" + leafletingOnB.ID)
 	brunoTab.do("B shows the action cancelled", chromedp.WaitVisible(chromedp.CSS("strong.cancelled")))
