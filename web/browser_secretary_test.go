@@ -139,7 +139,7 @@ func TestBrowserSecretaryActionSlotsAndMessage(t *testing.T) {
 
 	// Alice's side: the message in her messages, alone; the confirm step
 	// before giving up her place.
-	d.do("log out", chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)), chromedp.WaitVisible(chromedp.CSS(`header a[href="/login"]`)))
+	d.do("log out", chromedp.Click(chromedp.CSS(openMenu)), chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)), chromedp.WaitVisible(chromedp.CSS(`header a[href="/login"]`)))
 	login("alice")
 	d.open("/messages")
 	d.mustSee("Rendez-vous à 8 h 45 devant l’école", title)
