@@ -58,3 +58,45 @@ func TestStaffWaitingAndRefusal(t *testing.T) {
 		}
 	})
 }
+
+// TestStaffNotificationsStayWithTheStaff: a moderator's report and
+// sign-up notifications are listed and counted while they are staff, and
+// no longer once they are not (the review's finding 6).
+func TestStaffNotificationsStayWithTheStaff(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Storage) {
+		ctx := context.Background()
+		now := time.Now().UTC().Truncate(time.Millisecond)
+		a, u := newLocal("modo", "modo@example.org")
+		u.Approved, u.Role = true, model.RoleModerator
+		if err := s.CreateLocalUser(ctx, a, u); err != nil {
+			t.Fatal(err)
+		}
+		for i, typ := range []string{"admin.report", "admin.sign_up", "mention"} {
+			n := &model.Notification{ID: model.NewID(now.Add(time.Duration(i) * time.Millisecond)), AccountID: a.ID, Type: typ, CreatedAt: now}
+			if err := s.InsertNotification(ctx, s.DB, n); err != nil {
+				t.Fatal(err)
+			}
+		}
+		listed := func() (int, int) {
+			t.Helper()
+			page, err := s.NotificationsPage(ctx, a.ID, storage.NotificationFilter{}, now, storage.Page{Limit: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			unread, err := s.WebCountUnreadNotifications(ctx, a.ID, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return len(page), unread
+		}
+		if n, unread := listed(); n != 3 || unread != 3 {
+			t.Fatalf("as a moderator: %d listed, %d unread, want 3 and 3", n, unread)
+		}
+		if _, err := s.DB.NewUpdate().Model((*model.User)(nil)).Set("role = ?", model.RoleMember).Where("id = ?", u.ID).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n, unread := listed(); n != 1 || unread != 1 {
+			t.Fatalf("no longer staff: %d listed, %d unread, want only the mention", n, unread)
+		}
+	})
+}

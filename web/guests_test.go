@@ -456,3 +456,46 @@ func TestGuestsAndMembersNeverOverbook(t *testing.T) {
 		})
 	}
 }
+
+// TestUnconfirmedGuestsCannotFillAnAction: one person typing made-up
+// addresses holds at most social.MaxUnconfirmedGuests places of an
+// action; the next guests wait, and the members still get the places.
+func TestUnconfirmedGuestsCannotFillAnAction(t *testing.T) {
+	catcher := mailtest.Start(t)
+	a := coopoltest.Start(t, "sqlite", []string{"section-a.test"}, withConfig(func(c *config.Config) {
+		c.SMTP.Host, c.SMTP.Port = catcher.Host, catcher.Port
+	}))[0]
+	ctx := context.Background()
+	sec := secretary(t, a, "secretaire")
+	ev := sectionAction(t, a, sec, "Tractage", 6, time.Now().Add(48*time.Hour).Truncate(time.Minute))
+	noMail := func(n social.GuestNotice) mail.Message {
+		return mail.Message{To: *n.Guest.Email, Subject: "x", Text: "x"}
+	}
+	for i := range social.MaxUnconfirmedGuests + 2 {
+		if _, err := a.Social.SignUpGuest(ctx, ev.ID, social.NewGuest{Name: "Invité", Email: fmt.Sprintf("fake%d@guest.test", i), Consent: true}, noMail); err != nil {
+			t.Fatal(err)
+		}
+	}
+	count := func(state string) int {
+		n, err := a.Store.DB.NewSelect().TableExpr("participations").Where("event_id = ? AND state = ?", ev.ID, state).Count(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return int(n)
+	}
+	if held, waiting := count(model.ParticipationHeld), count(model.ParticipationWaitlisted); held != social.MaxUnconfirmedGuests || waiting != 2 {
+		t.Fatalf("%d places held and %d waiting after %d unconfirmed guests", held, waiting, social.MaxUnconfirmedGuests+2)
+	}
+	// The members are not pushed to the waiting list.
+	for i := range 3 {
+		if _, err := a.Social.SignUp(ctx, a.CreateUser(t, fmt.Sprintf("m%d", i), false), ev.ID, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if going := count(model.ParticipationGoing); going != 3 {
+		t.Fatalf("%d members going, want 3", going)
+	}
+	if e, _ := a.Store.EventByID(ctx, ev.ID); e.ParticipantCount != 6 {
+		t.Fatalf("gauge %d, want 6", e.ParticipantCount)
+	}
+}
