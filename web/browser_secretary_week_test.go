@@ -317,8 +317,8 @@ func TestBrowserSecretaryWeek(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"Effet du terrain depuis « Législatives 2024 T1 »", "là où la section a fait du terrain", "-8,0 pt (1 bureau de vote, 1060 électeur·ices)",
-		"+0,1 pt (23 bureaux de vote", "Écart\n-8,1 pt", "pas une preuve"} {
+	for _, want := range []string{"Effet du terrain depuis « Législatives 2024 T1 »", "là où la section a fait du terrain", "−8,0 pt (1 bureau de vote, 1060 électeur·ices)",
+		"+0,1 pt (23 bureaux de vote", "Écart\n−8,1 pt", "pas une preuve"} {
 		if !strings.Contains(effect, want) {
 			t.Fatalf("the effect view lacks %q:\n%s", want, effect)
 		}

@@ -168,7 +168,7 @@ func (h *Handlers) renderTurfs(c *gin.Context, status int, errMsg string) {
 		return
 	}
 	ev2 := h.eventView(ev)
-	d := &turfsData{Event: &ev2, Target: 150, Error: errMsg}
+	d := &turfsData{Event: &ev2, Target: turfTarget(c), Error: errMsg}
 	if ev.PollingStationID != nil {
 		if section, err := h.section(c); err == nil {
 			if st, err := h.Store.PollingStation(ctx, section.ID, *ev.PollingStationID); err == nil {
@@ -213,7 +213,19 @@ func (h *Handlers) makeTurfs(c *gin.Context) {
 		return
 	}
 	h.flash(c, "flash.turfs_made")
-	c.Redirect(http.StatusSeeOther, "/events/"+c.Param("id")+"/turfs")
+	// The size just used stays in the form, for a second try.
+	c.Redirect(http.StatusSeeOther, "/events/"+c.Param("id")+"/turfs?target="+strconv.Itoa(target))
+}
+
+// turfTarget is the turf size the form shows: the one just asked for
+// (in the form, or after the redirect), else 150 electors.
+func turfTarget(c *gin.Context) int {
+	for _, v := range []string{c.PostForm("target"), c.Query("target")} {
+		if n, err := strconv.Atoi(v); err == nil && n >= 10 && n <= 5000 {
+			return n
+		}
+	}
+	return 150
 }
 
 // assignTurf gives a turf to a volunteer of the action.

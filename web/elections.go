@@ -394,7 +394,8 @@ func points(f float64, lang string) string {
 	if s == "-0.0" || s == "-0,0" {
 		s = s[1:]
 	}
-	return s + " pt"
+	// A typographic minus, as the plus beside it.
+	return strings.Replace(s, "-", "−", 1) + " pt"
 }
 
 // stationAction fills the new field action form for a polling station of

@@ -14,6 +14,7 @@ import (
 	"github.com/coopol/coopol/calendar"
 	"github.com/coopol/coopol/model"
 	"github.com/coopol/coopol/social"
+	"github.com/coopol/coopol/text"
 )
 
 // Events and field actions: the page with its gauge, signing up and
@@ -33,6 +34,9 @@ type eventPageData struct {
 	// GuestForm is the sign-up form for visitors without an account (nil
 	// when the event takes no guests); Guests are listed to organisers.
 	GuestForm *guestForm
+	// GuestAtOrigin is the organising server's page of a remote public
+	// event, for visitors without an account: guests sign up there.
+	GuestAtOrigin string
 	Guests    []guestView
 	// Station is the polling station a field action targets, for
 	// logged-in viewers (never on the anonymous page nor federated).
@@ -139,6 +143,12 @@ func (h *Handlers) eventPage(c *gin.Context) {
 	}
 	if viewerAcc == nil && h.Social.GuestsOpen(ev) {
 		d.GuestForm = h.guestFormFor(ev)
+	}
+	if viewerAcc == nil && !ev.Status.Local && ev.Status.Visibility == model.VisibilityPublic && ev.EventStatus != "CANCELLED" && h.now().Before(ev.StartAt) {
+		d.GuestAtOrigin = text.SafeURL(ev.Status.URL)
+		if d.GuestAtOrigin == "" {
+			d.GuestAtOrigin = text.SafeURL(ev.Status.URI)
+		}
 	}
 	if d.Doors, err = h.eventDoors(c, ev, d.Organizer); err != nil {
 		h.fail(c, err)

@@ -230,6 +230,9 @@ func TestGuestSignUpByMail(t *testing.T) {
 			onB.login("bruno")
 			evB, _ := b.Store.EventByURI(ctx, ev.URI)
 			mustNotContain(t, onB.get("/events/"+evB.ID), "Gaston", "gaston@guest.test")
+			// A visitor of B's copy is sent to A's page to sign up without an
+			// account (B cannot take guests for A's action).
+			mustContain(t, newBrowser(t, b).get("/events/"+evB.ID), "guest-at-origin", "http://section-a.test/")
 
 			// Gaston cancels (once): Ivan takes the place, still to confirm,
 			// and is told by mail; the gauge stays 2/2 everywhere.
