@@ -37,7 +37,7 @@ type eventPageData struct {
 	// GuestAtOrigin is the organising server's page of a remote public
 	// event, for visitors without an account: guests sign up there.
 	GuestAtOrigin string
-	Guests    []guestView
+	Guests        []guestView
 	// Station is the polling station a field action targets, for
 	// logged-in viewers (never on the anonymous page nor federated).
 	Station *stationRef
