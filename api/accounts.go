@@ -124,43 +124,65 @@ func (p *params) has(key string) bool {
 	return ok
 }
 
+// parsePictureForm reads a multipart body holding an avatar or a header:
+// pictures are larger than the usual API body limit. It answers the
+// client itself when it returns false.
+func (h *Handlers) parsePictureForm(c *gin.Context) bool {
+	if h.Media == nil || !strings.HasPrefix(c.GetHeader("Content-Type"), "multipart/form-data") {
+		return true
+	}
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, 2*h.Media.MaxUploadSize()+1<<20)
+	if err := c.Request.ParseMultipartForm(8 << 20); err != nil {
+		ErrorJSON(c, http.StatusRequestEntityTooLarge, "the pictures are too large")
+		return false
+	}
+	return true
+}
+
+// uploadPictures stores the avatar and header files of a parsed
+// multipart form under owner (an account's profile, a group's). Either
+// may be nil. It answers the client itself when it returns false.
+func (h *Handlers) uploadPictures(c *gin.Context, owner *model.Account) (avatar, header *model.MediaAttachment, ok bool) {
+	mf := c.Request.MultipartForm
+	if mf == nil || (len(mf.File["avatar"]) == 0 && len(mf.File["header"]) == 0) {
+		return nil, nil, true
+	}
+	if h.Media == nil {
+		ErrorJSON(c, http.StatusUnprocessableEntity, "Avatar and header uploads are not available")
+		return nil, nil, false
+	}
+	for key, dst := range map[string]**model.MediaAttachment{"avatar": &avatar, "header": &header} {
+		if len(mf.File[key]) == 0 {
+			continue
+		}
+		f, err := mf.File[key][0].Open()
+		if err != nil {
+			ErrorJSON(c, http.StatusUnprocessableEntity, key+" could not be read")
+			return nil, nil, false
+		}
+		m, err := h.Media.Upload(c.Request.Context(), owner, f, mf.File[key][0].Filename, "", 0, 0)
+		f.Close()
+		if err != nil {
+			h.mediaError(c, err)
+			return nil, nil, false
+		}
+		*dst = m
+	}
+	return avatar, header, true
+}
+
 // updateCredentials: PATCH /api/v1/accounts/update_credentials.
 func (h *Handlers) updateCredentials(c *gin.Context) {
-	if h.Media != nil && strings.HasPrefix(c.GetHeader("Content-Type"), "multipart/form-data") {
-		// Pictures are larger than the usual API body limit.
-		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, 2*h.Media.MaxUploadSize()+1<<20)
-		if err := c.Request.ParseMultipartForm(8 << 20); err != nil {
-			ErrorJSON(c, http.StatusRequestEntityTooLarge, "the pictures are too large")
-			return
-		}
+	if !h.parsePictureForm(c) {
+		return
 	}
 	p, ok := h.params(c)
 	if !ok {
 		return
 	}
 	var in social.ProfileUpdate
-	if mf := c.Request.MultipartForm; mf != nil && (len(mf.File["avatar"]) > 0 || len(mf.File["header"]) > 0) {
-		if h.Media == nil {
-			ErrorJSON(c, http.StatusUnprocessableEntity, "Avatar and header uploads are not available")
-			return
-		}
-		for key, dst := range map[string]**model.MediaAttachment{"avatar": &in.Avatar, "header": &in.Header} {
-			if len(mf.File[key]) == 0 {
-				continue
-			}
-			f, err := mf.File[key][0].Open()
-			if err != nil {
-				ErrorJSON(c, http.StatusUnprocessableEntity, key+" could not be read")
-				return
-			}
-			m, err := h.Media.Upload(c.Request.Context(), CurrentAccount(c), f, mf.File[key][0].Filename, "", 0, 0)
-			f.Close()
-			if err != nil {
-				h.mediaError(c, err)
-				return
-			}
-			*dst = m
-		}
+	if in.Avatar, in.Header, ok = h.uploadPictures(c, CurrentAccount(c)); !ok {
+		return
 	}
 	str := func(key string) *string {
 		if !p.has(key) {

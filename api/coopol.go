@@ -93,6 +93,16 @@ type memberJSON struct {
 	Since         string      `json:"since"`
 }
 
+// respondGroup answers with a group's entity.
+func (h *Handlers) respondGroup(c *gin.Context, group *model.Account) {
+	out, err := h.renderGroup(c, group)
+	if err != nil {
+		h.internalError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, out)
+}
+
 func (h *Handlers) renderGroup(c *gin.Context, group *model.Account) (groupJSON, error) {
 	ctx := c.Request.Context()
 	acc, err := h.renderAccount(ctx, group)
@@ -162,12 +172,7 @@ func (h *Handlers) createGroup(c *gin.Context) {
 		h.domainError(c, err)
 		return
 	}
-	out, err := h.renderGroup(c, group)
-	if err != nil {
-		h.internalError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, out)
+	h.respondGroup(c, group)
 }
 
 // setGroupAdmission: PUT /api/v1/coopol/groups/:id/admission with
@@ -188,12 +193,7 @@ func (h *Handlers) setGroupAdmission(c *gin.Context) {
 		h.domainError(c, err)
 		return
 	}
-	out, err := h.renderGroup(c, group)
-	if err != nil {
-		h.internalError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, out)
+	h.respondGroup(c, group)
 }
 
 // updateGroupProfile: PATCH /api/v1/coopol/groups/:id with display_name,
@@ -220,40 +220,16 @@ func (h *Handlers) updateGroupProfile(c *gin.Context) {
 		h.domainError(c, social.ErrForbidden)
 		return
 	}
-	if h.Media != nil && strings.HasPrefix(c.GetHeader("Content-Type"), "multipart/form-data") {
-		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, 2*h.Media.MaxUploadSize()+1<<20)
-		if err := c.Request.ParseMultipartForm(8 << 20); err != nil {
-			ErrorJSON(c, http.StatusRequestEntityTooLarge, "the pictures are too large")
-			return
-		}
+	if !h.parsePictureForm(c) {
+		return
 	}
 	p, ok := h.params(c)
 	if !ok {
 		return
 	}
 	var in social.GroupProfile
-	if mf := c.Request.MultipartForm; mf != nil && (len(mf.File["avatar"]) > 0 || len(mf.File["header"]) > 0) {
-		if h.Media == nil {
-			ErrorJSON(c, http.StatusUnprocessableEntity, "Avatar and header uploads are not available")
-			return
-		}
-		for key, dst := range map[string]**model.MediaAttachment{"avatar": &in.Avatar, "header": &in.Header} {
-			if len(mf.File[key]) == 0 {
-				continue
-			}
-			f, err := mf.File[key][0].Open()
-			if err != nil {
-				ErrorJSON(c, http.StatusUnprocessableEntity, key+" could not be read")
-				return
-			}
-			m, err := h.Media.Upload(ctx, group, f, mf.File[key][0].Filename, "", 0, 0)
-			f.Close()
-			if err != nil {
-				h.mediaError(c, err)
-				return
-			}
-			*dst = m
-		}
+	if in.Avatar, in.Header, ok = h.uploadPictures(c, group); !ok {
+		return
 	}
 	str := func(key string) *string {
 		if !p.has(key) {
@@ -268,12 +244,7 @@ func (h *Handlers) updateGroupProfile(c *gin.Context) {
 		h.domainError(c, err)
 		return
 	}
-	out, err := h.renderGroup(c, updated)
-	if err != nil {
-		h.internalError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, out)
+	h.respondGroup(c, updated)
 }
 
 func (h *Handlers) getGroup(c *gin.Context) {
@@ -281,12 +252,7 @@ func (h *Handlers) getGroup(c *gin.Context) {
 	if !ok {
 		return
 	}
-	out, err := h.renderGroup(c, group)
-	if err != nil {
-		h.internalError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, out)
+	h.respondGroup(c, group)
 }
 
 // groupStatuses is the group's discussion: its posts the viewer may see
