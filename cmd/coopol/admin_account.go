@@ -35,11 +35,7 @@ anyone else is in it. The file is readable by its owner only; "-" writes to
 standard output.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, log, err := load()
-			if err != nil {
-				return err
-			}
-			store, err := openStore(cmd.Context(), cfg)
+			cfg, log, store, err := openConfigured(cmd.Context(), load, openStore)
 			if err != nil {
 				return err
 			}
@@ -109,11 +105,7 @@ Export the member's data first if they asked for it. You are asked to type the
 username again, unless --yes is given.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, log, err := load()
-			if err != nil {
-				return err
-			}
-			store, err := openStore(cmd.Context(), cfg)
+			cfg, log, store, err := openConfigured(cmd.Context(), load, openStore)
 			if err != nil {
 				return err
 			}

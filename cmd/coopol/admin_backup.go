@@ -34,6 +34,20 @@ type (
 // non-zero exit, so that a cron job does not believe a backup was made.
 var errPostgresManual = errors.New("coopol does not back up or restore PostgreSQL itself: run the commands above")
 
+// openConfigured reads the configuration and opens (and migrates) its
+// database: what every command that works on the data starts with.
+func openConfigured(ctx context.Context, load configLoader, openStore storeOpener) (config.Config, *slog.Logger, *storage.Storage, error) {
+	cfg, log, err := load()
+	if err != nil {
+		return cfg, nil, nil, err
+	}
+	store, err := openStore(ctx, cfg)
+	if err != nil {
+		return cfg, nil, nil, err
+	}
+	return cfg, log, store, nil
+}
+
 func newBackupCommand(load configLoader) *cobra.Command {
 	var output string
 	var force bool

@@ -16,11 +16,7 @@ func newRepairCountersCommand(load configLoader, openStore storeOpener) *cobra.C
 		Short: "Recompute every account's statuses, followers and following counters",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, _, err := load()
-			if err != nil {
-				return err
-			}
-			store, err := openStore(cmd.Context(), cfg)
+			_, _, store, err := openConfigured(cmd.Context(), load, openStore)
 			if err != nil {
 				return err
 			}

@@ -16,11 +16,7 @@ import (
 func newElectionsCommand(load configLoader, openStore storeOpener) *cobra.Command {
 	cmd := &cobra.Command{Use: "elections", Short: "List or delete the section's imported elections"}
 	withSection := func(cmd *cobra.Command, fn func(store *storage.Storage, sectionID string) error) error {
-		cfg, _, err := load()
-		if err != nil {
-			return err
-		}
-		store, err := openStore(cmd.Context(), cfg)
+		cfg, _, store, err := openConfigured(cmd.Context(), load, openStore)
 		if err != nil {
 			return err
 		}

@@ -108,11 +108,7 @@ func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
 		Short: "Bring the database schema up to date and exit",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, log, err := load()
-			if err != nil {
-				return err
-			}
-			store, err := openStore(cmd.Context(), cfg)
+			cfg, log, store, err := openConfigured(cmd.Context(), load, openStore)
 			if err != nil {
 				return err
 			}
@@ -137,11 +133,7 @@ func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
 		Short: "Create a local account (approved at once)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, log, err := load()
-			if err != nil {
-				return err
-			}
-			store, err := openStore(cmd.Context(), cfg)
+			cfg, log, store, err := openConfigured(cmd.Context(), load, openStore)
 			if err != nil {
 				return err
 			}
@@ -172,11 +164,7 @@ func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
 		Short: "List local accounts",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, _, err := load()
-			if err != nil {
-				return err
-			}
-			store, err := openStore(cmd.Context(), cfg)
+			_, _, store, err := openConfigured(cmd.Context(), load, openStore)
 			if err != nil {
 				return err
 			}
