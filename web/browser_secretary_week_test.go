@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/coopol/coopol/config"
@@ -184,6 +186,25 @@ func TestBrowserSecretaryWeek(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(".walk-street")))
 	d.mustSee("Liste des portes — bureau Villeneuve-Exemple — 0015", "portes · 1060 électeur·ices")
 	d.shotView("secretary-07-walk-list", "", "")
+	// The walk list prints: no header, navigation or flash; two columns
+	// of streets with a box before each door.
+	setMedia := func(media string) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+			_, err := cdp.Call(ctx, t, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: media})
+			return err
+		})
+	}
+	d.do("print media", setMedia("print"))
+	printed, err := chromedp.Run(d.ctx, chromedp.Evaluate[[]string](`[getComputedStyle(document.querySelector("header")).display,
+		getComputedStyle(document.querySelector(".walk")).columnCount,
+		getComputedStyle(document.querySelector(".walk-doors li"), "::before").content]`))
+	d.do("screen media", setMedia(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(printed) != 3 || printed[0] != "none" || printed[1] != "2" || !strings.Contains(printed[2], "☐") {
+		t.Fatalf("printed walk list: header display, columns, door mark = %q", printed)
+	}
 
 	// 4. The door-to-door action at 0015 (published from the ranking's
 	// "créer une action ici", covered by TestBrowserElections). Alice
