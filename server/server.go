@@ -7,11 +7,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/coopol/coopol/mail"
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
+
+	"github.com/coopol/coopol/mail"
 
 	"github.com/gin-gonic/gin"
 	"github.com/riverqueue/river"
@@ -151,6 +153,16 @@ func New(ctx context.Context, cfg config.Config, store *storage.Storage, log *sl
 	return s, nil
 }
 
+// rowCacheScope makes the row cache look for changes once per request
+// (storage.WithRequestScope). Streams are left out: they live for hours
+// and render what changes while they run, so each of their reads looks.
+func rowCacheScope(c *gin.Context) {
+	if !strings.HasPrefix(c.Request.URL.Path, "/api/v1/streaming") {
+		c.Request = c.Request.WithContext(storage.WithRequestScope(c.Request.Context()))
+	}
+	c.Next()
+}
+
 func (s *Server) routes() http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
@@ -159,7 +171,7 @@ func (s *Server) routes() http.Handler {
 	if err := r.SetTrustedProxies(s.Config.HTTP.TrustedProxies); err != nil {
 		s.Log.Error("http.trusted_proxies", "err", err)
 	}
-	r.Use(gin.Recovery(), refuseBadParams, newDBGuard(s.Store.Ping, s.Log).middleware,
+	r.Use(gin.Recovery(), rowCacheScope, refuseBadParams, newDBGuard(s.Store.Ping, s.Log).middleware,
 		exceptRateLimits(s.Config.HTTP.RateLimitExceptions, s.RateLimits.Middleware()), refuseBadBodies)
 	r.GET("/livez", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
 	r.GET("/readyz", func(c *gin.Context) {

@@ -61,6 +61,37 @@ func (s *Storage) syncRowCache(ctx context.Context) (uint64, bool) {
 	if c == nil {
 		return 0, false
 	}
+	// One look per request: a page hydrates statuses, their boosts'
+	// originals and accounts; the first look already saw every change
+	// committed before the request began.
+	scope, _ := ctx.Value(rowScopeKey{}).(*rowScope)
+	if scope != nil && scope.synced {
+		return scope.gen, scope.ok
+	}
+	gen, ok := s.pollRowCache(ctx)
+	if scope != nil {
+		scope.synced, scope.gen, scope.ok = true, gen, ok
+	}
+	return gen, ok
+}
+
+type rowScopeKey struct{}
+
+// rowScope remembers the row cache's look of one request.
+type rowScope struct {
+	synced bool
+	gen    uint64
+	ok     bool
+}
+
+// WithRequestScope marks ctx as one request's: the row cache looks for
+// changes once in it (a request is served by one goroutine at a time).
+func WithRequestScope(ctx context.Context) context.Context {
+	return context.WithValue(ctx, rowScopeKey{}, &rowScope{})
+}
+
+func (s *Storage) pollRowCache(ctx context.Context) (uint64, bool) {
+	c := s.rows
 	c.mu.Lock()
 	cursor, last := c.cursor, c.lastPolled
 	c.mu.Unlock()

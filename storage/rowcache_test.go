@@ -37,7 +37,9 @@ func TestRowCacheIsNeverStale(t *testing.T) {
 
 			read := func() *model.Status {
 				t.Helper()
-				sts, err := a.StatusesByIDs(ctx, []string{id})
+				// Each read is a request of its own: statuses, then their
+				// authors, in one request scope (one look at the changes).
+				sts, err := a.StatusesByIDs(storage.WithRequestScope(ctx), []string{id})
 				if err != nil {
 					t.Fatal(err)
 				}
