@@ -201,24 +201,14 @@ func (h *Handlers) saveFilter(create bool) gin.HandlerFunc {
 		if a := p.Get("filter_action"); a != "" {
 			f.Action = a
 		}
-		if p.has("expires_in") {
-			f.ExpiresAt = nil
-			if s := p.Get("expires_in"); s != "" {
-				secs, err := strconv.Atoi(s)
-				if err != nil || secs <= 0 {
-					ErrorJSON(c, http.StatusUnprocessableEntity, "expires_in must be a number of seconds")
-					return
-				}
-				at := now.Add(time.Duration(secs) * time.Second)
-				f.ExpiresAt = &at
-			}
+		if !readFilterExpiry(c, p, f, now) {
+			return
 		}
 		if f.Title == "" || text.CountChars(f.Title) > 200 {
 			ErrorJSON(c, http.StatusUnprocessableEntity, "Validation failed: Title can't be blank")
 			return
 		}
-		if len(f.Context) == 0 || slices.ContainsFunc(f.Context, func(x string) bool { return !slices.Contains(filterContexts, x) }) {
-			ErrorJSON(c, http.StatusUnprocessableEntity, "context must be some of "+strings.Join(filterContexts, ", "))
+		if !validFilterContext(c, f.Context) {
 			return
 		}
 		if f.Action != "warn" && f.Action != "hide" {
@@ -532,4 +522,33 @@ func hiddenByFilter(ctx context.Context, results []filterResultJSON) bool {
 		}
 	}
 	return false
+}
+
+// readFilterExpiry applies expires_in (seconds; empty clears it) to f,
+// for filters v2 and their v1 view alike. It answers the client itself
+// when it returns false.
+func readFilterExpiry(c *gin.Context, p *params, f *storage.Filter, now time.Time) bool {
+	if !p.has("expires_in") {
+		return true
+	}
+	f.ExpiresAt = nil
+	if s := p.Get("expires_in"); s != "" {
+		secs, err := strconv.Atoi(s)
+		if err != nil || secs <= 0 {
+			ErrorJSON(c, http.StatusUnprocessableEntity, "expires_in must be a number of seconds")
+			return false
+		}
+		at := now.Add(time.Duration(secs) * time.Second)
+		f.ExpiresAt = &at
+	}
+	return true
+}
+
+// validFilterContext refuses an empty or unknown context list.
+func validFilterContext(c *gin.Context, contexts []string) bool {
+	if len(contexts) == 0 || slices.ContainsFunc(contexts, func(x string) bool { return !slices.Contains(filterContexts, x) }) {
+		ErrorJSON(c, http.StatusUnprocessableEntity, "context must be some of "+strings.Join(filterContexts, ", "))
+		return false
+	}
+	return true
 }

@@ -13,7 +13,6 @@ package api
 import (
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -122,24 +121,14 @@ func (h *Handlers) saveFilterV1(create bool) gin.HandlerFunc {
 				f.Action = "hide"
 			}
 		}
-		if p.has("expires_in") {
-			f.ExpiresAt = nil
-			if s := p.Get("expires_in"); s != "" {
-				secs, err := strconv.Atoi(s)
-				if err != nil || secs <= 0 {
-					ErrorJSON(c, http.StatusUnprocessableEntity, "expires_in must be a number of seconds")
-					return
-				}
-				at := now.Add(time.Duration(secs) * time.Second)
-				f.ExpiresAt = &at
-			}
+		if !readFilterExpiry(c, p, f, now) {
+			return
 		}
 		if k.Keyword == "" || text.CountChars(k.Keyword) > 200 {
 			ErrorJSON(c, http.StatusUnprocessableEntity, "Validation failed: Phrase can't be blank")
 			return
 		}
-		if len(f.Context) == 0 || slices.ContainsFunc(f.Context, func(x string) bool { return !slices.Contains(filterContexts, x) }) {
-			ErrorJSON(c, http.StatusUnprocessableEntity, "context must be some of "+strings.Join(filterContexts, ", "))
+		if !validFilterContext(c, f.Context) {
 			return
 		}
 		after := filterV1Entity(f, k)
