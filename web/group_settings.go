@@ -69,6 +69,20 @@ func (h *Handlers) editableGroup(c *gin.Context) (*model.Account, bool) {
 	return group, true
 }
 
+// editableGroupMember is editableGroup plus the person the URL names
+// (:account); false when either is missing (the answer is written).
+func (h *Handlers) editableGroupMember(c *gin.Context) (group, member *model.Account, ok bool) {
+	if group, ok = h.editableGroup(c); !ok {
+		return nil, nil, false
+	}
+	member, err := h.Store.AccountByID(c.Request.Context(), c.Param("account"))
+	if err != nil {
+		h.notFound(c)
+		return nil, nil, false
+	}
+	return group, member, true
+}
+
 func (h *Handlers) groupSettings(c *gin.Context) {
 	group, ok := h.editableGroup(c)
 	if !ok {
@@ -256,17 +270,12 @@ func (h *Handlers) inviteGroupMember(c *gin.Context) {
 // drops their membership at once, so they stop reading members-only
 // posts, and tells their server with Remove.
 func (h *Handlers) removeGroupMember(c *gin.Context) {
-	group, ok := h.editableGroup(c)
+	group, member, ok := h.editableGroupMember(c)
 	if !ok {
 		return
 	}
-	member, err := h.Store.AccountByID(c.Request.Context(), c.Param("account"))
-	if err != nil {
-		h.notFound(c)
-		return
-	}
 	ban := c.PostForm("ban") == "1"
-	err = h.Social.RemoveMember(c.Request.Context(), viewerOf(c).Account, group, member, ban)
+	err := h.Social.RemoveMember(c.Request.Context(), viewerOf(c).Account, group, member, ban)
 	if h.groupChangeFailed(c, group, "members", err) {
 		return
 	}
@@ -280,16 +289,11 @@ func (h *Handlers) removeGroupMember(c *gin.Context) {
 }
 
 func (h *Handlers) setGroupMemberRole(c *gin.Context) {
-	group, ok := h.editableGroup(c)
+	group, member, ok := h.editableGroupMember(c)
 	if !ok {
 		return
 	}
-	member, err := h.Store.AccountByID(c.Request.Context(), c.Param("account"))
-	if err != nil {
-		h.notFound(c)
-		return
-	}
-	err = h.Social.SetMemberRole(c.Request.Context(), viewerOf(c).Account, group, member, c.PostForm("role"))
+	err := h.Social.SetMemberRole(c.Request.Context(), viewerOf(c).Account, group, member, c.PostForm("role"))
 	if h.groupChangeFailed(c, group, "members", err) {
 		return
 	}
