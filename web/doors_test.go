@@ -254,3 +254,35 @@ func TestEffectViewWithTwoElections(t *testing.T) {
 		}
 	})
 }
+
+// TestAddressImportAndWalkListAreLogged: issue 14 asks that the import of
+// the address file and each access to a walk list be logged; the log
+// says who and which station, never an address.
+func TestAddressImportAndWalkListAreLogged(t *testing.T) {
+	logs := &syncBuffer{}
+	network := coopoltest.NewNetwork()
+	network.SetLogWriter(logs)
+	inst := network.StartInstance(t, "sqlite", "section-a.test")
+	w := newWorld(t, inst)
+	sec := newBrowser(t, inst)
+	sec.login("sec")
+	r := sec.postFiles("/dashboard/elections/addresses", url.Values{"csrf_token": {sec.csrf("/dashboard/elections")}, "communes": {"99350"}},
+		upload{"addresses", addressesFile})
+	wantStatus(t, r, http.StatusSeeOther)
+	var station model.PollingStation
+	if err := inst.Store.DB.NewSelect().Model(&station).Where("section_id = ? AND code = '0015'", w.section.ID).Scan(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, sec.get("/dashboard/elections/stations/"+station.ID+"/walk"), http.StatusOK)
+	got := logs.String()
+	for _, want := range []string{"addresses imported", "walk list opened", "station=" + station.ID, "by=" + w.sec.ID} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the logs lack %q:\n%s", want, got)
+		}
+	}
+	for _, never := range []string{"rue Danton", "Villeneuve-Exemple,"} {
+		if strings.Contains(got, never) {
+			t.Errorf("the logs hold an address (%q)", never)
+		}
+	}
+}
