@@ -25,6 +25,7 @@ var dialectFiles embed.FS
 var dialectMigrations = []struct{ name, comment string }{
 	{"20261205007001", "account_stats"},
 	{"20261206090001", "row_changes"},
+	{"20261207100001", "row_changes_tokens"},
 }
 
 func (s *Storage) addDialectMigrations(ms *migrate.Migrations) {

@@ -94,7 +94,25 @@ func (s *Storage) CreateOAuthToken(ctx context.Context, token *model.OAuthToken)
 // tokens, the user and account: one query per authenticated request.
 // Revoked tokens are returned too; the caller decides.
 func (s *Storage) OAuthTokenByHash(ctx context.Context, tokenHash string) (*model.OAuthToken, error) {
-	// Run on every authenticated request: prepared once (prepared.go).
+	// Run on every authenticated request: kept in the row cache, exact
+	// across replicas (rowcache.go), and prepared once (prepared.go).
+	gen, cacheOK := s.syncRowCache(ctx)
+	if cacheOK {
+		if t, ok := s.rows.cachedToken(tokenHash); ok {
+			return t, nil
+		}
+	}
+	t, err := s.oauthTokenByHash(ctx, tokenHash)
+	if err != nil {
+		return nil, err
+	}
+	if cacheOK {
+		s.rows.putToken(gen, t)
+	}
+	return t, nil
+}
+
+func (s *Storage) oauthTokenByHash(ctx context.Context, tokenHash string) (*model.OAuthToken, error) {
 	stmt, err := s.prepared(ctx, "oauth_token_by_hash", func() string {
 		return s.DB.NewSelect().Model((*model.OAuthToken)(nil)).
 			Relation("Application").

@@ -23,6 +23,11 @@ import (
 type rowCache struct {
 	statuses *lru.Cache[string, model.Status] // Account left nil
 	accounts *lru.Cache[string, model.Account]
+	// tokens are OAuth tokens by hash, with their application, user and
+	// account: looked up on every API request. A change to any of the four
+	// rows evicts the token, so a revocation, a suspension, a disabled
+	// login or a new role applies to the next request.
+	tokens *lru.Cache[string, model.OAuthToken]
 
 	mu sync.Mutex
 	// cursor is where the next look at row_changes starts: a seq on
@@ -40,6 +45,7 @@ type rowCache struct {
 const (
 	rowCacheStatuses = 4096
 	rowCacheAccounts = 2048
+	rowCacheTokens   = 1024
 	// A process that has not looked for this long starts again empty
 	// (row_changes keeps an hour).
 	rowCacheStale   = 30 * time.Minute
@@ -50,7 +56,8 @@ const (
 func newRowCache() *rowCache {
 	st, _ := lru.New[string, model.Status](rowCacheStatuses)
 	ac, _ := lru.New[string, model.Account](rowCacheAccounts)
-	return &rowCache{statuses: st, accounts: ac}
+	tk, _ := lru.New[string, model.OAuthToken](rowCacheTokens)
+	return &rowCache{statuses: st, accounts: ac, tokens: tk}
 }
 
 // sync reads the changes since the last look and evicts them. It returns
@@ -105,6 +112,7 @@ func (s *Storage) pollRowCache(ctx context.Context) (uint64, bool) {
 		c.mu.Lock()
 		c.statuses.Purge()
 		c.accounts.Purge()
+		c.tokens.Purge()
 		c.gen++
 		c.cursor, c.lastPolled = next, now
 		gen := c.gen
@@ -119,12 +127,14 @@ func (s *Storage) pollRowCache(ctx context.Context) (uint64, bool) {
 	defer c.mu.Unlock()
 	if len(changes) > 0 {
 		for _, ch := range changes {
-			if ch.Kind == "s" {
+			switch ch.Kind {
+			case "s":
 				c.statuses.Remove(ch.RowID)
-			} else {
+			case "a":
 				c.accounts.Remove(ch.RowID)
 			}
 		}
+		c.evictTokens(changes)
 		c.gen++
 	}
 	if later(s.Type, next, c.cursor) {
@@ -258,6 +268,71 @@ func (c *rowCache) putAccounts(gen uint64, rows []model.Account) {
 	for _, a := range rows {
 		c.accounts.Add(a.ID, cloneAccount(a))
 	}
+}
+
+// evictTokens drops the tokens a change touches: the token itself ("t"),
+// its application ("o"), its user ("u") or the user's account ("a").
+func (c *rowCache) evictTokens(changes []rowChange) {
+	if c.tokens.Len() == 0 {
+		return
+	}
+	touched := make(map[string]bool, len(changes))
+	for _, ch := range changes {
+		touched[ch.Kind+ch.RowID] = true
+	}
+	for _, hash := range c.tokens.Keys() {
+		t, ok := c.tokens.Peek(hash)
+		if !ok {
+			continue
+		}
+		drop := touched["t"+t.ID] || touched["o"+t.ApplicationID]
+		if t.UserID != nil {
+			drop = drop || touched["u"+*t.UserID]
+		}
+		if t.User != nil {
+			drop = drop || touched["a"+t.User.AccountID]
+		}
+		if drop {
+			c.tokens.Remove(hash)
+		}
+	}
+}
+
+func (c *rowCache) cachedToken(hash string) (*model.OAuthToken, bool) {
+	t, ok := c.tokens.Get(hash)
+	if !ok {
+		return nil, false
+	}
+	return cloneToken(t), true
+}
+
+func (c *rowCache) putToken(gen uint64, t *model.OAuthToken) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen {
+		return
+	}
+	c.tokens.Add(t.TokenHash, *cloneToken(*t))
+}
+
+// cloneToken copies a token with its application, user and account, so
+// that a caller changing one (Authenticate records the last use) changes
+// nothing in the cache.
+func cloneToken(t model.OAuthToken) *model.OAuthToken {
+	if t.Application != nil {
+		app := *t.Application
+		app.RedirectURIs = slices.Clone(app.RedirectURIs)
+		t.Application = &app
+	}
+	if t.User != nil {
+		u := *t.User
+		if u.Account != nil {
+			a := cloneAccount(*u.Account)
+			u.Account = &a
+		}
+		t.User = &u
+	}
+	return &t
 }
 
 // cloneAccount copies the slices a caller could change in place.

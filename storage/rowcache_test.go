@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -87,6 +88,97 @@ func TestRowCacheIsNeverStale(t *testing.T) {
 			}
 			if st := read(); st != nil {
 				t.Fatalf("a deleted status is still served: %+v", st)
+			}
+		})
+	}
+}
+
+// Issue 17: the token behind every API request is cached, and never a
+// stale permission: a revocation, a disabled login, a new role, a
+// suspension or a deletion on one replica applies to the other's next
+// request.
+func TestCachedTokensFollowEveryChange(t *testing.T) {
+	for _, backend := range storagetest.Backends() {
+		t.Run(backend, func(t *testing.T) {
+			ctx := context.Background()
+			cfg := storagetest.DatabaseConfig(t, backend)
+			open := func() *storage.Storage {
+				s, err := storage.Open(ctx, cfg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { s.Close() })
+				if err := s.Migrate(ctx); err != nil {
+					t.Fatal(err)
+				}
+				return s
+			}
+			a, b := open(), open()
+			now := time.Now().UTC().Truncate(time.Microsecond)
+			acct, user := newLocal("alice", "alice@example.org")
+			if err := b.CreateLocalUser(ctx, acct, user); err != nil {
+				t.Fatal(err)
+			}
+			app := newApp(now)
+			if err := b.CreateOAuthApplication(ctx, app); err != nil {
+				t.Fatal(err)
+			}
+			tok := &model.OAuthToken{ID: model.NewID(now), TokenHash: "hash-alice", ApplicationID: app.ID, UserID: &user.ID, Scopes: "read", CreatedAt: now}
+			if err := b.CreateOAuthToken(ctx, tok); err != nil {
+				t.Fatal(err)
+			}
+			read := func() (*model.OAuthToken, error) {
+				t.Helper()
+				return a.OAuthTokenByHash(storage.WithRequestScope(ctx), "hash-alice")
+			}
+			for range 2 { // the second is served from A's cache
+				got, err := read()
+				if err != nil || got.User == nil || got.User.Account == nil || got.User.Account.Username != "alice" || got.Application == nil {
+					t.Fatalf("first reads: %+v, %v", got, err)
+				}
+			}
+			got, _ := read()
+			got.Scopes = "scribbled"
+			got.User.Role = "scribbled"
+			got.User.Account.DisplayName = "scribbled"
+			got.Application.Name = "scribbled"
+			if got, _ := read(); got.Scopes == "scribbled" || got.User.Role == "scribbled" || got.User.Account.DisplayName == "scribbled" || got.Application.Name == "scribbled" {
+				t.Fatal("the cache handed out its own token")
+			}
+
+			change := func(what string, q func() error, check func(*model.OAuthToken) bool) {
+				t.Helper()
+				if err := q(); err != nil {
+					t.Fatalf("%s on B: %v", what, err)
+				}
+				got, err := read()
+				if err != nil || !check(got) {
+					t.Fatalf("after %s on the other replica: %+v, %v", what, got, err)
+				}
+			}
+			change("a new role", func() error {
+				_, err := b.DB.NewUpdate().Model((*model.User)(nil)).Set("role = ?", model.RoleModerator).Where("id = ?", user.ID).Exec(ctx)
+				return err
+			}, func(t *model.OAuthToken) bool { return t.User.Role == model.RoleModerator })
+			change("a disabled login", func() error {
+				_, err := b.DB.NewUpdate().Model((*model.User)(nil)).Set("disabled_at = ?", now).Where("id = ?", user.ID).Exec(ctx)
+				return err
+			}, func(t *model.OAuthToken) bool { return t.User.DisabledAt != nil })
+			change("a suspension", func() error {
+				_, err := b.DB.NewUpdate().Model((*model.Account)(nil)).Set("suspended_at = ?", now).Where("id = ?", acct.ID).Exec(ctx)
+				return err
+			}, func(t *model.OAuthToken) bool { return t.User.Account.SuspendedAt != nil })
+			change("a renamed application", func() error {
+				_, err := b.DB.NewUpdate().Model((*model.OAuthApplication)(nil)).Set("name = ?", "Renamed").Where("id = ?", app.ID).Exec(ctx)
+				return err
+			}, func(t *model.OAuthToken) bool { return t.Application.Name == "Renamed" })
+			change("a revocation", func() error { return b.RevokeOAuthToken(ctx, tok.ID, now) },
+				func(t *model.OAuthToken) bool { return t.RevokedAt != nil })
+			if _, err := b.DB.NewDelete().Model((*model.OAuthToken)(nil)).Where("id = ?", tok.ID).Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if got, err := read(); !errors.Is(err, storage.ErrNotFound) {
+				t.Fatalf("a deleted token is still served: %+v, %v", got, err)
 			}
 		})
 	}
