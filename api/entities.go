@@ -402,13 +402,11 @@ func (r *statusRenderer) load(sts []model.Status) error {
 	for _, st := range r.reblogs {
 		addContent(st)
 	}
-	var err error
-	if r.mentions, err = h.Store.StatusMentions(ctx, contentIDs); err != nil {
+	pieces, err := h.Store.PiecesOfStatuses(ctx, contentIDs)
+	if err != nil {
 		return err
 	}
-	if r.tags, err = h.Store.StatusTagNames(ctx, contentIDs); err != nil {
-		return err
-	}
+	r.mentions, r.tags, r.media, r.cards = pieces.Mentions, pieces.Tags, pieces.Media, pieces.Cards
 	viewerID := ""
 	if r.viewer != nil {
 		viewerID = r.viewer.ID
@@ -417,12 +415,6 @@ func (r *statusRenderer) load(sts []model.Status) error {
 		return err
 	}
 	if r.apps, err = h.Store.ApplicationsByIDs(ctx, appIDs); err != nil {
-		return err
-	}
-	if r.media, err = h.Store.MediaForStatuses(ctx, contentIDs); err != nil {
-		return err
-	}
-	if r.cards, err = h.Store.PreviewCardsFor(ctx, contentIDs); err != nil {
 		return err
 	}
 	// Every status rendered has passed the audience rules already.

@@ -156,8 +156,12 @@ func New(ctx context.Context, cfg config.Config, store *storage.Storage, log *sl
 // rowCacheScope makes the row cache look for changes once per request
 // (storage.WithRequestScope). Streams are left out: they live for hours
 // and render what changes while they run, so each of their reads looks.
+// So are requests that write (POST, PUT, PATCH, DELETE): they render what
+// they just changed (an edit answers with the edited status), and a look
+// taken before their own write would not have seen it.
 func rowCacheScope(c *gin.Context) {
-	if !strings.HasPrefix(c.Request.URL.Path, "/api/v1/streaming") {
+	readOnly := c.Request.Method == http.MethodGet || c.Request.Method == http.MethodHead
+	if readOnly && !strings.HasPrefix(c.Request.URL.Path, "/api/v1/streaming") {
 		c.Request = c.Request.WithContext(storage.WithRequestScope(c.Request.Context()))
 	}
 	c.Next()

@@ -26,6 +26,7 @@ var dialectMigrations = []struct{ name, comment string }{
 	{"20261205007001", "account_stats"},
 	{"20261206090001", "row_changes"},
 	{"20261207100001", "row_changes_tokens"},
+	{"20261207100002", "row_changes_pieces"},
 }
 
 func (s *Storage) addDialectMigrations(ms *migrate.Migrations) {

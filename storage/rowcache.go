@@ -28,6 +28,8 @@ type rowCache struct {
 	// rows evicts the token, so a revocation, a suspension, a disabled
 	// login or a new role applies to the next request.
 	tokens *lru.Cache[string, model.OAuthToken]
+	// pieces are statuses' mentions, tags, media and cards (status_pieces.go).
+	pieces *lru.Cache[string, cachedPieces]
 
 	mu sync.Mutex
 	// cursor is where the next look at row_changes starts: a seq on
@@ -57,7 +59,8 @@ func newRowCache() *rowCache {
 	st, _ := lru.New[string, model.Status](rowCacheStatuses)
 	ac, _ := lru.New[string, model.Account](rowCacheAccounts)
 	tk, _ := lru.New[string, model.OAuthToken](rowCacheTokens)
-	return &rowCache{statuses: st, accounts: ac, tokens: tk}
+	pc, _ := lru.New[string, cachedPieces](rowCacheStatuses)
+	return &rowCache{statuses: st, accounts: ac, tokens: tk, pieces: pc}
 }
 
 // sync reads the changes since the last look and evicts them. It returns
@@ -113,6 +116,7 @@ func (s *Storage) pollRowCache(ctx context.Context) (uint64, bool) {
 		c.statuses.Purge()
 		c.accounts.Purge()
 		c.tokens.Purge()
+		c.pieces.Purge()
 		c.gen++
 		c.cursor, c.lastPolled = next, now
 		gen := c.gen
@@ -130,6 +134,9 @@ func (s *Storage) pollRowCache(ctx context.Context) (uint64, bool) {
 			switch ch.Kind {
 			case "s":
 				c.statuses.Remove(ch.RowID)
+				c.pieces.Remove(ch.RowID)
+			case "p":
+				c.pieces.Remove(ch.RowID)
 			case "a":
 				c.accounts.Remove(ch.RowID)
 			}
@@ -295,6 +302,30 @@ func (c *rowCache) evictTokens(changes []rowChange) {
 		if drop {
 			c.tokens.Remove(hash)
 		}
+	}
+}
+
+func (c *rowCache) cachedPieces(ids []string) (map[string]cachedPieces, []string) {
+	found := make(map[string]cachedPieces, len(ids))
+	var missing []string
+	for _, id := range ids {
+		if p, ok := c.pieces.Get(id); ok {
+			found[id] = clonePieces(p)
+		} else {
+			missing = append(missing, id)
+		}
+	}
+	return found, missing
+}
+
+func (c *rowCache) putPieces(gen uint64, loaded map[string]cachedPieces) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen {
+		return
+	}
+	for id, p := range loaded {
+		c.pieces.Add(id, clonePieces(p))
 	}
 }
 

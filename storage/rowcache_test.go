@@ -183,3 +183,90 @@ func TestCachedTokensFollowEveryChange(t *testing.T) {
 		})
 	}
 }
+
+// Issue 17: a status's mentions, tags, media and link preview are cached
+// with it, and any write to them on another replica — a preview arriving
+// later, a described image, a tag or a mention removed by an edit — is
+// seen by the next read.
+func TestCachedPiecesFollowEveryChange(t *testing.T) {
+	for _, backend := range storagetest.Backends() {
+		t.Run(backend, func(t *testing.T) {
+			ctx := context.Background()
+			cfg := storagetest.DatabaseConfig(t, backend)
+			open := func() *storage.Storage {
+				s, err := storage.Open(ctx, cfg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { s.Close() })
+				if err := s.Migrate(ctx); err != nil {
+					t.Fatal(err)
+				}
+				return s
+			}
+			a, b := open(), open()
+			r := &timelineRig{t: t, s: b, now: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)}
+			alice, bob := r.account("alice"), r.account("bob")
+			id := r.status(alice, model.VisibilityPublic, nil, bob)
+			exec := func(q string, args ...any) {
+				t.Helper()
+				if _, err := b.DB.ExecContext(ctx, q, args...); err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+			}
+			exec("INSERT INTO tags (id, name, created_at) VALUES (?, ?, ?)", "tag1", "velo", r.now)
+			exec("INSERT INTO status_tags (status_id, tag_id) VALUES (?, ?)", id, "tag1")
+			exec("INSERT INTO media_attachments (id, account_id, status_id, type, created_at) VALUES (?, ?, ?, 'image', ?)", "m1", alice.ID, id, r.now)
+
+			read := func() storage.StatusPieces {
+				t.Helper()
+				p, err := a.PiecesOfStatuses(storage.WithRequestScope(ctx), []string{id})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return p
+			}
+			for range 2 { // the second is served from A's cache
+				p := read()
+				if len(p.Mentions[id]) != 1 || p.Mentions[id][0].Username != "bob" || len(p.Tags[id]) != 1 || len(p.Media[id]) != 1 || p.Cards[id] != nil {
+					t.Fatalf("first reads: %+v", p)
+				}
+			}
+			p := read()
+			p.Tags[id][0] = "scribbled"
+			p.Media[id][0].Description = "scribbled"
+			if p := read(); p.Tags[id][0] != "velo" || p.Media[id][0].Description != "" {
+				t.Fatal("the cache handed out its own pieces")
+			}
+
+			exec("INSERT INTO preview_cards (status_id, url, title, created_at) VALUES (?, ?, ?, ?)", id, "https://example.org/", "Example", r.now)
+			if p := read(); p.Cards[id] == nil || p.Cards[id].Title != "Example" {
+				t.Fatalf("a preview added on the other replica: %+v", p.Cards)
+			}
+			exec("UPDATE media_attachments SET description = ? WHERE id = ?", "Un vélo", "m1")
+			if p := read(); len(p.Media[id]) != 1 || p.Media[id][0].Description != "Un vélo" {
+				t.Fatalf("a description changed on the other replica: %+v", p.Media)
+			}
+			exec("UPDATE media_attachments SET status_id = NULL WHERE id = ?", "m1")
+			if p := read(); len(p.Media[id]) != 0 {
+				t.Fatalf("a detached image: %+v", p.Media)
+			}
+			exec("DELETE FROM status_tags WHERE status_id = ?", id)
+			if p := read(); len(p.Tags[id]) != 0 {
+				t.Fatalf("a removed tag: %+v", p.Tags)
+			}
+			exec("DELETE FROM status_recipients WHERE status_id = ?", id)
+			if p := read(); len(p.Mentions[id]) != 0 {
+				t.Fatalf("a removed mention: %+v", p.Mentions)
+			}
+			exec("UPDATE preview_cards SET title = ? WHERE status_id = ?", "Changed", id)
+			if p := read(); p.Cards[id] == nil || p.Cards[id].Title != "Changed" {
+				t.Fatalf("a changed preview: %+v", p.Cards)
+			}
+			exec("DELETE FROM statuses WHERE id = ?", id)
+			if p := read(); p.Cards[id] != nil {
+				t.Fatalf("pieces of a deleted status: %+v", p)
+			}
+		})
+	}
+}
