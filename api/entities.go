@@ -411,9 +411,6 @@ func (r *statusRenderer) load(sts []model.Status) error {
 	if r.viewer != nil {
 		viewerID = r.viewer.ID
 	}
-	if r.flags, err = h.Store.ViewerFlagsFor(ctx, viewerID, contentIDs); err != nil {
-		return err
-	}
 	if r.apps, err = h.Store.ApplicationsByIDs(ctx, appIDs); err != nil {
 		return err
 	}
@@ -428,9 +425,10 @@ func (r *statusRenderer) load(sts []model.Status) error {
 	for _, st := range r.reblogs {
 		threadIDs = append(threadIDs, st.ThreadID)
 	}
-	if r.mutedThreads, err = h.Store.MutedThreads(ctx, viewerID, threadIDs); err != nil {
+	if r.flags, err = h.Store.ViewerStateFor(ctx, viewerID, contentIDs, threadIDs); err != nil {
 		return err
 	}
+	r.mutedThreads = r.flags.MutedThreads
 	if r.filters, err = h.loadFilters(ctx, r.viewer); err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -11,32 +12,53 @@ import (
 // ViewerFlags are what one person did with statuses.
 type ViewerFlags struct {
 	Favourited, Reblogged, Bookmarked, Pinned map[string]bool
+	// MutedThreads holds the threads (of those asked) the viewer muted.
+	MutedThreads map[string]bool
 }
 
 // ViewerFlagsFor returns which of statusIDs viewerID liked, boosted,
 // bookmarked and pinned.
 func (s *Storage) ViewerFlagsFor(ctx context.Context, viewerID string, statusIDs []string) (ViewerFlags, error) {
-	f := ViewerFlags{Favourited: map[string]bool{}, Reblogged: map[string]bool{}, Bookmarked: map[string]bool{}, Pinned: map[string]bool{}}
-	if len(statusIDs) == 0 || viewerID == "" {
+	return s.ViewerStateFor(ctx, viewerID, statusIDs, nil)
+}
+
+// ViewerStateFor returns ViewerFlagsFor's flags and which of threadIDs
+// viewerID muted, in one statement: every page asks both.
+func (s *Storage) ViewerStateFor(ctx context.Context, viewerID string, statusIDs, threadIDs []string) (ViewerFlags, error) {
+	f := ViewerFlags{Favourited: map[string]bool{}, Reblogged: map[string]bool{}, Bookmarked: map[string]bool{}, Pinned: map[string]bool{},
+		MutedThreads: map[string]bool{}}
+	threadIDs = uniqueStrings(threadIDs)
+	if viewerID == "" || (len(statusIDs) == 0 && len(threadIDs) == 0) {
 		return f, nil
 	}
-	// One statement for the four flags: each branch is an index seek on
-	// (account_id, status) — statuses_account_reblog for boosts — so the
-	// cost does not grow with what the viewer ever wrote.
-	in := bun.In(statusIDs)
+	// Each branch is an index seek on (account_id, status) —
+	// statuses_account_reblog for boosts — so the cost does not grow with
+	// what the viewer ever wrote.
+	var branches []string
+	var args []any
+	if len(statusIDs) > 0 {
+		in := bun.In(statusIDs)
+		branches = append(branches, `SELECT 'f' AS kind, status_id AS id FROM favourites WHERE account_id = ? AND status_id IN (?)`,
+			`SELECT 'b', status_id FROM bookmarks WHERE account_id = ? AND status_id IN (?)`,
+			`SELECT 'p', status_id FROM status_pins WHERE account_id = ? AND status_id IN (?)`,
+			`SELECT 'r', reblog_of_id FROM statuses WHERE account_id = ? AND reblog_of_id IN (?)`)
+		args = append(args, viewerID, in, viewerID, in, viewerID, in, viewerID, in)
+	}
+	if len(threadIDs) > 0 {
+		branches = append(branches, `SELECT 'm', thread_id FROM status_mutes WHERE account_id = ? AND thread_id IN (?)`)
+		args = append(args, viewerID, bun.In(threadIDs))
+	}
+	if len(statusIDs) == 0 {
+		branches[0] = strings.Replace(branches[0], "SELECT 'm', thread_id", "SELECT 'm' AS kind, thread_id AS id", 1)
+	}
 	var rows []struct {
 		Kind string `bun:"kind"`
 		ID   string `bun:"id"`
 	}
-	err := s.DB.NewRaw(`SELECT 'f' AS kind, status_id AS id FROM favourites WHERE account_id = ? AND status_id IN (?)
-UNION ALL SELECT 'b', status_id FROM bookmarks WHERE account_id = ? AND status_id IN (?)
-UNION ALL SELECT 'p', status_id FROM status_pins WHERE account_id = ? AND status_id IN (?)
-UNION ALL SELECT 'r', reblog_of_id FROM statuses WHERE account_id = ? AND reblog_of_id IN (?)`,
-		viewerID, in, viewerID, in, viewerID, in, viewerID, in).Scan(ctx, &rows)
-	if err != nil {
+	if err := s.DB.NewRaw(strings.Join(branches, "\nUNION ALL "), args...).Scan(ctx, &rows); err != nil {
 		return f, fmt.Errorf("viewer flags: %w", err)
 	}
-	sets := map[string]map[string]bool{"f": f.Favourited, "b": f.Bookmarked, "p": f.Pinned, "r": f.Reblogged}
+	sets := map[string]map[string]bool{"f": f.Favourited, "b": f.Bookmarked, "p": f.Pinned, "r": f.Reblogged, "m": f.MutedThreads}
 	for _, r := range rows {
 		sets[r.Kind][r.ID] = true
 	}
