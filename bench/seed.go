@@ -78,6 +78,13 @@ func Seed(ctx context.Context, cfg config.Config, store *storage.Storage, opts S
 		{"accounts", seedAccountsSQLite, seedAccountsPostgres},
 		{"statuses", seedStatusesSQLite, seedStatusesPostgres},
 		{"follows", seedFollowsSQLite, seedFollowsPostgres},
+		// Half the statuses carry #velo, for the tag timeline, and the
+		// viewer is mentioned in the 60 latest public ones, for the
+		// notifications page (side-by-side runs load both).
+		{"tags", seedTags, seedTags},
+		{"status_tags", seedStatusTags, seedStatusTags},
+		{"mentions", seedMentions, seedMentions},
+		{"notifications", seedNotifications, seedNotifications},
 	}
 	for _, step := range steps {
 		q := step.sqlite
@@ -98,6 +105,8 @@ func Seed(ctx context.Context, cfg config.Config, store *storage.Storage, opts S
 			}
 		case "follows":
 			args = []any{opts.Accounts - 1, opts.FollowEvery, u.Account.ID}
+		case "mentions", "notifications":
+			args = []any{u.Account.ID}
 		}
 		if _, err := store.DB.ExecContext(ctx, q, args...); err != nil {
 			return nil, fmt.Errorf("seed %s: %w", step.name, err)
@@ -227,3 +236,22 @@ INSERT INTO follows (id, account_id, target_account_id, state, created_at, updat
 SELECT '` + seedFollowPrefix + `' || lpad(a::text, 12, '0'), v.id, '` + seedAccountPrefix + `' || lpad(a::text, 12, '0'), 'accepted',
        TIMESTAMP '2025-01-01 00:00:00', TIMESTAMP '2025-01-01 00:00:00'
 FROM generate_series(0, ?::int) AS a, (SELECT ?::int AS every, ?::text AS id) AS v WHERE a % v.every = 1 % v.every`
+
+// The statements below are the same on both databases.
+const (
+	seedTagID = "01H0000000000T000000000001"
+	seedTags  = `INSERT INTO tags (id, name, created_at) VALUES ('` + seedTagID + `', 'velo', '2025-11-01 00:00:00')`
+	// Statuses whose id ends in an even digit carry the tag.
+	seedStatusTags = `INSERT INTO status_tags (status_id, tag_id)
+SELECT id, '` + seedTagID + `' FROM statuses
+WHERE id LIKE '` + seedStatusPrefix + `%' AND reblog_of_id IS NULL AND substr(id, length(id), 1) IN ('0', '2', '4', '6', '8')`
+	seedLatestPublic = `SELECT id FROM statuses
+WHERE id LIKE '` + seedStatusPrefix + `%' AND reblog_of_id IS NULL AND visibility = 'public'
+ORDER BY id DESC LIMIT 60`
+	// Parameter: the viewer's id.
+	seedMentions = `INSERT INTO status_recipients (status_id, account_id, mentioned)
+SELECT s.id, v.id, TRUE FROM statuses AS s, (SELECT ? AS id) AS v WHERE s.id IN (` + seedLatestPublic + `)`
+	seedNotifications = `INSERT INTO notifications (id, account_id, from_account_id, type, status_id, created_at)
+SELECT '01H0000000000N' || substr(s.id, length(s.id) - 11), v.id, s.account_id, 'mention', s.id, s.created_at
+FROM statuses AS s, (SELECT ? AS id) AS v WHERE s.id IN (` + seedLatestPublic + `)`
+)
