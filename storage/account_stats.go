@@ -27,6 +27,7 @@ var dialectMigrations = []struct{ name, comment string }{
 	{"20261206090001", "row_changes"},
 	{"20261207100001", "row_changes_tokens"},
 	{"20261207100002", "row_changes_pieces"},
+	{"20261207100003", "row_changes_per_account"},
 }
 
 func (s *Storage) addDialectMigrations(ms *migrate.Migrations) {
@@ -80,12 +81,27 @@ func (s *Storage) AccountStatsByIDs(ctx context.Context, ids []string) (map[stri
 	if len(ids) == 0 {
 		return out, nil
 	}
+	// Every rendered account shows them: kept in the row cache
+	// (viewer_cache.go), dropped when a trigger changes them.
+	gen, cacheOK := s.syncRowCache(ctx)
+	missing := ids
+	if cacheOK {
+		out, missing = s.rows.cachedStats(ids)
+		if len(missing) == 0 {
+			return out, nil
+		}
+	}
 	var rows []accountStatsRow
-	if err := s.DB.NewSelect().Model(&rows).Where("account_id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
+	if err := s.DB.NewSelect().Model(&rows).Where("account_id IN (?)", bun.In(missing)).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("account stats: %w", err)
 	}
+	read := make(map[string]AccountStats, len(rows))
 	for _, r := range rows {
-		out[r.AccountID] = AccountStats{Statuses: r.Statuses, Followers: r.Followers, Following: r.Following, LastStatusAt: r.LastStatusAt}
+		read[r.AccountID] = AccountStats{Statuses: r.Statuses, Followers: r.Followers, Following: r.Following, LastStatusAt: r.LastStatusAt}
+		out[r.AccountID] = read[r.AccountID]
+	}
+	if cacheOK {
+		s.rows.putStats(gen, missing, read)
 	}
 	return out, nil
 }

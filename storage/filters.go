@@ -47,6 +47,22 @@ type FilterStatus struct {
 // Filters lists accountID's filters with their keywords and statuses,
 // oldest first.
 func (s *Storage) Filters(ctx context.Context, accountID string) ([]Filter, error) {
+	// Read on every page the account opens: kept in the row cache
+	// (viewer_cache.go).
+	gen, cacheOK := s.syncRowCache(ctx)
+	if cacheOK {
+		if fs, ok := s.rows.cachedFilters(accountID); ok {
+			return fs, nil
+		}
+	}
+	out, err := s.readFilters(ctx, accountID)
+	if err == nil && cacheOK {
+		s.rows.putFilters(gen, accountID, out)
+	}
+	return out, err
+}
+
+func (s *Storage) readFilters(ctx context.Context, accountID string) ([]Filter, error) {
 	out := []Filter{}
 	err := s.DB.NewSelect().Model(&out).Relation("Keywords", orderByID).Relation("Statuses", orderByID).
 		Where("f.account_id = ?", accountID).Order("f.id").Scan(ctx)

@@ -31,6 +31,35 @@ func (s *Storage) ViewerStateFor(ctx context.Context, viewerID string, statusIDs
 	if viewerID == "" || (len(statusIDs) == 0 && len(threadIDs) == 0) {
 		return f, nil
 	}
+	gen, cacheOK := s.syncRowCache(ctx)
+	if cacheOK {
+		if state, ok := s.rows.cachedViewerState(viewerID); ok {
+			statusIDs, threadIDs = state.fill(f, statusIDs, threadIDs)
+			if len(statusIDs) == 0 && len(threadIDs) == 0 {
+				return f, nil
+			}
+		}
+	}
+	read, err := s.readViewerState(ctx, viewerID, statusIDs, threadIDs)
+	if err != nil {
+		return f, err
+	}
+	if cacheOK {
+		s.rows.putViewerState(gen, viewerID, statusIDs, threadIDs, read)
+	}
+	for _, pair := range [][2]map[string]bool{{f.Favourited, read.Favourited}, {f.Reblogged, read.Reblogged},
+		{f.Bookmarked, read.Bookmarked}, {f.Pinned, read.Pinned}, {f.MutedThreads, read.MutedThreads}} {
+		for id := range pair[1] {
+			pair[0][id] = true
+		}
+	}
+	return f, nil
+}
+
+// readViewerState reads ViewerStateFor's answer from the database.
+func (s *Storage) readViewerState(ctx context.Context, viewerID string, statusIDs, threadIDs []string) (ViewerFlags, error) {
+	f := ViewerFlags{Favourited: map[string]bool{}, Reblogged: map[string]bool{}, Bookmarked: map[string]bool{}, Pinned: map[string]bool{},
+		MutedThreads: map[string]bool{}}
 	// Each branch is an index seek on (account_id, status) —
 	// statuses_account_reblog for boosts — so the cost does not grow with
 	// what the viewer ever wrote.

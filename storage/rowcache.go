@@ -30,6 +30,11 @@ type rowCache struct {
 	tokens *lru.Cache[string, model.OAuthToken]
 	// pieces are statuses' mentions, tags, media and cards (status_pieces.go).
 	pieces *lru.Cache[string, cachedPieces]
+	// Per account: what a reader did (viewerState), their filters, and an
+	// author's counters (viewer_cache.go).
+	viewers *lru.Cache[string, viewerState]
+	filters *lru.Cache[string, []Filter]
+	stats   *lru.Cache[string, AccountStats]
 
 	mu sync.Mutex
 	// cursor is where the next look at row_changes starts: a seq on
@@ -60,7 +65,10 @@ func newRowCache() *rowCache {
 	ac, _ := lru.New[string, model.Account](rowCacheAccounts)
 	tk, _ := lru.New[string, model.OAuthToken](rowCacheTokens)
 	pc, _ := lru.New[string, cachedPieces](rowCacheStatuses)
-	return &rowCache{statuses: st, accounts: ac, tokens: tk, pieces: pc}
+	vw, _ := lru.New[string, viewerState](rowCacheTokens)
+	fl, _ := lru.New[string, []Filter](rowCacheTokens)
+	sc, _ := lru.New[string, AccountStats](rowCacheAccounts)
+	return &rowCache{statuses: st, accounts: ac, tokens: tk, pieces: pc, viewers: vw, filters: fl, stats: sc}
 }
 
 // sync reads the changes since the last look and evicts them. It returns
@@ -117,6 +125,9 @@ func (s *Storage) pollRowCache(ctx context.Context) (uint64, bool) {
 		c.accounts.Purge()
 		c.tokens.Purge()
 		c.pieces.Purge()
+		c.viewers.Purge()
+		c.filters.Purge()
+		c.stats.Purge()
 		c.gen++
 		c.cursor, c.lastPolled = next, now
 		gen := c.gen
@@ -139,6 +150,8 @@ func (s *Storage) pollRowCache(ctx context.Context) (uint64, bool) {
 				c.pieces.Remove(ch.RowID)
 			case "a":
 				c.accounts.Remove(ch.RowID)
+			default:
+				c.evictPerAccount(ch)
 			}
 		}
 		c.evictTokens(changes)

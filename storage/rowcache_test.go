@@ -270,3 +270,124 @@ func TestCachedPiecesFollowEveryChange(t *testing.T) {
 		})
 	}
 }
+
+// Issue 17: what a reader did (likes, boosts, bookmarks, pins, muted
+// threads), their filters and an author's counters are cached per account,
+// and a write on another replica is seen by the next read.
+func TestCachedViewerStateFiltersAndCountersFollowEveryChange(t *testing.T) {
+	for _, backend := range storagetest.Backends() {
+		t.Run(backend, func(t *testing.T) {
+			ctx := context.Background()
+			cfg := storagetest.DatabaseConfig(t, backend)
+			open := func() *storage.Storage {
+				s, err := storage.Open(ctx, cfg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { s.Close() })
+				if err := s.Migrate(ctx); err != nil {
+					t.Fatal(err)
+				}
+				return s
+			}
+			a, b := open(), open()
+			r := &timelineRig{t: t, s: b, now: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)}
+			alice, bob := r.account("alice"), r.account("bob")
+			id := r.status(alice, model.VisibilityPublic, nil)
+			exec := func(q string, args ...any) {
+				t.Helper()
+				if _, err := b.DB.ExecContext(ctx, q, args...); err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+			}
+			req := func() context.Context { return storage.WithRequestScope(ctx) }
+			state := func() storage.ViewerFlags {
+				t.Helper()
+				f, err := a.ViewerStateFor(req(), bob.ID, []string{id}, []string{id})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return f
+			}
+			for range 2 { // the second is served from A's cache
+				if f := state(); f.Favourited[id] || f.Reblogged[id] || f.Bookmarked[id] || f.Pinned[id] || f.MutedThreads[id] {
+					t.Fatalf("first reads: %+v", f)
+				}
+			}
+			exec("INSERT INTO favourites (id, account_id, status_id, created_at) VALUES (?, ?, ?, ?)", "fav1", bob.ID, id, r.now)
+			if f := state(); !f.Favourited[id] {
+				t.Fatalf("a like on the other replica: %+v", f)
+			}
+			exec("INSERT INTO bookmarks (id, account_id, status_id, created_at) VALUES (?, ?, ?, ?)", "bm1", bob.ID, id, r.now)
+			exec("INSERT INTO status_pins (id, account_id, status_id, created_at) VALUES (?, ?, ?, ?)", "pin1", bob.ID, id, r.now)
+			if f := state(); !f.Bookmarked[id] || !f.Pinned[id] {
+				t.Fatalf("a bookmark and a pin on the other replica: %+v", f)
+			}
+			boost := r.status(bob, model.VisibilityPublic, func(st *model.Status) { st.ReblogOfID = &id })
+			if f := state(); !f.Reblogged[id] {
+				t.Fatalf("a boost on the other replica: %+v", f)
+			}
+			exec("INSERT INTO status_mutes (account_id, thread_id, created_at) VALUES (?, ?, ?)", bob.ID, id, r.now)
+			if f := state(); !f.MutedThreads[id] {
+				t.Fatalf("a muted thread on the other replica: %+v", f)
+			}
+			exec("DELETE FROM favourites WHERE id = ?", "fav1")
+			exec("DELETE FROM statuses WHERE id = ?", boost)
+			exec("DELETE FROM status_mutes WHERE account_id = ?", bob.ID)
+			if f := state(); f.Favourited[id] || f.Reblogged[id] || f.MutedThreads[id] || !f.Bookmarked[id] {
+				t.Fatalf("undone on the other replica: %+v", f)
+			}
+
+			filters := func() []storage.Filter {
+				t.Helper()
+				fs, err := a.Filters(req(), bob.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return fs
+			}
+			for range 2 {
+				if fs := filters(); len(fs) != 0 {
+					t.Fatalf("first filters: %+v", fs)
+				}
+			}
+			exec("INSERT INTO filters (id, account_id, title, context, action, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+				"flt1", bob.ID, "Spoilers", `["home"]`, "hide", r.now, r.now)
+			if fs := filters(); len(fs) != 1 || fs[0].Title != "Spoilers" {
+				t.Fatalf("a filter added on the other replica: %+v", fs)
+			}
+			fs := filters()
+			fs[0].Title = "scribbled"
+			exec("INSERT INTO filter_keywords (id, filter_id, keyword, whole_word, created_at) VALUES (?, ?, ?, ?, ?)", "kw1", "flt1", "finale", true, r.now)
+			if fs := filters(); len(fs) != 1 || fs[0].Title != "Spoilers" || len(fs[0].Keywords) != 1 || fs[0].Keywords[0].Keyword != "finale" {
+				t.Fatalf("a keyword added on the other replica: %+v", fs)
+			}
+			exec("UPDATE filter_keywords SET keyword = ? WHERE id = ?", "saison", "kw1")
+			if fs := filters(); len(fs[0].Keywords) != 1 || fs[0].Keywords[0].Keyword != "saison" {
+				t.Fatalf("a keyword changed on the other replica: %+v", fs)
+			}
+			exec("DELETE FROM filters WHERE id = ?", "flt1")
+			if fs := filters(); len(fs) != 0 {
+				t.Fatalf("a filter removed on the other replica: %+v", fs)
+			}
+
+			count := func() int {
+				t.Helper()
+				st, err := a.AccountStatsByIDs(req(), []string{alice.ID})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return st[alice.ID].Statuses
+			}
+			for range 2 {
+				if n := count(); n != 1 {
+					t.Fatalf("alice's statuses: %d", n)
+				}
+			}
+			r.status(alice, model.VisibilityPublic, nil)
+			if n := count(); n != 2 {
+				t.Fatalf("after a post on the other replica: %d", n)
+			}
+		})
+	}
+}
