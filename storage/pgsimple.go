@@ -105,6 +105,8 @@ func refused(err error) bool {
 func liftPGLiterals(query string) (text string, args []driver.NamedValue, ok bool) {
 	var b strings.Builder
 	b.Grow(len(query))
+	// This runs on every statement of every page: size the arguments once.
+	args = make([]driver.NamedValue, 0, strings.Count(query, "'")/2)
 	for i := 0; i < len(query); {
 		ch := query[i]
 		switch {
@@ -138,9 +140,9 @@ func liftPGLiterals(query string) (text string, args []driver.NamedValue, ok boo
 		case ch == '$' || ch == '?':
 			return "", nil, false // parameters, dollar quotes, JSON operators
 		default:
-			j := i + 1
-			for j < len(query) && !isPGSpecial(query[j]) {
-				j++
+			j := len(query)
+			if k := strings.IndexAny(query[i+1:], pgSpecial); k >= 0 {
+				j = i + 1 + k
 			}
 			b.WriteString(query[i:j])
 			i = j
@@ -163,10 +165,5 @@ func afterWord(query string, i int) bool {
 	return j >= 0 && (isIdentChar(query[j]) || query[j] == '&')
 }
 
-func isPGSpecial(c byte) bool {
-	switch c {
-	case '\'', '"', '-', '/', '$', '?':
-		return true
-	}
-	return false
-}
+// pgSpecial are the bytes liftPGLiterals looks at; it copies the rest.
+const pgSpecial = `'"-/$?`
