@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"log/slog"
 	"strconv"
 	"strings"
 	"sync"
@@ -61,8 +62,32 @@ type simplePGXConn struct{ *stdlib.Conn }
 var simpleProtocol = []driver.NamedValue{{Ordinal: 1, Value: pgx.QueryExecModeSimpleProtocol}}
 
 // unliftable remembers the lifted texts PostgreSQL refused, so that they
-// are sent as written from then on.
-var unliftable sync.Map
+// are sent as written from then on. It is bounded: a refused shape whose
+// text varies (a number written into it) must not grow it for ever.
+var unliftable = struct {
+	sync.Mutex
+	texts map[string]bool
+}{texts: map[string]bool{}}
+
+const unliftableMax = 1024
+
+func isUnliftable(text string) bool {
+	unliftable.Lock()
+	defer unliftable.Unlock()
+	return unliftable.texts[text]
+}
+
+func markUnliftable(text string, err error) {
+	unliftable.Lock()
+	defer unliftable.Unlock()
+	if len(unliftable.texts) >= unliftableMax {
+		clear(unliftable.texts)
+	}
+	unliftable.texts[text] = true
+	// The text carries $n where the values were: no data is logged. A
+	// refusal is a construct liftPGLiterals misjudges, worth fixing there.
+	slog.Warn("postgres: statement refused with parameters, sent as written", "statement", text, "err", err)
+}
 
 func (c *simplePGXConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
 	if len(args) != 0 {
@@ -72,12 +97,12 @@ func (c *simplePGXConn) QueryContext(ctx context.Context, query string, args []d
 	// the transaction, and the original could not be run instead.
 	if isSelect(query) && c.Conn.Conn().PgConn().TxStatus() == 'I' {
 		if text, lifted, ok := liftPGLiterals(query); ok && len(lifted) > 0 {
-			if _, bad := unliftable.Load(text); !bad {
+			if !isUnliftable(text) {
 				rows, err := c.Conn.QueryContext(ctx, text, lifted)
 				if err == nil || !refused(err) || c.Conn.Conn().PgConn().TxStatus() != 'I' {
 					return rows, err
 				}
-				unliftable.Store(text, struct{}{})
+				markUnliftable(text, err)
 			}
 		}
 	}
