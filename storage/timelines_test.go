@@ -113,6 +113,17 @@ func TestHomeTimelineAndPaging(t *testing.T) {
 		if got := home(storage.Page{Limit: 20}); !slices.Equal(got, want) {
 			t.Fatalf("home after the mute expired: %v", got)
 		}
+		// Blocking carol hides her DM and bob's boost of her post too.
+		block := &model.Block{ID: model.NewID(r.now), AccountID: alice.ID, TargetAccountID: carol.ID, URI: "http://x.test/b/1", CreatedAt: r.now}
+		if _, err := s.DB.NewInsert().Model(block).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := home(storage.Page{Limit: 20}); !slices.Equal(got, []string{selfReply, bobPrivate, bobPublic, own}) {
+			t.Fatalf("home with a block: %v", got)
+		}
+		if _, err := s.DB.NewDelete().Model(block).WherePK().Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
 
 		// Public timeline: public, no boosts, no replies to others.
 		entries, err := s.PublicTimeline(ctx, "", storage.StatusFilter((&social.Service{Store: s}).VisibleFilter(nil)), storage.PublicOptions{}, r.now, storage.Page{Limit: 20})
