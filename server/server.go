@@ -68,6 +68,8 @@ type Server struct {
 	Handler    http.Handler
 	// RateLimits are shared by every transport (the web forms too).
 	RateLimits *ratelimit.Set
+
+	idle idleMemory
 }
 
 // New builds the instance on an opened, migrated storage.
@@ -175,7 +177,7 @@ func (s *Server) routes() http.Handler {
 	if err := r.SetTrustedProxies(s.Config.HTTP.TrustedProxies); err != nil {
 		s.Log.Error("http.trusted_proxies", "err", err)
 	}
-	r.Use(gin.Recovery(), rowCacheScope, refuseBadParams, newDBGuard(s.Store.Ping, s.Log).middleware,
+	r.Use(gin.Recovery(), s.idle.middleware, rowCacheScope, refuseBadParams, newDBGuard(s.Store.Ping, s.Log).middleware,
 		exceptRateLimits(s.Config.HTTP.RateLimitExceptions, s.RateLimits.Middleware()), refuseBadBodies)
 	r.GET("/livez", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
 	r.GET("/readyz", func(c *gin.Context) {
@@ -230,6 +232,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv.RegisterOnShutdown(s.Streaming.CloseAll)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	go s.releaseMemoryWhenIdle(ctx)
 	var serveErr error
 	select {
 	case serveErr = <-errc:

@@ -48,6 +48,18 @@ type Storage struct {
 	prep    preparedSet // statements run on every request (prepared.go)
 	rows    *rowCache   // statuses and accounts (rowcache.go)
 	maxOpen int         // the pool's size, as configured
+	// idleConns is how many idle connections the pool keeps, restored
+	// after CloseIdleConnections.
+	idleConns int
+}
+
+// CloseIdleConnections closes the pool's idle connections now rather
+// than after their idle time: each holds its own page cache and compiled
+// statements, worth giving back when the instance has been idle a while.
+// The next request opens what it needs.
+func (s *Storage) CloseIdleConnections() {
+	s.DB.DB.SetMaxIdleConns(0)
+	s.DB.DB.SetMaxIdleConns(s.idleConns)
 }
 
 // Open connects to the configured database. It does not migrate.
@@ -100,7 +112,7 @@ func openSQLite(ctx context.Context, cfg config.Database) (*Storage, error) {
 		return nil, fmt.Errorf("storage: open sqlite: %w", err)
 	}
 	queue.SetMaxOpenConns(1)
-	s := &Storage{DB: bun.NewDB(sqldb, sqlitedialect.New()), Type: "sqlite", QueueDB: queue, rows: newRowCache()}
+	s := &Storage{DB: bun.NewDB(sqldb, sqlitedialect.New()), Type: "sqlite", QueueDB: queue, rows: newRowCache(), idleConns: cfg.MaxOpenConns}
 	if err := s.Ping(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -143,7 +155,7 @@ func openPostgres(ctx context.Context, cfg config.Database) (*Storage, error) {
 	sqldb.SetMaxOpenConns(cfg.MaxOpenConns)
 	sqldb.SetMaxIdleConns(cfg.MaxOpenConns) // see openSQLite
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
-	s := &Storage{DB: bun.NewDB(sqldb, pgdialect.New()), Type: "postgres", QueueDB: sqldb, maxOpen: cfg.MaxOpenConns, rows: newRowCache()}
+	s := &Storage{DB: bun.NewDB(sqldb, pgdialect.New()), Type: "postgres", QueueDB: sqldb, maxOpen: cfg.MaxOpenConns, rows: newRowCache(), idleConns: cfg.MaxOpenConns}
 	if err := s.Ping(ctx); err != nil {
 		s.Close()
 		return nil, err

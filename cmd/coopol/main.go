@@ -12,7 +12,6 @@ import (
 	"os/signal"
 	"syscall"
 	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -24,10 +23,6 @@ import (
 
 // Version is set at build time with -ldflags "-X main.Version=...".
 var Version = "0.1.0-dev"
-
-// startupSettles is how long after listening the first queue polls and
-// leader elections have run, so what start-up used can be handed back.
-const startupSettles = 2 * time.Second
 
 func main() {
 	if err := newRootCommand(os.Stdout, os.Stderr).Execute(); err != nil {
@@ -98,23 +93,6 @@ func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
 				}
 				go server.ServePprof(ctx, pln, log) //nolint:errcheck // logged by the listener's end
 			}
-			// Migrations, template parsing, key loading and the queue's
-			// start leave garbage and pages of code behind that an idle
-			// instance never uses again; hand them back once start-up has
-			// settled rather than when the kernel needs them (issue 17).
-			go func() {
-				select {
-				case <-ctx.Done():
-					return
-				case <-time.After(startupSettles):
-				}
-				released, err := server.ReleaseStartupMemory()
-				if err != nil {
-					log.Warn("release start-up memory", "error", err)
-					return
-				}
-				log.Debug("released start-up memory", "executable_bytes", released)
-			}()
 			log.Info("coopol listening", "bind", cfg.Bind, "url", cfg.BaseURL(), "database", cfg.Database.Type, "version", Version)
 			return srv.Serve(ctx, ln)
 		},
