@@ -117,6 +117,12 @@ func (s *Service) VisibleFilter(viewer *model.Account) func(q *bun.SelectQuery) 
 				WhereOr("s.visibility = 'private' AND EXISTS (SELECT 1 FROM follows vf WHERE vf.account_id = ? AND vf.target_account_id = s.account_id AND vf.state = 'accepted')", id).
 				WhereOr("s.visibility = 'members' AND EXISTS (SELECT 1 FROM memberships vm WHERE vm.group_account_id = s.group_id AND vm.account_id = ? AND vm.state = 'accepted')", id).
 				WhereOr("s.visibility <> 'members' AND EXISTS (SELECT 1 FROM status_recipients vr WHERE vr.status_id = s.id AND vr.account_id = ?)", id)
-		}).Where("NOT EXISTS (SELECT 1 FROM blocks vb WHERE vb.account_id = s.account_id AND vb.target_account_id = ?)", id)
+		}).
+			// NOT IN rather than NOT EXISTS: same rows (blocks.account_id is
+			// never NULL), but PostgreSQL estimated the anti-join to keep
+			// one row and sorted an author's whole history instead of
+			// walking an index for the 20 newest (issue 17: 13.9 ms → 0.6 ms
+			// for an account page of 2,000 statuses).
+			Where("s.account_id NOT IN (SELECT vb.account_id FROM blocks vb WHERE vb.target_account_id = ?)", id)
 	}
 }
