@@ -183,6 +183,11 @@ func TestFollowBlockMute(t *testing.T) {
 		if slices.Contains(ids(bc.get("/api/v1/timelines/public").list()), str(mine, "id")) {
 			t.Fatal("blocked viewer sees the blocker's post")
 		}
+		// The account page reads through the same audience rule (its
+		// block clause was rewritten for PostgreSQL's planner, issue 17).
+		if got := bc.get("/api/v1/accounts/" + alice.ID + "/statuses").list(); len(got) != 0 {
+			t.Fatalf("blocked viewer sees the blocker's account page: %v", ids(got))
+		}
 		if rel := bc.get("/api/v1/accounts/relationships?id[]=" + alice.ID).list(); rel[0]["blocked_by"] != true {
 			t.Fatalf("blocked_by: %v", rel)
 		}

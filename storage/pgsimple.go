@@ -6,7 +6,6 @@ import (
 	"database/sql/driver"
 	"errors"
 	"log/slog"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -124,59 +123,24 @@ func refused(err error) bool {
 // liftPGLiterals replaces the string literals of query that vary
 // (anything but short lower-case words, see isWord) with $1, $2, ... and
 // returns them as arguments. A literal right after a word or a '&'
-// (interval '1 day', E'...', U&'...') is a typed or special literal and
-// stays. It gives up (ok false) on anything it does not fully understand:
-// existing parameters or dollar quotes, comments, an unterminated quote.
+// (interval '1 day', U&'...') is a typed or special literal and stays.
+// It gives up (ok false) on anything it does not fully understand:
+// existing parameters or dollar quotes, E'...' escapes, comments, an
+// unterminated quote.
 func liftPGLiterals(query string) (text string, args []driver.NamedValue, ok bool) {
-	var b strings.Builder
-	b.Grow(len(query))
-	// This runs on every statement of every page: size the arguments once.
-	args = make([]driver.NamedValue, 0, strings.Count(query, "'")/2)
-	for i := 0; i < len(query); {
-		ch := query[i]
-		switch {
-		case ch == '\'':
-			// E'...' reads backslashes as escapes, which readQuoted does
-			// not know: give up rather than misread the rest.
-			if i > 0 && (query[i-1] == 'E' || query[i-1] == 'e') && (i == 1 || !isIdentChar(query[i-2])) {
-				return "", nil, false
-			}
-			end, value, closed := readQuoted(query, i)
-			if !closed {
-				return "", nil, false
-			}
-			if isWord(value) || afterWord(query, i) {
-				b.WriteString(query[i:end])
-			} else {
-				args = append(args, driver.NamedValue{Ordinal: len(args) + 1, Value: value})
-				b.WriteByte('$')
-				b.WriteString(strconv.Itoa(len(args)))
-			}
-			i = end
-		case ch == '"':
-			j := strings.IndexByte(query[i+1:], '"')
-			if j < 0 {
-				return "", nil, false
-			}
-			b.WriteString(query[i : i+j+2])
-			i += j + 2
-		case ch == '-' && i+1 < len(query) && query[i+1] == '-', ch == '/' && i+1 < len(query) && query[i+1] == '*':
-			return "", nil, false // comments: not what bun writes
-		case ch == '$' || ch == '?':
-			return "", nil, false // parameters, dollar quotes, JSON operators
-		default:
-			j := len(query)
-			if k := strings.IndexAny(query[i+1:], pgSpecial); k >= 0 {
-				j = i + 1 + k
-			}
-			b.WriteString(query[i:j])
-			i = j
+	return liftLiteralsAs(query, pgLiterals)
+}
+
+var pgLiterals = literalDialect{
+	numbered: true, identQuotes: `"`, params: "$?", specials: `'"-/$?`,
+	keep: func(query string, i int) (bool, bool) {
+		// E'...' reads backslashes as escapes, which readQuoted does not
+		// know: give up rather than misread the rest.
+		if i > 0 && (query[i-1] == 'E' || query[i-1] == 'e') && (i == 1 || !isIdentChar(query[i-2])) {
+			return false, true
 		}
-	}
-	if len(args) == 0 {
-		return query, nil, true
-	}
-	return b.String(), args, true
+		return afterWord(query, i), false
+	},
 }
 
 // afterWord reports whether the literal at query[i] follows a word or a
@@ -189,6 +153,3 @@ func afterWord(query string, i int) bool {
 	}
 	return j >= 0 && (isIdentChar(query[j]) || query[j] == '&')
 }
-
-// pgSpecial are the bytes liftPGLiterals looks at; it copies the rest.
-const pgSpecial = `'"-/$?`

@@ -296,9 +296,20 @@ func (c *rowCache) evictTokens(changes []rowChange) {
 	if c.tokens.Len() == 0 {
 		return
 	}
-	touched := make(map[string]bool, len(changes))
+	// Most changes are statuses, pieces and counters: the tokens are
+	// walked only when one of their own rows changed.
+	var touched map[string]bool
 	for _, ch := range changes {
-		touched[ch.Kind+ch.RowID] = true
+		switch ch.Kind {
+		case "t", "o", "u", "a":
+			if touched == nil {
+				touched = map[string]bool{}
+			}
+			touched[ch.Kind+ch.RowID] = true
+		}
+	}
+	if touched == nil {
+		return
 	}
 	for _, hash := range c.tokens.Keys() {
 		t, ok := c.tokens.Peek(hash)

@@ -19,19 +19,7 @@ func TestRowCacheIsNeverStale(t *testing.T) {
 	for _, backend := range storagetest.Backends() {
 		t.Run(backend, func(t *testing.T) {
 			ctx := context.Background()
-			cfg := storagetest.DatabaseConfig(t, backend)
-			open := func() *storage.Storage {
-				s, err := storage.Open(ctx, cfg)
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { s.Close() })
-				if err := s.Migrate(ctx); err != nil {
-					t.Fatal(err)
-				}
-				return s
-			}
-			a, b := open(), open()
+			a, b := twoReplicas(t, backend)
 			r := &timelineRig{t: t, s: b, now: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)}
 			alice := r.account("alice")
 			id := r.status(alice, model.VisibilityPublic, nil)
@@ -101,19 +89,7 @@ func TestCachedTokensFollowEveryChange(t *testing.T) {
 	for _, backend := range storagetest.Backends() {
 		t.Run(backend, func(t *testing.T) {
 			ctx := context.Background()
-			cfg := storagetest.DatabaseConfig(t, backend)
-			open := func() *storage.Storage {
-				s, err := storage.Open(ctx, cfg)
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { s.Close() })
-				if err := s.Migrate(ctx); err != nil {
-					t.Fatal(err)
-				}
-				return s
-			}
-			a, b := open(), open()
+			a, b := twoReplicas(t, backend)
 			now := time.Now().UTC().Truncate(time.Microsecond)
 			acct, user := newLocal("alice", "alice@example.org")
 			if err := b.CreateLocalUser(ctx, acct, user); err != nil {
@@ -192,19 +168,7 @@ func TestCachedPiecesFollowEveryChange(t *testing.T) {
 	for _, backend := range storagetest.Backends() {
 		t.Run(backend, func(t *testing.T) {
 			ctx := context.Background()
-			cfg := storagetest.DatabaseConfig(t, backend)
-			open := func() *storage.Storage {
-				s, err := storage.Open(ctx, cfg)
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { s.Close() })
-				if err := s.Migrate(ctx); err != nil {
-					t.Fatal(err)
-				}
-				return s
-			}
-			a, b := open(), open()
+			a, b := twoReplicas(t, backend)
 			r := &timelineRig{t: t, s: b, now: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)}
 			alice, bob := r.account("alice"), r.account("bob")
 			id := r.status(alice, model.VisibilityPublic, nil, bob)
@@ -278,19 +242,7 @@ func TestCachedViewerStateFiltersAndCountersFollowEveryChange(t *testing.T) {
 	for _, backend := range storagetest.Backends() {
 		t.Run(backend, func(t *testing.T) {
 			ctx := context.Background()
-			cfg := storagetest.DatabaseConfig(t, backend)
-			open := func() *storage.Storage {
-				s, err := storage.Open(ctx, cfg)
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { s.Close() })
-				if err := s.Migrate(ctx); err != nil {
-					t.Fatal(err)
-				}
-				return s
-			}
-			a, b := open(), open()
+			a, b := twoReplicas(t, backend)
 			r := &timelineRig{t: t, s: b, now: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)}
 			alice, bob := r.account("alice"), r.account("bob")
 			id := r.status(alice, model.VisibilityPublic, nil)
@@ -390,4 +342,24 @@ func TestCachedViewerStateFiltersAndCountersFollowEveryChange(t *testing.T) {
 			}
 		})
 	}
+}
+
+// twoReplicas opens two storages on one migrated database, as two
+// replicas of an instance would.
+func twoReplicas(t *testing.T, backend string) (a, b *storage.Storage) {
+	t.Helper()
+	ctx := context.Background()
+	cfg := storagetest.DatabaseConfig(t, backend)
+	open := func() *storage.Storage {
+		s, err := storage.Open(ctx, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		if err := s.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	return open(), open()
 }

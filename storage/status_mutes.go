@@ -23,22 +23,6 @@ func (s *Storage) UnmuteThread(ctx context.Context, accountID, threadID string) 
 	return err
 }
 
-// MutedThreads reports which of threadIDs accountID muted.
-func (s *Storage) MutedThreads(ctx context.Context, accountID string, threadIDs []string) (map[string]bool, error) {
-	out := map[string]bool{}
-	threadIDs = uniqueStrings(threadIDs)
-	if accountID == "" || len(threadIDs) == 0 {
-		return out, nil
-	}
-	var muted []string
-	err := s.DB.NewSelect().TableExpr("status_mutes").Column("thread_id").
-		Where("account_id = ? AND thread_id IN (?)", accountID, bun.In(threadIDs)).Scan(ctx, &muted)
-	for _, t := range muted {
-		out[t] = true
-	}
-	return out, err
-}
-
 // StatusThreadMuted reports whether accountID muted the thread statusID
 // belongs to (db may be the transaction creating a notification).
 func (s *Storage) StatusThreadMuted(ctx context.Context, db bun.IDB, accountID, statusID string) (bool, error) {

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/uptrace/bun"
-
 	"github.com/coopol/coopol/model"
 )
 
@@ -61,24 +59,17 @@ func (s *Storage) PiecesOfStatuses(ctx context.Context, ids []string) (StatusPie
 			found[id] = p
 		}
 	}
-	var mentioned []string
-	for _, p := range found {
-		mentioned = append(mentioned, p.mentionIDs...)
-	}
-	accounts, err := s.AccountsByIDs(ctx, uniqueStrings(mentioned))
-	if err != nil {
-		return out, fmt.Errorf("mentioned accounts: %w", err)
-	}
-	byID := make(map[string]model.Account, len(accounts))
-	for _, a := range accounts {
-		byID[a.ID] = a
-	}
+	var mentions []mentionRow
 	for id, p := range found {
 		for _, aid := range p.mentionIDs {
-			if a, ok := byID[aid]; ok {
-				out.Mentions[id] = append(out.Mentions[id], a)
-			}
+			mentions = append(mentions, mentionRow{StatusID: id, AccountID: aid})
 		}
+	}
+	var err error
+	if out.Mentions, err = s.mentionedAccounts(ctx, mentions); err != nil {
+		return out, err
+	}
+	for id, p := range found {
 		if len(p.tags) > 0 {
 			out.Tags[id] = p.tags
 		}
@@ -95,14 +86,9 @@ func (s *Storage) PiecesOfStatuses(ctx context.Context, ids []string) (StatusPie
 // loadPieces reads the pieces of ids from the database: every id gets an
 // entry, empty when the status has none.
 func (s *Storage) loadPieces(ctx context.Context, ids []string) (map[string]cachedPieces, error) {
-	var mentions []struct {
-		StatusID  string `bun:"status_id"`
-		AccountID string `bun:"account_id"`
-	}
-	if err := s.DB.NewSelect().TableExpr("status_recipients").Column("status_id", "account_id").
-		Where("status_id IN (?)", bun.In(ids)).Where("mentioned = ?", true).OrderExpr("status_id, account_id").
-		Scan(ctx, &mentions); err != nil {
-		return nil, fmt.Errorf("mentions of statuses: %w", err)
+	mentions, err := s.mentionRows(ctx, ids)
+	if err != nil {
+		return nil, err
 	}
 	tags, err := s.StatusTagNames(ctx, ids)
 	if err != nil {

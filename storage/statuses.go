@@ -272,27 +272,44 @@ func (s *Storage) StatusesByIDs(ctx context.Context, ids []string) ([]model.Stat
 // StatusMentions returns, per status, the accounts it mentions (not the
 // silent recipients).
 func (s *Storage) StatusMentions(ctx context.Context, statusIDs []string) (map[string][]model.Account, error) {
-	out := map[string][]model.Account{}
-	if len(statusIDs) == 0 {
-		return out, nil
-	}
-	var rows []struct {
-		StatusID  string `bun:"status_id"`
-		AccountID string `bun:"account_id"`
-	}
-	if err := s.DB.NewSelect().TableExpr("status_recipients").Column("status_id", "account_id").
-		Where("status_id IN (?)", bun.In(statusIDs)).Where("mentioned = ?", true).Scan(ctx, &rows); err != nil {
+	rows, err := s.mentionRows(ctx, statusIDs)
+	if err != nil {
 		return nil, err
 	}
+	return s.mentionedAccounts(ctx, rows)
+}
+
+type mentionRow struct {
+	StatusID  string `bun:"status_id"`
+	AccountID string `bun:"account_id"`
+}
+
+// mentionRows lists who statusIDs mention, by status then account.
+func (s *Storage) mentionRows(ctx context.Context, statusIDs []string) ([]mentionRow, error) {
+	if len(statusIDs) == 0 {
+		return nil, nil
+	}
+	var rows []mentionRow
+	if err := s.DB.NewSelect().TableExpr("status_recipients").Column("status_id", "account_id").
+		Where("status_id IN (?)", bun.In(statusIDs)).Where("mentioned = ?", true).OrderExpr("status_id, account_id").
+		Scan(ctx, &rows); err != nil {
+		return nil, fmt.Errorf("mentions of statuses: %w", err)
+	}
+	return rows, nil
+}
+
+// mentionedAccounts loads the accounts of rows, per status.
+func (s *Storage) mentionedAccounts(ctx context.Context, rows []mentionRow) (map[string][]model.Account, error) {
+	out := map[string][]model.Account{}
 	ids := make([]string, 0, len(rows))
 	for _, r := range rows {
 		ids = append(ids, r.AccountID)
 	}
-	accounts, err := s.AccountsByIDs(ctx, ids)
+	accounts, err := s.AccountsByIDs(ctx, uniqueStrings(ids))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("mentioned accounts: %w", err)
 	}
-	byID := map[string]model.Account{}
+	byID := make(map[string]model.Account, len(accounts))
 	for _, a := range accounts {
 		byID[a.ID] = a
 	}

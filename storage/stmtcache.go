@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"reflect"
+	"strconv"
 	"strings"
 
 	"modernc.org/sqlite"
@@ -180,30 +181,65 @@ func isSelect(q string) bool {
 	return len(q) >= 6 && (strings.EqualFold(q[:6], "select") || strings.EqualFold(q[:4], "with"))
 }
 
+// literalDialect is what the literal lifter needs to know of one SQL
+// dialect: how it writes parameters and quoted identifiers, which bytes
+// mean the text is already parameterised, and which literals must stay.
+type literalDialect struct {
+	numbered    bool   // $1, $2 … rather than ?
+	identQuotes string // bytes opening a quoted identifier
+	params      string // bytes that mean parameters (give up)
+	specials    string // every byte the lifter stops at
+	// keep reports whether the literal at query[i] stays as written, or
+	// whether the lifter must give up on the whole text.
+	keep func(query string, i int) (keep, giveUp bool)
+}
+
+var sqliteLiterals = literalDialect{
+	identQuotes: "\"`[", params: "?$:@", specials: "'\"`[-/?$:@",
+	// X'…' is a blob literal: keep it whole.
+	keep: func(query string, i int) (bool, bool) {
+		return i > 0 && (query[i-1] == 'x' || query[i-1] == 'X') && (i == 1 || !isIdentChar(query[i-2])), false
+	},
+}
+
 // liftLiterals replaces the string literals of query that vary (anything
 // but short lower-case words) with "?" and returns them as arguments. It
 // gives up (ok false) on anything it does not fully understand: existing
 // parameters, an unterminated quote.
 func liftLiterals(query string) (text string, args []driver.NamedValue, ok bool) {
+	return liftLiteralsAs(query, sqliteLiterals)
+}
+
+func liftLiteralsAs(query string, d literalDialect) (text string, args []driver.NamedValue, ok bool) {
 	var b strings.Builder
 	b.Grow(len(query))
+	// This runs on every statement of every page: size the arguments once.
+	args = make([]driver.NamedValue, 0, strings.Count(query, "'")/2)
 	for i := 0; i < len(query); {
 		ch := query[i]
 		switch {
 		case ch == '\'':
+			keep, giveUp := d.keep(query, i)
+			if giveUp {
+				return "", nil, false
+			}
 			end, value, closed := readQuoted(query, i)
 			if !closed {
 				return "", nil, false
 			}
-			// X'…' is a blob literal: keep it whole.
-			if i > 0 && (query[i-1] == 'x' || query[i-1] == 'X') && (i == 1 || !isIdentChar(query[i-2])) || isWord(value) {
+			if keep || isWord(value) {
 				b.WriteString(query[i:end])
 			} else {
-				b.WriteByte('?')
 				args = append(args, driver.NamedValue{Ordinal: len(args) + 1, Value: value})
+				if d.numbered {
+					b.WriteByte('$')
+					b.WriteString(strconv.Itoa(len(args)))
+				} else {
+					b.WriteByte('?')
+				}
 			}
 			i = end
-		case ch == '"' || ch == '`' || ch == '[':
+		case strings.IndexByte(d.identQuotes, ch) >= 0:
 			closer := ch
 			if ch == '[' {
 				closer = ']'
@@ -216,12 +252,12 @@ func liftLiterals(query string) (text string, args []driver.NamedValue, ok bool)
 			i += j + 2
 		case ch == '-' && i+1 < len(query) && query[i+1] == '-', ch == '/' && i+1 < len(query) && query[i+1] == '*':
 			return "", nil, false // comments: not what bun writes
-		case ch == '?' || ch == '$' || ch == ':' || ch == '@':
+		case strings.IndexByte(d.params, ch) >= 0:
 			return "", nil, false // already parameterised
 		default:
-			j := i + 1
-			for j < len(query) && !isSpecial(query[j]) {
-				j++
+			j := len(query)
+			if k := strings.IndexAny(query[i+1:], d.specials); k >= 0 {
+				j = i + 1 + k
 			}
 			b.WriteString(query[i:j])
 			i = j
@@ -253,14 +289,6 @@ func readQuoted(query string, start int) (end int, value string, closed bool) {
 		return i + 1, value, true
 	}
 	return 0, "", false
-}
-
-func isSpecial(c byte) bool {
-	switch c {
-	case '\'', '"', '`', '[', '-', '/', '?', '$', ':', '@':
-		return true
-	}
-	return false
 }
 
 func isWord(s string) bool {
