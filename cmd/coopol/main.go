@@ -81,6 +81,7 @@ func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			server.TuneGC()
 			ln, err := net.Listen("tcp", cfg.Bind)
 			if err != nil {
 				return fmt.Errorf("listen on %s (bind): %w", cfg.Bind, err)
