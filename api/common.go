@@ -166,7 +166,7 @@ func (h *Handlers) respondStatusPage(c *gin.Context, viewer *model.Account, entr
 		return
 	}
 	h.setLink(c, entries, p, false)
-	c.JSON(http.StatusOK, out)
+	respondJSONPage(c, out, appendStatusJSON)
 }
 
 // respondAccountPage loads, renders and answers a page of accounts.
