@@ -30,6 +30,29 @@ func notificationFilter(c *gin.Context) storage.NotificationFilter {
 // renderNotifications renders notifications, leaving out those whose
 // status the viewer may no longer see and those without an account.
 func (h *Handlers) renderNotifications(ctx context.Context, viewer *model.Account, ns []model.Notification) ([]notificationJSON, error) {
+	var statusIDs []string
+	for _, n := range ns {
+		if n.StatusID != nil {
+			statusIDs = append(statusIDs, *n.StatusID)
+		}
+	}
+	visible, err := h.Store.VisibleStatusIDs(ctx, statusIDs, h.visibleFilter(viewer))
+	if err != nil {
+		return nil, err
+	}
+	kept := make([]model.Notification, 0, len(ns))
+	for _, n := range ns {
+		if n.StatusID == nil || visible[*n.StatusID] {
+			kept = append(kept, n)
+		}
+	}
+	return h.renderCheckedNotifications(ctx, viewer, kept)
+}
+
+// renderCheckedNotifications renders notifications whose statuses have
+// passed the audience rule already (NotificationFilter.VisibleStatus, or
+// renderNotifications), leaving out those without an account.
+func (h *Handlers) renderCheckedNotifications(ctx context.Context, viewer *model.Account, ns []model.Notification) ([]notificationJSON, error) {
 	var accountIDs, statusIDs, reportIDs []string
 	for _, n := range ns {
 		if n.ReportID != nil {
@@ -69,17 +92,7 @@ func (h *Handlers) renderNotifications(ctx context.Context, viewer *model.Accoun
 	for _, a := range renderedAccounts {
 		accountByID[a.ID] = a
 	}
-	visible, err := h.Store.VisibleStatusIDs(ctx, statusIDs, h.visibleFilter(viewer))
-	if err != nil {
-		return nil, err
-	}
-	var shown []string
-	for _, id := range statusIDs {
-		if visible[id] {
-			shown = append(shown, id)
-		}
-	}
-	statuses, err := h.Store.StatusesByIDs(ctx, shown)
+	statuses, err := h.Store.StatusesByIDs(ctx, statusIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -142,23 +155,26 @@ func (h *Handlers) notifications(c *gin.Context) {
 	viewer := CurrentAccount(c)
 	ctx := c.Request.Context()
 	p := pageParams(c, defaultNotificationLimit, maxNotificationLimit)
-	entries, err := h.Store.NotificationsPage(ctx, viewer.ID, notificationFilter(c), h.now(), p)
+	// The audience rule is asked in the page's statement, so that a page
+	// is full and its statuses are not looked at twice.
+	f := notificationFilter(c)
+	f.VisibleStatus = h.visibleFilter(viewer)
+	ns, err := h.Store.NotificationRows(ctx, viewer.ID, f, h.now(), p)
 	if err != nil {
 		h.internalError(c, err)
 		return
 	}
-	ns, err := h.Store.NotificationsByIDs(ctx, storage.Items(entries))
+	out, err := h.renderCheckedNotifications(ctx, viewer, ns)
 	if err != nil {
 		h.internalError(c, err)
 		return
 	}
-	out, err := h.renderNotifications(c.Request.Context(), viewer, ns)
-	if err != nil {
-		h.internalError(c, err)
-		return
+	entries := make([]storage.Entry, len(ns))
+	for i, n := range ns {
+		entries[i] = storage.Entry{Key: n.ID, ID: n.ID}
 	}
 	h.setLink(c, entries, p, false)
-	c.JSON(http.StatusOK, out)
+	respondJSONPage(c, out, appendNotificationJSON)
 }
 
 // getNotification: GET /api/v1/notifications/:id.

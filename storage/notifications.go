@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -18,9 +19,13 @@ type NotificationFilter struct {
 	// (Coopol's own kinds, which Mastodon clients do not know).
 	ExcludePrefix string
 	FromAccountID string
+	// VisibleStatus, when set, leaves out notifications about a status
+	// that this filter (the reader's audience rule) does not pass, so a
+	// page is full and its statuses need no second look.
+	VisibleStatus StatusFilter
 }
 
-func (f NotificationFilter) apply(q *bun.SelectQuery, accountID string, now time.Time) *bun.SelectQuery {
+func (f NotificationFilter) apply(s *Storage, q *bun.SelectQuery, accountID string, now time.Time) *bun.SelectQuery {
 	q = q.Where("n.account_id = ?", accountID)
 	if len(f.Types) > 0 {
 		q = q.Where("n.type IN (?)", bun.In(f.Types))
@@ -38,6 +43,10 @@ func (f NotificationFilter) apply(q *bun.SelectQuery, accountID string, now time
 	// they received.
 	q = q.Where("(n.type NOT LIKE 'admin.%' OR EXISTS (SELECT 1 FROM users AS su WHERE su.account_id = n.account_id AND su.role IN (?)))",
 		bun.In([]string{model.RoleAdmin, model.RoleModerator}))
+	if f.VisibleStatus != nil {
+		visible := s.statuses().ColumnExpr("1").Where("s.id = n.status_id").Apply(f.VisibleStatus)
+		q = q.Where("(n.status_id IS NULL OR EXISTS (?))", visible)
+	}
 	// Blocked accounts and muted ones (when the mute hides notifications)
 	// stay silent.
 	return q.Where("(n.from_account_id IS NULL OR n.from_account_id NOT IN (SELECT target_account_id FROM blocks WHERE account_id = ?))", accountID).
@@ -46,8 +55,22 @@ func (f NotificationFilter) apply(q *bun.SelectQuery, accountID string, now time
 
 // NotificationsPage lists accountID's notifications, newest first.
 func (s *Storage) NotificationsPage(ctx context.Context, accountID string, f NotificationFilter, now time.Time, p Page) ([]Entry, error) {
-	q := f.apply(s.DB.NewSelect().TableExpr("notifications AS n"), accountID, now)
+	q := f.apply(s, s.DB.NewSelect().TableExpr("notifications AS n"), accountID, now)
 	return pageEntries(ctx, q, "n.id", "n.id", p)
+}
+
+// NotificationRows is NotificationsPage with the notifications themselves,
+// in one statement (the page the client API serves most after timelines).
+func (s *Storage) NotificationRows(ctx context.Context, accountID string, f NotificationFilter, now time.Time, p Page) ([]model.Notification, error) {
+	var out []model.Notification
+	q := f.apply(s, s.DB.NewSelect().Model(&out).ModelTableExpr("notifications AS n").ColumnExpr("n.*"), accountID, now)
+	if err := pageBounds(q, "n.id", p).Scan(ctx); err != nil {
+		return nil, err
+	}
+	if p.MinID != "" {
+		slices.Reverse(out)
+	}
+	return out, nil
 }
 
 // NotificationsByIDs loads notifications by id, in order.
@@ -94,7 +117,7 @@ func (s *Storage) ClearNotifications(ctx context.Context, accountID string) erro
 // CountNotificationsAfter counts accountID's notifications newer than
 // afterID, up to limit.
 func (s *Storage) CountNotificationsAfter(ctx context.Context, accountID, afterID string, f NotificationFilter, now time.Time, limit int) (int, error) {
-	inner := f.apply(s.DB.NewSelect().TableExpr("notifications AS n").Column("n.id"), accountID, now).
+	inner := f.apply(s, s.DB.NewSelect().TableExpr("notifications AS n").Column("n.id"), accountID, now).
 		Where("n.id > ?", afterID).Limit(int64(limit))
 	n, err := s.DB.NewSelect().TableExpr("(?) AS u", inner).Count(ctx)
 	return int(n), err

@@ -48,7 +48,20 @@ func Items(entries []Entry) []string {
 // pageEntries selects keyCol AS page_key and itemCol AS item_id, pages on
 // keyCol and scans newest first.
 func pageEntries(ctx context.Context, q *bun.SelectQuery, keyCol, itemCol string, p Page) ([]Entry, error) {
-	q = q.ColumnExpr(keyCol + " AS page_key").ColumnExpr(itemCol + " AS item_id")
+	q = pageBounds(q.ColumnExpr(keyCol+" AS page_key").ColumnExpr(itemCol+" AS item_id"), keyCol, p)
+	var out []Entry
+	if err := q.Scan(ctx, &out); err != nil {
+		return nil, err
+	}
+	if p.MinID != "" {
+		slices.Reverse(out)
+	}
+	return out, nil
+}
+
+// pageBounds pages q on keyCol: the bounds, the order (ascending from
+// MinID, to be reversed by the caller), the limit.
+func pageBounds(q *bun.SelectQuery, keyCol string, p Page) *bun.SelectQuery {
 	if p.MaxID != "" {
 		q = q.Where(keyCol+" < ?", p.MaxID)
 	}
@@ -63,14 +76,7 @@ func pageEntries(ctx context.Context, q *bun.SelectQuery, keyCol, itemCol string
 	if p.Limit > 0 {
 		q = q.Limit(int64(p.Limit))
 	}
-	var out []Entry
-	if err := q.Scan(ctx, &out); err != nil {
-		return nil, err
-	}
-	if p.MinID != "" {
-		slices.Reverse(out)
-	}
-	return out, nil
+	return q
 }
 
 // statuses starts a query over statuses aliased "s".
