@@ -14,7 +14,6 @@ import (
 	"github.com/coopol/coopol/media"
 	"github.com/coopol/coopol/model"
 	"github.com/coopol/coopol/social"
-	"github.com/coopol/coopol/storage"
 )
 
 // Attachments (images, sounds, videos) and polls of posts.
@@ -92,23 +91,31 @@ func (h *Handlers) attachMedia(ctx context.Context, views []statusView, statuses
 
 func (h *Handlers) attachPolls(ctx context.Context, viewerAcc *model.Account, views []statusView, statuses map[string]*model.Status) error {
 	now := h.now()
+	var questions []string
+	for _, v := range views {
+		if st := statuses[v.ID]; st != nil && st.APType == "Question" {
+			questions = append(questions, st.ID)
+		}
+	}
+	viewerID := ""
+	if viewerAcc != nil {
+		viewerID = viewerAcc.ID
+	}
+	// Two statements for the whole page, however many polls it shows.
+	polls, votes, err := h.Store.PollsForStatuses(ctx, questions, viewerID)
+	if err != nil {
+		return err
+	}
 	for i := range views {
 		st := statuses[views[i].ID]
-		if st == nil || st.APType != "Question" {
+		if st == nil {
 			continue
 		}
-		poll, err := h.Store.Poll(ctx, h.Store.DB, st.ID)
-		if errors.Is(err, storage.ErrNotFound) {
+		poll, ok := polls[st.ID]
+		if !ok {
 			continue
-		} else if err != nil {
-			return err
 		}
-		var mine []int
-		if viewerAcc != nil {
-			if mine, err = h.Store.PollVotesOf(ctx, st.ID, viewerAcc.ID); err != nil {
-				return err
-			}
-		}
+		mine := votes[st.ID]
 		pv := &pollView{Multiple: poll.Multiple, Expired: poll.Expired(now), Voted: len(mine) > 0, Voters: poll.VotersCount,
 			HideTotals: poll.HideTotals, ExpiresAt: poll.ExpiresAt}
 		pv.CanVote = viewerAcc != nil && !pv.Expired && !pv.Voted && st.AccountID != viewerAcc.ID
