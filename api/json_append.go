@@ -297,6 +297,14 @@ func appendJSONAny(b []byte, v any) []byte {
 
 const hexDigits = "0123456789abcdef"
 
+// jsonPlain says which ASCII bytes appendJSONString copies as they are.
+var jsonPlain = func() (t [utf8.RuneSelf]bool) {
+	for c := byte(0x20); c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
+
 // appendJSONString writes s as encoding/json does with HTML escaping on
 // (gin's c.JSON): <, > and & as \u003c, \u003e and \u0026, control
 // characters escaped, invalid UTF-8 as \ufffd, and U+2028 and U+2029
@@ -307,7 +315,7 @@ func appendJSONString(b []byte, s string) []byte {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if jsonPlain[c] {
 				i++
 				continue
 			}

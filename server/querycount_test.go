@@ -25,7 +25,10 @@ import (
 
 // queryCounter counts the statements a request sends to the database:
 // only those whose context carries it, so the queue and other background
-// work on the same pool do not blur the figure.
+// work on the same pool do not blur the figure. It sees what goes
+// through bun; the two statements the storage prepares itself (the
+// request's one look at row_changes, and the token when it is not
+// cached) are not counted: add one to each figure.
 type queryCounter struct {
 	mu      sync.Mutex
 	queries []string

@@ -188,37 +188,41 @@ func (s *Storage) rowChangesHead(ctx context.Context) (string, error) {
 }
 
 func (s *Storage) rowChangesSince(ctx context.Context, cursor string) ([]rowChange, string, error) {
-	var rows []struct {
-		Kind  string `bun:"kind"`
-		RowID string `bun:"row_id"`
-		Next  string `bun:"next"`
-	}
-	var q string
-	if s.Type == "postgres" {
-		// The snapshot's xmin comes back on every line, and alone on an
-		// empty answer.
-		q = `SELECT kind, row_id, pg_snapshot_xmin(pg_current_snapshot())::text AS next FROM row_changes WHERE xid >= ?::xid8
+	// Asked once per request: prepared once, scanned without reflection.
+	stmt, err := s.prepared(ctx, "row_changes_since", func() string {
+		if s.Type == "postgres" {
+			// The snapshot's xmin comes back on every line, and alone on
+			// an empty answer.
+			return `SELECT kind, row_id, pg_snapshot_xmin(pg_current_snapshot())::text AS next FROM row_changes WHERE xid >= $1::xid8
 			UNION ALL SELECT '', '', pg_snapshot_xmin(pg_current_snapshot())::text`
-	} else {
-		q = `SELECT kind, row_id, CAST(seq AS TEXT) AS next FROM row_changes WHERE seq > CAST(? AS INTEGER)
-			UNION ALL SELECT '', '', CAST(COALESCE(MAX(seq), ?) AS TEXT) FROM row_changes`
-	}
-	args := []any{cursor}
-	if s.Type != "postgres" {
-		args = append(args, cursor)
-	}
-	if err := s.DB.NewRaw(q, args...).Scan(ctx, &rows); err != nil {
+		}
+		return `SELECT kind, row_id, CAST(seq AS TEXT) AS next FROM row_changes WHERE seq > CAST(?1 AS INTEGER)
+			UNION ALL SELECT '', '', CAST(COALESCE(MAX(seq), ?1) AS TEXT) FROM row_changes`
+	})
+	if err != nil {
 		return nil, "", fmt.Errorf("storage: row changes: %w", err)
 	}
+	rows, err := stmt.QueryContext(ctx, cursor)
+	if err != nil {
+		return nil, "", fmt.Errorf("storage: row changes: %w", err)
+	}
+	defer rows.Close()
 	next := cursor
 	var out []rowChange
-	for _, r := range rows {
-		if later(s.Type, r.Next, next) {
-			next = r.Next
+	for rows.Next() {
+		var kind, rowID, at string
+		if err := rows.Scan(&kind, &rowID, &at); err != nil {
+			return nil, "", fmt.Errorf("storage: row changes: %w", err)
 		}
-		if r.Kind != "" {
-			out = append(out, rowChange{Kind: r.Kind, RowID: r.RowID})
+		if later(s.Type, at, next) {
+			next = at
 		}
+		if kind != "" {
+			out = append(out, rowChange{Kind: kind, RowID: rowID})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", fmt.Errorf("storage: row changes: %w", err)
 	}
 	return out, next, nil
 }

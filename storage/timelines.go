@@ -49,8 +49,22 @@ func Items(entries []Entry) []string {
 // keyCol and scans newest first.
 func pageEntries(ctx context.Context, q *bun.SelectQuery, keyCol, itemCol string, p Page) ([]Entry, error) {
 	q = pageBounds(q.ColumnExpr(keyCol+" AS page_key").ColumnExpr(itemCol+" AS item_id"), keyCol, p)
-	var out []Entry
-	if err := q.Scan(ctx, &out); err != nil {
+	// Two strings a line: scanned directly rather than by bun's
+	// reflection, on every timeline page.
+	rows, err := q.DB().QueryContext(ctx, q.String())
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make([]Entry, 0, max(p.Limit, 0))
+	for rows.Next() {
+		var e Entry
+		if err := rows.Scan(&e.Key, &e.ID); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	if p.MinID != "" {
