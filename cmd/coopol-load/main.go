@@ -118,6 +118,10 @@ func load(ctx context.Context, args []string, stdout io.Writer) error {
 func loadOne(ctx context.Context, o bench.LoadOptions, pid int, stdout io.Writer) error {
 	var before bench.ProcMemory
 	var cpuBefore time.Duration
+	// The load generator's own CPU: on a small machine it shares the
+	// cores with the server, and what it takes bounds what any server
+	// can reach at many clients.
+	selfBefore, selfErr := bench.ReadProcCPU(os.Getpid())
 	if pid > 0 {
 		before, _ = bench.ReadProcMemory(pid)
 		cpuBefore, _ = bench.ReadProcCPU(pid)
@@ -135,6 +139,11 @@ func loadOne(ctx context.Context, o bench.LoadOptions, pid int, stdout io.Writer
 	fmt.Fprintln(stdout, res)
 	if res.FirstError != "" {
 		fmt.Fprintln(stdout, "  first error:", res.FirstError)
+	}
+	if self, err := bench.ReadProcCPU(os.Getpid()); selfErr == nil && err == nil && res.Requests > 0 {
+		used := self - selfBefore
+		fmt.Fprintf(stdout, "  load generator CPU: %.1f s (%.0f%% of one core), %.2f ms per request\n", used.Seconds(),
+			100*used.Seconds()/res.Elapsed.Seconds(), float64(used.Microseconds())/1000/float64(res.Requests))
 	}
 	if pid > 0 {
 		fmt.Fprintf(stdout, "  server RSS: %d MiB before, %d MiB peak during the run\n", before.RSS/1024, <-peak/1024)
