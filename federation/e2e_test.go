@@ -169,6 +169,23 @@ func TestTwoSectionsFederate(t *testing.T) {
 				t.Fatalf("visibility on A: %s", st.Visibility)
 			}
 
+			public, err := b.Social.CreateStatus(ctx, carol, social.NewStatus{Text: "Tract du samedi", Visibility: model.VisibilityPublic})
+			if err != nil {
+				t.Fatal(err)
+			}
+			coopoltest.Eventually(t, "public post on A", func() bool { return statusExists(a, public.URI) })
+			carolsPageForAlice := func() int {
+				t.Helper()
+				page, err := a.Store.AccountTimeline(ctx, carolOnA.ID, a.Social.VisibleFilter(alice), storage.AccountTimelineOptions{}, storage.Page{Limit: 20})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return len(page)
+			}
+			if n := carolsPageForAlice(); n < 2 {
+				t.Fatalf("before the block, carol's page on A shows alice %d posts, want her public and followers-only ones", n)
+			}
+
 			// Carol blocks alice: the follow ends on both sides.
 			if err := b.Social.Block(ctx, carol, aliceOnB); err != nil {
 				t.Fatal(err)
@@ -177,6 +194,12 @@ func TestTwoSectionsFederate(t *testing.T) {
 				blocked, _ := a.Store.IsBlocking(ctx, carolOnA.ID, alice.ID)
 				return blocked && followState(a, alice, carolOnA) == "none"
 			})
+			// The Block from carol's own server reaches the audience rule on
+			// A: logged in, alice reads none of carol's posts there, public
+			// ones included (README, "Who can read what").
+			if n := carolsPageForAlice(); n != 0 {
+				t.Fatalf("after carol's block, her page on A still shows alice %d posts", n)
+			}
 			if _, err := a.Social.Follow(ctx, alice, carolOnA); !errors.Is(err, social.ErrForbidden) {
 				t.Fatalf("following a blocker: %v", err)
 			}
