@@ -28,6 +28,10 @@ type LoadOptions struct {
 	Duration    time.Duration
 	MaxRequests int
 	Timeout     time.Duration // per request (default 10 s)
+	// Gzip asks for compressed answers. Off by default: a server that
+	// compresses (GoToSocial does, Coopol leaves it to the reverse proxy)
+	// would make the load generator decompress, on the same cores.
+	Gzip bool
 }
 
 // LoadResult summarises a run. Latencies are of successful (2xx) requests.
@@ -92,7 +96,8 @@ func RunLoad(ctx context.Context, opts LoadOptions) (LoadResult, error) {
 	}
 	client := &http.Client{Timeout: timeout, Transport: &http.Transport{
 		MaxIdleConns: opts.Concurrency, MaxIdleConnsPerHost: opts.Concurrency,
-		DialContext: (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
+		DisableCompression: !opts.Gzip,
+		DialContext:        (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
 	}}
 	defer client.CloseIdleConnections()
 	ctx, cancel := context.WithTimeout(ctx, opts.Duration)

@@ -91,6 +91,7 @@ func load(ctx context.Context, args []string, stdout io.Writer) error {
 	conc := fs.String("c", "16", "concurrent clients; a comma-separated list (1,16) runs each path once per value")
 	fs.DurationVar(&o.Duration, "d", 20*time.Second, "duration of each path's run (at most 10m)")
 	fs.IntVar(&o.MaxRequests, "n", 200_000, "at most this many requests per path")
+	fs.BoolVar(&o.Gzip, "gzip", false, "ask for gzip-compressed answers (Accept-Encoding: gzip), decompressed by the load generator")
 	pid := fs.Int("pid", 0, "server process id (Coopol or any other server): report its resident memory (VmRSS) before and at peak, and the CPU it used, during each run")
 	if err := fs.Parse(args); err != nil {
 		return err
