@@ -20,6 +20,7 @@ import (
 	"github.com/coopol/coopol/coopoltest"
 	"github.com/coopol/coopol/model"
 	"github.com/coopol/coopol/social"
+	"github.com/coopol/coopol/storage"
 	"github.com/coopol/coopol/storage/storagetest"
 )
 
@@ -116,6 +117,14 @@ func TestPageQueryCountIsFixed(t *testing.T) {
 			if _, err := svc.JoinGroup(ctx, reader, group); err != nil {
 				t.Fatal(err)
 			}
+			list := &storage.List{ID: model.NewID(time.Now()), AccountID: reader.ID, Title: "Suivis", RepliesPolicy: "list",
+				CreatedAt: time.Now(), UpdatedAt: time.Now()}
+			if err := inst.Store.CreateList(ctx, list); err != nil {
+				t.Fatal(err)
+			}
+			if err := inst.Store.AddListAccounts(ctx, list.ID, []string{author.ID, other.ID}, time.Now()); err != nil {
+				t.Fatal(err)
+			}
 			token := readToken(t, inst, reader)
 			cookie := webSession(t, inst, reader)
 			img := pngBytes(t)
@@ -182,6 +191,7 @@ func TestPageQueryCountIsFixed(t *testing.T) {
 				"/api/v1/timelines/tag/velo",
 				"/api/v1/accounts/" + author.ID + "/statuses",
 				"/api/v1/notifications",
+				"/api/v1/timelines/list/" + list.ID,
 			} {
 				sep := "?"
 				if strings.Contains(page, "?") {

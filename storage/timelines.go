@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -201,22 +202,58 @@ func (s *Storage) AccountTimeline(ctx context.Context, accountID string, visible
 	return pageEntries(ctx, q, "s.id", "s.id", p)
 }
 
+// listMembersWalkedApart is the largest list whose members' statuses are
+// walked one member at a time. Past it, one walk over all statuses, newest
+// first, finds enough of theirs soon enough.
+var listMembersWalkedApart = 64
+
 // ListTimeline lists the statuses of a list's members. repliesPolicy is
 // the list's: "followed" keeps replies to anyone the owner follows,
 // "list" replies to list members, "none" no replies to others.
+//
+// A list is usually a few accounts among many: walking all statuses
+// newest first until a page of theirs turns up read thousands of rows
+// per page once the instance held a million (issue 17: 3.9 ms of CPU
+// for a list of 10 of 2,000 authors). Each member's statuses are walked
+// on their own index instead, a page at most each, and the newest kept.
 func (s *Storage) ListTimeline(ctx context.Context, ownerID, listID, repliesPolicy string, visible StatusFilter, now time.Time, p Page) ([]Entry, error) {
-	members := "(SELECT account_id FROM list_accounts WHERE list_id = ?)"
-	q := s.statuses().Where("s.account_id IN "+members, listID).Apply(visible)
+	var members []string
+	if err := s.DB.NewSelect().TableExpr("list_accounts").Column("account_id").
+		Where("list_id = ?", listID).OrderExpr("account_id").Scan(ctx, &members); err != nil {
+		return nil, err
+	}
+	if len(members) == 0 {
+		return nil, nil
+	}
+	statusesOf := func(q *bun.SelectQuery) *bun.SelectQuery {
+		q = q.Apply(visible)
+		q = listRepliesPolicy(q, repliesPolicy, ownerID, listID)
+		return hideUnwanted(q, ownerID, now)
+	}
+	if len(members) > listMembersWalkedApart || p.Limit <= 0 {
+		q := statusesOf(s.statuses().Where("s.account_id IN (?)", bun.In(members)))
+		return pageEntries(ctx, q, "s.id", "s.id", p)
+	}
+	// SELECT id FROM (member 1's page) UNION ALL SELECT id FROM (member 2's page) …
+	parts := make([]string, len(members))
+	args := make([]any, len(members))
+	for i, m := range members {
+		parts[i] = "SELECT id FROM (?) AS m" + strconv.Itoa(i)
+		args[i] = pageBounds(statusesOf(s.statuses().ColumnExpr("s.id").Where("s.account_id = ?", m)), "s.id", p)
+	}
+	q := s.DB.NewSelect().TableExpr("("+strings.Join(parts, " UNION ALL ")+") AS u", args...)
+	return pageEntries(ctx, q, "u.id", "u.id", p)
+}
+
+func listRepliesPolicy(q *bun.SelectQuery, repliesPolicy, ownerID, listID string) *bun.SelectQuery {
 	switch repliesPolicy {
 	case "followed":
-		q = q.Where("(s.in_reply_to_account_id IS NULL OR s.in_reply_to_account_id = s.account_id OR s.in_reply_to_account_id = ? OR s.in_reply_to_account_id IN "+followedBy+")", ownerID, ownerID)
+		return q.Where("(s.in_reply_to_account_id IS NULL OR s.in_reply_to_account_id = s.account_id OR s.in_reply_to_account_id = ? OR s.in_reply_to_account_id IN "+followedBy+")", ownerID, ownerID)
 	case "list":
-		q = q.Where("(s.in_reply_to_account_id IS NULL OR s.in_reply_to_account_id = s.account_id OR s.in_reply_to_account_id IN "+members+")", listID)
+		return q.Where("(s.in_reply_to_account_id IS NULL OR s.in_reply_to_account_id = s.account_id OR s.in_reply_to_account_id IN (SELECT account_id FROM list_accounts WHERE list_id = ?))", listID)
 	default:
-		q = q.Where("(s.in_reply_to_account_id IS NULL OR s.in_reply_to_account_id = s.account_id)")
+		return q.Where("(s.in_reply_to_account_id IS NULL OR s.in_reply_to_account_id = s.account_id)")
 	}
-	q = hideUnwanted(q, ownerID, now)
-	return pageEntries(ctx, q, "s.id", "s.id", p)
 }
 
 // FavouritesPage lists the statuses accountID liked, paged by the like.
