@@ -159,7 +159,7 @@ func (h *Handlers) notifications(c *gin.Context) {
 	// is full and its statuses are not looked at twice.
 	f := notificationFilter(c)
 	f.VisibleStatus = h.visibleFilter(viewer)
-	ns, err := h.Store.NotificationRows(ctx, viewer.ID, f, h.now(), p)
+	ns, err := h.Store.NotificationsPage(ctx, viewer.ID, f, h.now(), p)
 	if err != nil {
 		h.internalError(c, err)
 		return
@@ -169,11 +169,7 @@ func (h *Handlers) notifications(c *gin.Context) {
 		h.internalError(c, err)
 		return
 	}
-	entries := make([]storage.Entry, len(ns))
-	for i, n := range ns {
-		entries[i] = storage.Entry{Key: n.ID, ID: n.ID}
-	}
-	h.setLink(c, entries, p, false)
+	h.setLink(c, storage.NotificationEntries(ns), p, false)
 	respondJSONPage(c, out, appendNotificationJSON)
 }
 

@@ -126,17 +126,12 @@ func (h *Handlers) groupedNotifications(c *gin.Context) {
 	viewer := CurrentAccount(c)
 	ctx := c.Request.Context()
 	p := pageParams(c, defaultNotificationLimit, maxNotificationLimit)
-	entries, err := h.Store.NotificationsPage(ctx, viewer.ID, notificationFilter(c), h.now(), p)
+	ns, err := h.Store.NotificationsPage(ctx, viewer.ID, notificationFilter(c), h.now(), p)
 	if err != nil {
 		h.internalError(c, err)
 		return
 	}
-	ns, err := h.Store.NotificationsByIDs(ctx, storage.Items(entries))
-	if err != nil {
-		h.internalError(c, err)
-		return
-	}
-	h.setLink(c, entries, p, false)
+	h.setLink(c, storage.NotificationEntries(ns), p, false)
 	h.respondGroups(c, ns, groupedTypes(c))
 }
 

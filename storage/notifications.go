@@ -25,7 +25,7 @@ type NotificationFilter struct {
 	VisibleStatus StatusFilter
 }
 
-func (f NotificationFilter) apply(s *Storage, q *bun.SelectQuery, accountID string, now time.Time) *bun.SelectQuery {
+func (f NotificationFilter) apply(q *bun.SelectQuery, accountID string, now time.Time) *bun.SelectQuery {
 	q = q.Where("n.account_id = ?", accountID)
 	if len(f.Types) > 0 {
 		q = q.Where("n.type IN (?)", bun.In(f.Types))
@@ -44,7 +44,7 @@ func (f NotificationFilter) apply(s *Storage, q *bun.SelectQuery, accountID stri
 	q = q.Where("(n.type NOT LIKE 'admin.%' OR EXISTS (SELECT 1 FROM users AS su WHERE su.account_id = n.account_id AND su.role IN (?)))",
 		bun.In([]string{model.RoleAdmin, model.RoleModerator}))
 	if f.VisibleStatus != nil {
-		visible := s.statuses().ColumnExpr("1").Where("s.id = n.status_id").Apply(f.VisibleStatus)
+		visible := q.DB().NewSelect().TableExpr("statuses AS s").ColumnExpr("1").Where("s.id = n.status_id").Apply(f.VisibleStatus)
 		q = q.Where("(n.status_id IS NULL OR EXISTS (?))", visible)
 	}
 	// Blocked accounts and muted ones (when the mute hides notifications)
@@ -53,17 +53,11 @@ func (f NotificationFilter) apply(s *Storage, q *bun.SelectQuery, accountID stri
 		Where("(n.from_account_id IS NULL OR n.from_account_id NOT IN (SELECT target_account_id FROM mutes WHERE account_id = ? AND hide_notifications = ? AND (expires_at IS NULL OR expires_at > ?)))", accountID, true, now)
 }
 
-// NotificationsPage lists accountID's notifications, newest first.
-func (s *Storage) NotificationsPage(ctx context.Context, accountID string, f NotificationFilter, now time.Time, p Page) ([]Entry, error) {
-	q := f.apply(s, s.DB.NewSelect().TableExpr("notifications AS n"), accountID, now)
-	return pageEntries(ctx, q, "n.id", "n.id", p)
-}
-
-// NotificationRows is NotificationsPage with the notifications themselves,
-// in one statement (the page the client API serves most after timelines).
-func (s *Storage) NotificationRows(ctx context.Context, accountID string, f NotificationFilter, now time.Time, p Page) ([]model.Notification, error) {
+// NotificationsPage lists accountID's notifications, newest first, in one
+// statement (the page the client API serves most after timelines).
+func (s *Storage) NotificationsPage(ctx context.Context, accountID string, f NotificationFilter, now time.Time, p Page) ([]model.Notification, error) {
 	var out []model.Notification
-	q := f.apply(s, s.DB.NewSelect().Model(&out).ModelTableExpr("notifications AS n").ColumnExpr("n.*"), accountID, now)
+	q := f.apply(s.DB.NewSelect().Model(&out).ModelTableExpr("notifications AS n").ColumnExpr("n.*"), accountID, now)
 	if err := pageBounds(q, "n.id", p).Scan(ctx); err != nil {
 		return nil, err
 	}
@@ -73,26 +67,14 @@ func (s *Storage) NotificationRows(ctx context.Context, accountID string, f Noti
 	return out, nil
 }
 
-// NotificationsByIDs loads notifications by id, in order.
-func (s *Storage) NotificationsByIDs(ctx context.Context, ids []string) ([]model.Notification, error) {
-	if len(ids) == 0 {
-		return nil, nil
+// NotificationEntries gives a page of notifications as entries (for the
+// Link header and "older" links): a notification is its own page key.
+func NotificationEntries(ns []model.Notification) []Entry {
+	out := make([]Entry, len(ns))
+	for i, n := range ns {
+		out[i] = Entry{Key: n.ID, ID: n.ID}
 	}
-	var rows []model.Notification
-	if err := s.DB.NewSelect().Model(&rows).Where("id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
-		return nil, err
-	}
-	byID := map[string]model.Notification{}
-	for _, n := range rows {
-		byID[n.ID] = n
-	}
-	out := make([]model.Notification, 0, len(rows))
-	for _, id := range ids {
-		if n, ok := byID[id]; ok {
-			out = append(out, n)
-		}
-	}
-	return out, nil
+	return out
 }
 
 // Notification returns one of accountID's notifications.
@@ -117,7 +99,7 @@ func (s *Storage) ClearNotifications(ctx context.Context, accountID string) erro
 // CountNotificationsAfter counts accountID's notifications newer than
 // afterID, up to limit.
 func (s *Storage) CountNotificationsAfter(ctx context.Context, accountID, afterID string, f NotificationFilter, now time.Time, limit int) (int, error) {
-	inner := f.apply(s, s.DB.NewSelect().TableExpr("notifications AS n").Column("n.id"), accountID, now).
+	inner := f.apply(s.DB.NewSelect().TableExpr("notifications AS n").Column("n.id"), accountID, now).
 		Where("n.id > ?", afterID).Limit(int64(limit))
 	n, err := s.DB.NewSelect().TableExpr("(?) AS u", inner).Count(ctx)
 	return int(n), err

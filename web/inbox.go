@@ -85,12 +85,7 @@ func notificationKey(typ string) string {
 func (h *Handlers) notificationsPage(c *gin.Context) {
 	ctx := c.Request.Context()
 	v := viewerOf(c)
-	entries, err := h.Store.NotificationsPage(ctx, v.Account.ID, storage.NotificationFilter{}, h.now(), storage.Page{MaxID: c.Query("max_id"), Limit: 30})
-	if err != nil {
-		h.fail(c, err)
-		return
-	}
-	rows, err := h.Store.NotificationsByIDs(ctx, storage.Items(entries))
+	rows, err := h.Store.NotificationsPage(ctx, v.Account.ID, storage.NotificationFilter{}, h.now(), storage.Page{MaxID: c.Query("max_id"), Limit: 30})
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -164,8 +159,8 @@ func (h *Handlers) notificationsPage(c *gin.Context) {
 		}
 	}
 	d := &notificationsData{Older: ""}
-	if len(entries) == 30 {
-		d.Older = entries[len(entries)-1].Key
+	if len(rows) == 30 {
+		d.Older = rows[len(rows)-1].ID
 	}
 	// Rows are newest first: a group shows where its newest one is, with
 	// that one's gauge, and counts the other people in it.
