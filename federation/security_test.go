@@ -356,6 +356,16 @@ func TestA06_ActivitiesOnSomeoneElsesObjects(t *testing.T) {
 			sameCounts(t, s.a, before, "a refused activity")
 		})
 	}
+	// A Block hides its author's posts from the target (the audience
+	// rule): one in carol's name that bob signed is refused as not
+	// carol's (401: the signer is not the actor) and blocks nothing.
+	t.Run("Block of alice in carol's name", func(t *testing.T) {
+		before := rowCounts(t, s.a)
+		if got := s.postAs(t, s.bob, act(s.activityID("f12"), "Block", carol, s.alice.URI)); got != http.StatusUnauthorized {
+			t.Fatalf("status %d, want 401", got)
+		}
+		sameCounts(t, s.a, before, "a forged Block")
+	})
 	st, err := s.a.Store.StatusByURI(ctx, carolsPost.URI)
 	if err != nil || st.Content != carolsOnA.Content || st.EditedAt != nil || st.AccountID != s.carolOnA.ID {
 		t.Fatalf("carol's post changed: %v %+v", err, st)
@@ -368,6 +378,9 @@ func TestA06_ActivitiesOnSomeoneElsesObjects(t *testing.T) {
 	}
 	if followState(s.a, s.carolOnA, s.alice) != model.FollowAccepted {
 		t.Fatal("carol's follow was undone by bob")
+	}
+	if blocked, _ := s.a.Store.IsBlocking(ctx, s.carolOnA.ID, s.alice.ID); blocked {
+		t.Fatal("bob made carol block alice")
 	}
 }
 
