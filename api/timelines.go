@@ -21,7 +21,7 @@ import (
 func (h *Handlers) homeTimeline(c *gin.Context) {
 	viewer := CurrentAccount(c)
 	p := pageParams(c, defaultStatusLimit, maxStatusLimit)
-	entries, err := h.Store.HomeTimeline(c.Request.Context(), viewer.ID, h.visibleFilter(viewer), h.now(), p)
+	entries, err := h.Store.HomeTimelineCached(c.Request.Context(), viewer.ID, h.visibleFilter(viewer), h.now(), p)
 	if err != nil {
 		h.internalError(c, err)
 		return
@@ -544,7 +544,7 @@ func (h *Handlers) listTimeline(c *gin.Context) {
 	}
 	viewer := CurrentAccount(c)
 	p := pageParams(c, defaultStatusLimit, maxStatusLimit)
-	entries, err := h.Store.ListTimeline(c.Request.Context(), viewer.ID, l.ID, l.RepliesPolicy, h.visibleFilter(viewer), h.now(), p)
+	entries, err := h.Store.ListTimelineCached(c.Request.Context(), viewer.ID, l.ID, l.RepliesPolicy, h.visibleFilter(viewer), h.now(), p)
 	if err != nil {
 		h.internalError(c, err)
 		return

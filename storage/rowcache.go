@@ -35,6 +35,8 @@ type rowCache struct {
 	viewers *lru.Cache[string, viewerState]
 	filters *lru.Cache[string, []Filter]
 	stats   *lru.Cache[string, AccountStats]
+	// timelines are pages of home and list timelines (timeline_cache.go).
+	timelines *timelineCache
 
 	mu sync.Mutex
 	// cursor is where the next look at row_changes starts: a seq on
@@ -47,6 +49,12 @@ type rowCache struct {
 	// so it is not put in the cache (see put).
 	gen    uint64
 	pruned time.Time
+	// applied are the changes of transactions at or past the cursor
+	// already applied (PostgreSQL: a look returns every line from the
+	// cursor's xmin on, so a transaction still open elsewhere — in any
+	// database of the cluster — made each look return the same lines
+	// again, and drop the same pages again). seq → xid.
+	applied map[int64]string
 }
 
 const (
@@ -68,7 +76,8 @@ func newRowCache() *rowCache {
 	vw, _ := lru.New[string, viewerState](rowCacheTokens)
 	fl, _ := lru.New[string, []Filter](rowCacheTokens)
 	sc, _ := lru.New[string, AccountStats](rowCacheAccounts)
-	return &rowCache{statuses: st, accounts: ac, tokens: tk, pieces: pc, viewers: vw, filters: fl, stats: sc}
+	return &rowCache{statuses: st, accounts: ac, tokens: tk, pieces: pc, viewers: vw, filters: fl, stats: sc,
+		timelines: newTimelineCache(), applied: map[int64]string{}}
 }
 
 // sync reads the changes since the last look and evicts them. It returns
@@ -120,6 +129,16 @@ func (s *Storage) pollRowCache(ctx context.Context) (uint64, bool) {
 		if err != nil {
 			return 0, false
 		}
+		// On PostgreSQL the next looks return every line from next's
+		// transaction on, including those already committed now: their
+		// changes are in what this process reads from here, so they are
+		// marked applied rather than applied again.
+		var committed []rowChange
+		if s.Type == "postgres" {
+			if committed, _, err = s.rowChangesSince(ctx, next); err != nil {
+				return 0, false
+			}
+		}
 		c.mu.Lock()
 		c.statuses.Purge()
 		c.accounts.Purge()
@@ -128,8 +147,11 @@ func (s *Storage) pollRowCache(ctx context.Context) (uint64, bool) {
 		c.viewers.Purge()
 		c.filters.Purge()
 		c.stats.Purge()
+		c.timelines.purge()
 		c.gen++
 		c.cursor, c.lastPolled = next, now
+		c.applied = map[int64]string{}
+		c.notApplied(committed)
 		gen := c.gen
 		c.mu.Unlock()
 		return gen, true
@@ -140,25 +162,32 @@ func (s *Storage) pollRowCache(ctx context.Context) (uint64, bool) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(changes) > 0 {
-		for _, ch := range changes {
-			switch ch.Kind {
-			case "s":
-				c.statuses.Remove(ch.RowID)
-				c.pieces.Remove(ch.RowID)
-			case "p":
-				c.pieces.Remove(ch.RowID)
-			case "a":
-				c.accounts.Remove(ch.RowID)
-			default:
-				c.evictPerAccount(ch)
-			}
+	changes = c.notApplied(changes)
+	evicted := false
+	for _, ch := range changes {
+		if c.timelines.change(ch) {
+			continue // a kind of the timeline cache alone
 		}
+		evicted = true
+		switch ch.Kind {
+		case "s":
+			c.statuses.Remove(ch.RowID)
+			c.pieces.Remove(ch.RowID)
+		case "p":
+			c.pieces.Remove(ch.RowID)
+		case "a":
+			c.accounts.Remove(ch.RowID)
+		default:
+			c.evictPerAccount(ch)
+		}
+	}
+	if evicted {
 		c.evictTokens(changes)
 		c.gen++
 	}
 	if later(s.Type, next, c.cursor) {
 		c.cursor = next
+		c.forgetApplied(next)
 	}
 	if now.After(c.lastPolled) {
 		c.lastPolled = now
@@ -171,8 +200,10 @@ func (s *Storage) pollRowCache(ctx context.Context) (uint64, bool) {
 }
 
 type rowChange struct {
-	Kind  string `bun:"kind"`
-	RowID string `bun:"row_id"`
+	Seq   int64
+	Xid   string // PostgreSQL: the writing transaction
+	Kind  string
+	RowID string
 }
 
 func (s *Storage) rowChangesHead(ctx context.Context) (string, error) {
@@ -193,11 +224,11 @@ func (s *Storage) rowChangesSince(ctx context.Context, cursor string) ([]rowChan
 		if s.Type == "postgres" {
 			// The snapshot's xmin comes back on every line, and alone on
 			// an empty answer.
-			return `SELECT kind, row_id, pg_snapshot_xmin(pg_current_snapshot())::text AS next FROM row_changes WHERE xid >= $1::xid8
-			UNION ALL SELECT '', '', pg_snapshot_xmin(pg_current_snapshot())::text`
+			return `SELECT seq, xid::text, kind, row_id, pg_snapshot_xmin(pg_current_snapshot())::text AS next FROM row_changes WHERE xid >= $1::xid8
+			UNION ALL SELECT 0, '', '', '', pg_snapshot_xmin(pg_current_snapshot())::text`
 		}
-		return `SELECT kind, row_id, CAST(seq AS TEXT) AS next FROM row_changes WHERE seq > CAST(?1 AS INTEGER)
-			UNION ALL SELECT '', '', CAST(COALESCE(MAX(seq), ?1) AS TEXT) FROM row_changes`
+		return `SELECT seq, '', kind, row_id, CAST(seq AS TEXT) AS next FROM row_changes WHERE seq > CAST(?1 AS INTEGER)
+			UNION ALL SELECT 0, '', '', '', CAST(COALESCE(MAX(seq), ?1) AS TEXT) FROM row_changes`
 	})
 	if err != nil {
 		return nil, "", fmt.Errorf("storage: row changes: %w", err)
@@ -210,15 +241,16 @@ func (s *Storage) rowChangesSince(ctx context.Context, cursor string) ([]rowChan
 	next := cursor
 	var out []rowChange
 	for rows.Next() {
-		var kind, rowID, at string
-		if err := rows.Scan(&kind, &rowID, &at); err != nil {
+		var ch rowChange
+		var at string
+		if err := rows.Scan(&ch.Seq, &ch.Xid, &ch.Kind, &ch.RowID, &at); err != nil {
 			return nil, "", fmt.Errorf("storage: row changes: %w", err)
 		}
 		if later(s.Type, at, next) {
 			next = at
 		}
-		if kind != "" {
-			out = append(out, rowChange{Kind: kind, RowID: rowID})
+		if ch.Kind != "" {
+			out = append(out, ch)
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -399,4 +431,33 @@ func cloneAccount(a model.Account) model.Account {
 	a.Fields = slices.Clone(a.Fields)
 	a.AlsoKnownAs = slices.Clone(a.AlsoKnownAs)
 	return a
+}
+
+// notApplied keeps the changes not applied yet, and remembers them.
+// SQLite's looks never return a line twice (by seq); PostgreSQL's do,
+// until the cursor passes their transaction. Called with c.mu held.
+func (c *rowCache) notApplied(changes []rowChange) []rowChange {
+	out := changes[:0]
+	for _, ch := range changes {
+		if ch.Xid == "" {
+			out = append(out, ch)
+			continue
+		}
+		if _, seen := c.applied[ch.Seq]; seen {
+			continue
+		}
+		c.applied[ch.Seq] = ch.Xid
+		out = append(out, ch)
+	}
+	return out
+}
+
+// forgetApplied drops the changes of transactions before cursor: no look
+// returns them again. Called with c.mu held.
+func (c *rowCache) forgetApplied(cursor string) {
+	for seq, xid := range c.applied {
+		if later("", cursor, xid) {
+			delete(c.applied, seq)
+		}
+	}
 }

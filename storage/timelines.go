@@ -127,6 +127,25 @@ const followedBy = "(SELECT target_account_id FROM follows WHERE account_id = ? 
 // addressed to them. Replies by a followed account to someone the viewer
 // does not follow are left out, as Mastodon does.
 func (s *Storage) HomeTimeline(ctx context.Context, viewerID string, visible StatusFilter, now time.Time, p Page) ([]Entry, error) {
+	return pageEntries(ctx, s.homeQuery(viewerID, visible, now), "s.id", "s.id", p)
+}
+
+// HomeTimelineCached is HomeTimeline through the timeline cache
+// (timeline_cache.go), for the pages readers ask for. The page is kept
+// per reader, so visible must be viewerID's audience rule as it is
+// (social.Service.VisibleFilter), never narrowed.
+func (s *Storage) HomeTimelineCached(ctx context.Context, viewerID string, visible StatusFilter, now time.Time, p Page) ([]Entry, error) {
+	key := timelineKey{kind: "home", viewer: viewerID, page: p}
+	return s.cachedTimeline(ctx, key, now, func(ctx context.Context, only []string) ([]Entry, error) {
+		q := s.homeQuery(viewerID, visible, now)
+		if only != nil {
+			q = q.Where("s.id IN (?)", bun.In(only))
+		}
+		return pageEntries(ctx, q, "s.id", "s.id", p)
+	})
+}
+
+func (s *Storage) homeQuery(viewerID string, visible StatusFilter, now time.Time) *bun.SelectQuery {
 	q := s.statuses().
 		WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
 			return q.Where("s.account_id = ?", viewerID).
@@ -148,8 +167,7 @@ func (s *Storage) HomeTimeline(ctx context.Context, viewerID string, visible Sta
 			" OR s.group_id IN (SELECT group_account_id FROM memberships WHERE account_id = ? AND state = 'accepted'))",
 			viewerID, viewerID, viewerID, viewerID, viewerID).
 		Apply(visible)
-	q = hideUnwanted(q, viewerID, now)
-	return pageEntries(ctx, q, "s.id", "s.id", p)
+	return hideUnwanted(q, viewerID, now)
 }
 
 // PublicOptions narrow the public timeline.
@@ -217,6 +235,22 @@ var listMembersWalkedApart = 64
 // for a list of 10 of 2,000 authors). Each member's statuses are walked
 // on their own index instead, a page at most each, and the newest kept.
 func (s *Storage) ListTimeline(ctx context.Context, ownerID, listID, repliesPolicy string, visible StatusFilter, now time.Time, p Page) ([]Entry, error) {
+	return s.listTimeline(ctx, ownerID, listID, repliesPolicy, visible, now, p, nil)
+}
+
+// ListTimelineCached is ListTimeline through the timeline cache, for the
+// pages readers ask for; visible must be ownerID's audience rule as it is
+// (see HomeTimelineCached).
+func (s *Storage) ListTimelineCached(ctx context.Context, ownerID, listID, repliesPolicy string, visible StatusFilter, now time.Time, p Page) ([]Entry, error) {
+	key := timelineKey{kind: "list", viewer: ownerID, list: listID, policy: repliesPolicy, page: p}
+	return s.cachedTimeline(ctx, key, now, func(ctx context.Context, only []string) ([]Entry, error) {
+		return s.listTimeline(ctx, ownerID, listID, repliesPolicy, visible, now, p, only)
+	})
+}
+
+// listTimeline reads a list's page, or with only the part of it among
+// those statuses.
+func (s *Storage) listTimeline(ctx context.Context, ownerID, listID, repliesPolicy string, visible StatusFilter, now time.Time, p Page, only []string) ([]Entry, error) {
 	var members []string
 	if err := s.DB.NewSelect().TableExpr("list_accounts").Column("account_id").
 		Where("list_id = ?", listID).OrderExpr("account_id").Scan(ctx, &members); err != nil {
@@ -230,8 +264,11 @@ func (s *Storage) ListTimeline(ctx context.Context, ownerID, listID, repliesPoli
 		q = listRepliesPolicy(q, repliesPolicy, ownerID, listID)
 		return hideUnwanted(q, ownerID, now)
 	}
-	if len(members) > listMembersWalkedApart || p.Limit <= 0 {
+	if len(members) > listMembersWalkedApart || p.Limit <= 0 || only != nil {
 		q := statusesOf(s.statuses().Where("s.account_id IN (?)", bun.In(members)))
+		if only != nil {
+			q = q.Where("s.id IN (?)", bun.In(only))
+		}
 		return pageEntries(ctx, q, "s.id", "s.id", p)
 	}
 	// SELECT id FROM (member 1's page) UNION ALL SELECT id FROM (member 2's page) …

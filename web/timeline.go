@@ -28,7 +28,7 @@ type timelineData struct {
 func (h *Handlers) homeTimeline(c *gin.Context) {
 	ctx := c.Request.Context()
 	v := viewerOf(c)
-	entries, err := h.Store.HomeTimeline(ctx, v.Account.ID, storage.StatusFilter(h.Social.VisibleFilter(v.Account)), h.now(),
+	entries, err := h.Store.HomeTimelineCached(ctx, v.Account.ID, storage.StatusFilter(h.Social.VisibleFilter(v.Account)), h.now(),
 		storage.Page{MaxID: c.Query("max_id"), Limit: pageSize})
 	if err != nil {
 		h.fail(c, err)
@@ -61,7 +61,7 @@ func (h *Handlers) homeUpdates(c *gin.Context) {
 	ctx := c.Request.Context()
 	v := viewerOf(c)
 	since := c.Query("since")
-	entries, err := h.Store.HomeTimeline(ctx, v.Account.ID, storage.StatusFilter(h.Social.VisibleFilter(v.Account)), h.now(),
+	entries, err := h.Store.HomeTimelineCached(ctx, v.Account.ID, storage.StatusFilter(h.Social.VisibleFilter(v.Account)), h.now(),
 		storage.Page{MinID: since, Limit: pageSize})
 	if err != nil {
 		h.fail(c, err)
