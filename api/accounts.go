@@ -340,9 +340,9 @@ func (h *Handlers) accountStatuses(c *gin.Context) {
 		c.JSON(http.StatusOK, out)
 		return
 	}
-	entries, err := h.Store.AccountTimeline(ctx, a.ID, h.visibleFilter(viewer), storage.AccountTimelineOptions{
+	entries, err := h.Store.AccountTimelineCached(ctx, viewerID(viewer), a.ID, h.visibleFilter(viewer), storage.AccountTimelineOptions{
 		ExcludeReplies: queryBool(c, "exclude_replies"), ExcludeReblogs: queryBool(c, "exclude_reblogs"), Tag: c.Query("tagged"),
-	}, p)
+	}, h.now(), p)
 	if err != nil {
 		h.internalError(c, err)
 		return

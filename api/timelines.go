@@ -45,7 +45,7 @@ func (h *Handlers) publicTimeline(c *gin.Context) {
 	viewer := CurrentAccount(c)
 	p := pageParams(c, defaultStatusLimit, maxStatusLimit)
 	opts := storage.PublicOptions{Local: queryBool(c, "local"), Remote: queryBool(c, "remote")}
-	entries, err := h.Store.PublicTimeline(c.Request.Context(), viewerID(viewer), h.visibleFilter(viewer), opts, h.now(), p)
+	entries, err := h.Store.PublicTimelineCached(c.Request.Context(), viewerID(viewer), h.visibleFilter(viewer), opts, h.now(), p)
 	if err != nil {
 		h.internalError(c, err)
 		return
@@ -63,7 +63,7 @@ func (h *Handlers) tagTimeline(c *gin.Context) {
 	viewer := CurrentAccount(c)
 	p := pageParams(c, defaultStatusLimit, maxStatusLimit)
 	opts := storage.PublicOptions{Local: queryBool(c, "local"), Remote: queryBool(c, "remote"), Tag: tag}
-	entries, err := h.Store.PublicTimeline(c.Request.Context(), viewerID(viewer), h.visibleFilter(viewer), opts, h.now(), p)
+	entries, err := h.Store.PublicTimelineCached(c.Request.Context(), viewerID(viewer), h.visibleFilter(viewer), opts, h.now(), p)
 	if err != nil {
 		h.internalError(c, err)
 		return

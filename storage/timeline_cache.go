@@ -9,11 +9,11 @@ import (
 	lru "github.com/hashicorp/golang-lru/v2"
 )
 
-// The timeline cache keeps the pages of home and list timelines that
-// readers asked for (issue 17): the walk over statuses with the audience
-// rule was a third of a home page's CPU on SQLite and a round trip on
-// PostgreSQL, for a page that had not changed since the same reader's
-// last request.
+// The timeline cache keeps the pages of timelines (home, lists, public,
+// hashtags, accounts) that readers asked for (issue 17): the walk over
+// statuses with the audience rule was a third of a home page's CPU on
+// SQLite and a round trip on PostgreSQL, for a page that had not changed
+// since the same reader's last request.
 //
 // It is exact across replicas, with the row cache's look at row_changes
 // (migration 20261209100001): a page can only change when
@@ -41,11 +41,11 @@ const (
 )
 
 type timelineKey struct {
-	kind   string // "home" or "list"
-	viewer string
-	list   string // list id and replies policy, for lists
-	policy string
-	page   Page
+	viewer string // "" for anonymous readers
+	// timeline names the timeline and its options: "home", "list " + id
+	// and replies policy, "public" and its flags, "account " + id…
+	timeline string
+	page     Page
 }
 
 type timelinePage struct {

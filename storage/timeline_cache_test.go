@@ -105,37 +105,70 @@ func TestTimelineCacheIsNeverStale(t *testing.T) {
 				}
 				return ps
 			}
+			anonymous := storage.StatusFilter((&social.Service{Store: a}).VisibleFilter(nil))
+			// Each timeline twice: read uncached on B, and through A's cache.
+			type timeline struct {
+				name     string
+				uncached func(p storage.Page) ([]storage.Entry, error)
+				cached   func(ctx context.Context, p storage.Page) ([]storage.Entry, error)
+			}
+			byBob := storage.AccountTimelineOptions{}
+			timelines := []timeline{
+				{"home", func(p storage.Page) ([]storage.Entry, error) { return b.HomeTimeline(ctx, alice.ID, visible, r.now, p) },
+					func(ctx context.Context, p storage.Page) ([]storage.Entry, error) {
+						return a.HomeTimelineCached(ctx, alice.ID, visible, r.now, p)
+					}},
+				{"list", func(p storage.Page) ([]storage.Entry, error) {
+					return b.ListTimeline(ctx, alice.ID, list.ID, list.RepliesPolicy, visible, r.now, p)
+				}, func(ctx context.Context, p storage.Page) ([]storage.Entry, error) {
+					return a.ListTimelineCached(ctx, alice.ID, list.ID, list.RepliesPolicy, visible, r.now, p)
+				}},
+				{"public", func(p storage.Page) ([]storage.Entry, error) {
+					return b.PublicTimeline(ctx, alice.ID, visible, storage.PublicOptions{}, r.now, p)
+				}, func(ctx context.Context, p storage.Page) ([]storage.Entry, error) {
+					return a.PublicTimelineCached(ctx, alice.ID, visible, storage.PublicOptions{}, r.now, p)
+				}},
+				{"public, anonymous", func(p storage.Page) ([]storage.Entry, error) {
+					return b.PublicTimeline(ctx, "", anonymous, storage.PublicOptions{Local: true}, r.now, p)
+				}, func(ctx context.Context, p storage.Page) ([]storage.Entry, error) {
+					return a.PublicTimelineCached(ctx, "", anonymous, storage.PublicOptions{Local: true}, r.now, p)
+				}},
+				{"#velo", func(p storage.Page) ([]storage.Entry, error) {
+					return b.PublicTimeline(ctx, alice.ID, visible, storage.PublicOptions{Tag: "velo"}, r.now, p)
+				}, func(ctx context.Context, p storage.Page) ([]storage.Entry, error) {
+					return a.PublicTimelineCached(ctx, alice.ID, visible, storage.PublicOptions{Tag: "velo"}, r.now, p)
+				}},
+				{"bob's statuses", func(p storage.Page) ([]storage.Entry, error) { return b.AccountTimeline(ctx, bob.ID, visible, byBob, p) },
+					func(ctx context.Context, p storage.Page) ([]storage.Entry, error) {
+						return a.AccountTimelineCached(ctx, alice.ID, bob.ID, visible, byBob, r.now, p)
+					}},
+				{"dan's statuses", func(p storage.Page) ([]storage.Entry, error) { return b.AccountTimeline(ctx, dan.ID, visible, byBob, p) },
+					func(ctx context.Context, p storage.Page) ([]storage.Entry, error) {
+						return a.AccountTimelineCached(ctx, alice.ID, dan.ID, visible, byBob, r.now, p)
+					}},
+			}
 			// check compares A's cached pages with B's uncached ones, asks
 			// each twice, and counts what the second asking cost A.
 			check := func(step string) {
 				t.Helper()
 				for _, p := range pages() {
-					wantHome, err := b.HomeTimeline(ctx, alice.ID, visible, r.now, p)
-					if err != nil {
-						t.Fatal(err)
-					}
-					wantList, err := b.ListTimeline(ctx, alice.ID, list.ID, list.RepliesPolicy, visible, r.now, p)
-					if err != nil {
-						t.Fatal(err)
-					}
-					for round := range 2 {
-						before := counter.count()
-						gotHome, err := a.HomeTimelineCached(storage.WithRequestScope(ctx), alice.ID, visible, r.now, p)
+					for _, tl := range timelines {
+						want, err := tl.uncached(p)
 						if err != nil {
 							t.Fatal(err)
 						}
-						gotList, err := a.ListTimelineCached(storage.WithRequestScope(ctx), alice.ID, list.ID, list.RepliesPolicy, visible, r.now, p)
-						if err != nil {
-							t.Fatal(err)
-						}
-						if !slices.Equal(gotHome, wantHome) {
-							t.Fatalf("%s, %+v, round %d: home on A\n%v\nwant (B, uncached)\n%v", step, p, round, storage.Items(gotHome), storage.Items(wantHome))
-						}
-						if !slices.Equal(gotList, wantList) {
-							t.Fatalf("%s, %+v, round %d: list on A\n%v\nwant (B, uncached)\n%v", step, p, round, storage.Items(gotList), storage.Items(wantList))
-						}
-						if cost := counter.count() - before; round == 1 && cost != 0 {
-							t.Fatalf("%s, %+v: a page asked again with nothing changed cost %d statements", step, p, cost)
+						for round := range 2 {
+							before := counter.count()
+							got, err := tl.cached(storage.WithRequestScope(ctx), p)
+							if err != nil {
+								t.Fatal(err)
+							}
+							if !slices.Equal(got, want) {
+								t.Fatalf("%s, %s, %+v, round %d: on A\n%v\nwant (B, uncached)\n%v", step, tl.name, p, round, storage.Items(got), storage.Items(want))
+							}
+							if cost := counter.count() - before; round == 1 && cost != 0 {
+								t.Fatalf("%s, %s, %+v: a page asked again with nothing changed cost %d statements", step, tl.name, p, cost)
+							}
 						}
 					}
 				}
@@ -202,6 +235,8 @@ func TestTimelineCacheIsNeverStale(t *testing.T) {
 			check("carol posts #velo")
 			exec("INSERT INTO followed_tags (id, account_id, tag_id, created_at) SELECT ?, ?, id, ? FROM tags WHERE name = 'velo'", model.NewID(r.now), alice.ID, r.now)
 			check("alice follows #velo")
+			exec("INSERT INTO status_tags (status_id, tag_id) SELECT ?, id FROM tags WHERE name = 'velo'", posted[3])
+			check("bob's older post tagged #velo")
 
 			// Edits, deletions, suspensions.
 			exec("UPDATE statuses SET visibility = ? WHERE id = ?", model.VisibilityDirect, posted[1])

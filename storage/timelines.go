@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -135,13 +136,9 @@ func (s *Storage) HomeTimeline(ctx context.Context, viewerID string, visible Sta
 // per reader, so visible must be viewerID's audience rule as it is
 // (social.Service.VisibleFilter), never narrowed.
 func (s *Storage) HomeTimelineCached(ctx context.Context, viewerID string, visible StatusFilter, now time.Time, p Page) ([]Entry, error) {
-	key := timelineKey{kind: "home", viewer: viewerID, page: p}
+	key := timelineKey{viewer: viewerID, timeline: "home", page: p}
 	return s.cachedTimeline(ctx, key, now, func(ctx context.Context, only []string) ([]Entry, error) {
-		q := s.homeQuery(viewerID, visible, now)
-		if only != nil {
-			q = q.Where("s.id IN (?)", bun.In(only))
-		}
-		return pageEntries(ctx, q, "s.id", "s.id", p)
+		return pageEntries(ctx, restrictTo(s.homeQuery(viewerID, visible, now), only), "s.id", "s.id", p)
 	})
 }
 
@@ -180,6 +177,28 @@ type PublicOptions struct {
 // PublicTimeline lists public statuses (no boosts, no replies to
 // others), newest first. viewerID may be "" (anonymous).
 func (s *Storage) PublicTimeline(ctx context.Context, viewerID string, visible StatusFilter, opts PublicOptions, now time.Time, p Page) ([]Entry, error) {
+	return pageEntries(ctx, s.publicQuery(viewerID, visible, opts, now), "s.id", "s.id", p)
+}
+
+// PublicTimelineCached is PublicTimeline through the timeline cache;
+// visible must be viewerID's audience rule as it is (see
+// HomeTimelineCached).
+func (s *Storage) PublicTimelineCached(ctx context.Context, viewerID string, visible StatusFilter, opts PublicOptions, now time.Time, p Page) ([]Entry, error) {
+	key := timelineKey{viewer: viewerID, timeline: fmt.Sprintf("public %t %t %s", opts.Local, opts.Remote, opts.Tag), page: p}
+	return s.cachedTimeline(ctx, key, now, func(ctx context.Context, only []string) ([]Entry, error) {
+		return pageEntries(ctx, restrictTo(s.publicQuery(viewerID, visible, opts, now), only), "s.id", "s.id", p)
+	})
+}
+
+// restrictTo narrows a query over statuses to only, when not nil.
+func restrictTo(q *bun.SelectQuery, only []string) *bun.SelectQuery {
+	if only == nil {
+		return q
+	}
+	return q.Where("s.id IN (?)", bun.In(only))
+}
+
+func (s *Storage) publicQuery(viewerID string, visible StatusFilter, opts PublicOptions, now time.Time) *bun.SelectQuery {
 	q := s.statuses().
 		Where("s.visibility = 'public'").
 		Where("s.reblog_of_id IS NULL").
@@ -194,8 +213,7 @@ func (s *Storage) PublicTimeline(ctx context.Context, viewerID string, visible S
 	} else if opts.Remote {
 		q = q.Where("s.local = ?", false)
 	}
-	q = hideUnwanted(q, viewerID, now)
-	return pageEntries(ctx, q, "s.id", "s.id", p)
+	return hideUnwanted(q, viewerID, now)
 }
 
 // AccountTimelineOptions are the filters of GET /api/v1/accounts/:id/statuses.
@@ -206,7 +224,21 @@ type AccountTimelineOptions struct {
 
 // AccountTimeline lists one account's statuses that the viewer may see.
 func (s *Storage) AccountTimeline(ctx context.Context, accountID string, visible StatusFilter, opts AccountTimelineOptions, p Page) ([]Entry, error) {
-	q := s.statuses().Where("s.account_id = ?", accountID).Apply(visible)
+	return pageEntries(ctx, accountQuery(s.statuses(), accountID, visible, opts), "s.id", "s.id", p)
+}
+
+// AccountTimelineCached is AccountTimeline through the timeline cache, for
+// viewerID (""for anonymous); visible must be viewerID's audience rule as
+// it is (see HomeTimelineCached).
+func (s *Storage) AccountTimelineCached(ctx context.Context, viewerID, accountID string, visible StatusFilter, opts AccountTimelineOptions, now time.Time, p Page) ([]Entry, error) {
+	key := timelineKey{viewer: viewerID, timeline: fmt.Sprintf("account %s %t %t %s", accountID, opts.ExcludeReplies, opts.ExcludeReblogs, opts.Tag), page: p}
+	return s.cachedTimeline(ctx, key, now, func(ctx context.Context, only []string) ([]Entry, error) {
+		return pageEntries(ctx, restrictTo(accountQuery(s.statuses(), accountID, visible, opts), only), "s.id", "s.id", p)
+	})
+}
+
+func accountQuery(q *bun.SelectQuery, accountID string, visible StatusFilter, opts AccountTimelineOptions) *bun.SelectQuery {
+	q = q.Where("s.account_id = ?", accountID).Apply(visible)
 	if opts.ExcludeReplies {
 		// Mastodon keeps self-replies (threads) when excluding replies.
 		q = q.Where("(s.in_reply_to_account_id IS NULL OR s.in_reply_to_account_id = s.account_id)")
@@ -217,7 +249,7 @@ func (s *Storage) AccountTimeline(ctx context.Context, accountID string, visible
 	if opts.Tag != "" {
 		q = q.Where("EXISTS (SELECT 1 FROM status_tags pt JOIN tags t ON t.id = pt.tag_id WHERE pt.status_id = s.id AND lower(t.name) = ?)", strings.ToLower(opts.Tag))
 	}
-	return pageEntries(ctx, q, "s.id", "s.id", p)
+	return q
 }
 
 // listMembersWalkedApart is the largest list whose members' statuses are
@@ -242,7 +274,7 @@ func (s *Storage) ListTimeline(ctx context.Context, ownerID, listID, repliesPoli
 // pages readers ask for; visible must be ownerID's audience rule as it is
 // (see HomeTimelineCached).
 func (s *Storage) ListTimelineCached(ctx context.Context, ownerID, listID, repliesPolicy string, visible StatusFilter, now time.Time, p Page) ([]Entry, error) {
-	key := timelineKey{kind: "list", viewer: ownerID, list: listID, policy: repliesPolicy, page: p}
+	key := timelineKey{viewer: ownerID, timeline: "list " + listID + " " + repliesPolicy, page: p}
 	return s.cachedTimeline(ctx, key, now, func(ctx context.Context, only []string) ([]Entry, error) {
 		return s.listTimeline(ctx, ownerID, listID, repliesPolicy, visible, now, p, only)
 	})
@@ -266,10 +298,7 @@ func (s *Storage) listTimeline(ctx context.Context, ownerID, listID, repliesPoli
 	}
 	if len(members) > listMembersWalkedApart || p.Limit <= 0 || only != nil {
 		q := statusesOf(s.statuses().Where("s.account_id IN (?)", bun.In(members)))
-		if only != nil {
-			q = q.Where("s.id IN (?)", bun.In(only))
-		}
-		return pageEntries(ctx, q, "s.id", "s.id", p)
+		return pageEntries(ctx, restrictTo(q, only), "s.id", "s.id", p)
 	}
 	// SELECT id FROM (member 1's page) UNION ALL SELECT id FROM (member 2's page) …
 	parts := make([]string, len(members))

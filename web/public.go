@@ -564,7 +564,7 @@ func (h *Handlers) tagPage(c *gin.Context) {
 	if viewerAcc != nil {
 		viewerID = viewerAcc.ID
 	}
-	entries, err := h.Store.PublicTimeline(ctx, viewerID, storage.StatusFilter(h.Social.VisibleFilter(viewerAcc)),
+	entries, err := h.Store.PublicTimelineCached(ctx, viewerID, storage.StatusFilter(h.Social.VisibleFilter(viewerAcc)),
 		storage.PublicOptions{Tag: tag}, h.now(), storage.Page{MaxID: c.Query("max_id"), Limit: pageSize})
 	if err != nil {
 		h.fail(c, err)
