@@ -138,11 +138,15 @@ func TestTimelineCacheIsNeverStale(t *testing.T) {
 				}, func(ctx context.Context, p storage.Page) ([]storage.Entry, error) {
 					return a.PublicTimelineCached(ctx, alice.ID, visible, storage.PublicOptions{Tag: "velo"}, r.now, p)
 				}},
-				{"bob's statuses", func(p storage.Page) ([]storage.Entry, error) { return b.AccountTimeline(ctx, bob.ID, visible, byBob, p) },
+				{"bob's statuses", func(p storage.Page) ([]storage.Entry, error) {
+					return b.AccountTimeline(ctx, bob.ID, visible, byBob, p)
+				},
 					func(ctx context.Context, p storage.Page) ([]storage.Entry, error) {
 						return a.AccountTimelineCached(ctx, alice.ID, bob.ID, visible, byBob, r.now, p)
 					}},
-				{"dan's statuses", func(p storage.Page) ([]storage.Entry, error) { return b.AccountTimeline(ctx, dan.ID, visible, byBob, p) },
+				{"dan's statuses", func(p storage.Page) ([]storage.Entry, error) {
+					return b.AccountTimeline(ctx, dan.ID, visible, byBob, p)
+				},
 					func(ctx context.Context, p storage.Page) ([]storage.Entry, error) {
 						return a.AccountTimelineCached(ctx, alice.ID, dan.ID, visible, byBob, r.now, p)
 					}},
