@@ -58,6 +58,23 @@ func (d simplePGXDriver) Open(name string) (driver.Conn, error) {
 
 type simplePGXConn struct{ *stdlib.Conn }
 
+// IsValid implements driver.Validator, which pgx's stdlib.Conn does not:
+// database/sql asks it when a connection is released, and discards the
+// connection instead of pooling it when it says no.
+//
+// pgx closes a connection whose query is interrupted by its context (a
+// client that went away): the wire is mid-answer and cannot be reused.
+// database/sql only discards a connection on driver.ErrBadConn, and a
+// canceled query returns "context canceled", so without IsValid the dead
+// connection went back to the pool, or straight to a request waiting for
+// one. That request's ResetSession then said ErrBadConn and database/sql
+// tried again, but a request waiting on a full pool is handed released
+// connections even on its last, "always new" try: when a burst of
+// canceled requests released dead ones three times in a row, the waiter
+// (a request of another client, or the guard's ping) got "driver: bad
+// connection", and the guard answered 503 to everyone.
+func (c *simplePGXConn) IsValid() bool { return !c.Conn.Conn().IsClosed() }
+
 var simpleProtocol = []driver.NamedValue{{Ordinal: 1, Value: pgx.QueryExecModeSimpleProtocol}}
 
 // unliftable remembers the lifted texts PostgreSQL refused, so that they

@@ -7,6 +7,7 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -167,7 +168,18 @@ func openPostgres(ctx context.Context, cfg config.Database) (*Storage, error) {
 func (s *Storage) Ping(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	if err := s.DB.PingContext(ctx); err != nil {
+	err := s.DB.PingContext(ctx)
+	// database/sql tries other connections when getting one fails with
+	// driver.ErrBadConn, but not when the ping itself does: one pooled
+	// connection the server or the network dropped (pgx checks those idle
+	// for over a second only) made Ping, and so the guard, report an
+	// outage. That connection is discarded now; ask again, on another or
+	// a new one. A database that is down still fails: opening a new
+	// connection to it is an error of its own.
+	for i := 0; i < 2 && errors.Is(err, driver.ErrBadConn) && ctx.Err() == nil; i++ {
+		err = s.DB.PingContext(ctx)
+	}
+	if err != nil {
 		// A ping that timed out waiting for a connection while every one
 		// is in use says the database is busy, not down: those connections
 		// are answering someone.
