@@ -38,10 +38,13 @@ func (s *Storage) DeleteList(ctx context.Context, id string) error {
 }
 
 // ListByID returns a list owned by ownerID (ErrNotFound otherwise).
+// Kept in the timeline cache: every list page asks for it.
 func (s *Storage) ListByID(ctx context.Context, ownerID, id string) (*List, error) {
-	l := new(List)
-	err := s.DB.NewSelect().Model(l).Where("id = ? AND account_id = ?", id, ownerID).Scan(ctx)
-	return l, notFound(err)
+	return s.cachedList(ctx, ownerID, id, func() (*List, error) {
+		l := new(List)
+		err := s.DB.NewSelect().Model(l).Where("id = ? AND account_id = ?", id, ownerID).Scan(ctx)
+		return l, notFound(err)
+	})
 }
 
 // Lists returns ownerID's lists, oldest first; with memberID, only the

@@ -59,6 +59,9 @@ type timelinePage struct {
 
 type timelineCache struct {
 	pages *lru.Cache[timelineKey, timelinePage]
+	// lists are list rows by owner and id, asked on every list page; a
+	// change to a list logs its owner ('r').
+	lists *lru.Cache[[2]string, List]
 	// ring holds the ids of the last timelineRing changed statuses; next
 	// is how many were ever added (ring[next % timelineRing] is the next
 	// slot). Guarded by rowCache.mu.
@@ -71,7 +74,8 @@ type timelineCache struct {
 
 func newTimelineCache() *timelineCache {
 	pages, _ := lru.New[timelineKey, timelinePage](timelinePages)
-	return &timelineCache{pages: pages, ring: make([]string, timelineRing)}
+	lists, _ := lru.New[[2]string, List](timelinePages)
+	return &timelineCache{pages: pages, lists: lists, ring: make([]string, timelineRing)}
 }
 
 // timelineChange applies one line of row_changes; it reports whether it
@@ -88,6 +92,11 @@ func (t *timelineCache) change(ch rowChange) bool {
 				t.pages.Remove(k)
 			}
 		}
+		for _, k := range t.lists.Keys() {
+			if k[0] == ch.RowID {
+				t.lists.Remove(k)
+			}
+		}
 		t.epoch++
 		return true
 	case "h":
@@ -100,6 +109,7 @@ func (t *timelineCache) change(ch rowChange) bool {
 // purge drops every page. Called with rowCache.mu held.
 func (t *timelineCache) purge() {
 	t.pages.Purge()
+	t.lists.Purge()
 	t.epoch++
 }
 
@@ -238,4 +248,33 @@ func compareKeys(a, b string) int {
 		return 1
 	}
 	return 0
+}
+
+// cachedList reads a list row through the timeline cache.
+func (s *Storage) cachedList(ctx context.Context, ownerID, id string, read func() (*List, error)) (*List, error) {
+	c := s.rows
+	if c == nil {
+		return read()
+	}
+	if _, ok := s.syncRowCache(ctx); !ok {
+		return read()
+	}
+	key := [2]string{ownerID, id}
+	c.mu.Lock()
+	epoch := c.timelines.epoch
+	l, found := c.timelines.lists.Get(key)
+	c.mu.Unlock()
+	if found {
+		return &l, nil
+	}
+	got, err := read()
+	if err != nil {
+		return got, err
+	}
+	c.mu.Lock()
+	if c.timelines.epoch == epoch {
+		c.timelines.lists.Add(key, *got)
+	}
+	c.mu.Unlock()
+	return got, nil
 }

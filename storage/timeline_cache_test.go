@@ -263,9 +263,17 @@ func TestTimelineCacheIsNeverStale(t *testing.T) {
 			bobsPost := posted[len(posted)-4]
 			post(dan, model.VisibilityPublic, func(st *model.Status) { st.InReplyToID, st.InReplyToAccountID = &bobsPost, &bob.ID })
 			check("dan on the list, replying to bob")
+			for range 2 { // the list row too is kept on A
+				if l, err := a.ListByID(storage.WithRequestScope(ctx), alice.ID, list.ID); err != nil || l.RepliesPolicy != "list" {
+					t.Fatalf("list on A: %+v, %v", l, err)
+				}
+			}
 			list.RepliesPolicy = "none"
 			if err := b.UpdateList(ctx, list); err != nil {
 				t.Fatal(err)
+			}
+			if l, err := a.ListByID(storage.WithRequestScope(ctx), alice.ID, list.ID); err != nil || l.RepliesPolicy != "none" {
+				t.Fatalf("list on A after its change on B: %+v, %v", l, err)
 			}
 			check("the list keeps no replies")
 
