@@ -363,3 +363,55 @@ func twoReplicas(t *testing.T, backend string) (a, b *storage.Storage) {
 	}
 	return open(), open()
 }
+
+// TestRowCacheSharesALookOnlyWhenItBeganAfterTheRequest: a request skips
+// its own look at row_changes only when another began after it did (and
+// so saw every change committed before the request); a request that
+// began before the last look must look itself.
+func TestRowCacheSharesALookOnlyWhenItBeganAfterTheRequest(t *testing.T) {
+	for _, backend := range storagetest.Backends() {
+		t.Run(backend, func(t *testing.T) {
+			ctx := context.Background()
+			a, b := twoReplicas(t, backend)
+			r := &timelineRig{t: t, s: b, now: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)}
+			id := r.status(r.account("alice"), model.VisibilityPublic, nil)
+			content := func(ctx context.Context) string {
+				t.Helper()
+				sts, err := a.StatusesByIDs(ctx, []string{id})
+				if err != nil || len(sts) != 1 {
+					t.Fatalf("%v %v", sts, err)
+				}
+				return sts[0].Content
+			}
+			content(storage.WithRequestScope(ctx)) // cached on A
+			edit := func(text string) {
+				t.Helper()
+				if _, err := b.DB.NewUpdate().Model((*model.Status)(nil)).Set("content = ?", text).Where("id = ?", id).Exec(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+
+			// The request begins, then the edit commits: no look began
+			// since, so the request looks (and may or may not see the
+			// edit; it must not be served from a look older than itself).
+			early := storage.WithRequestScope(ctx)
+			edit("<p>one</p>")
+			later := storage.WithRequestScope(ctx)
+			// A request that began after the edit looks and sees it…
+			if got := content(later); got != "<p>one</p>" {
+				t.Fatalf("a request begun after the edit read %q", got)
+			}
+			// …and the one that began before may share that look.
+			if got := content(early); got != "<p>one</p>" {
+				t.Fatalf("the earlier request read %q", got)
+			}
+
+			// Edited again after every look so far: a request begun now
+			// must look for itself, not reuse the look of an earlier one.
+			edit("<p>two</p>")
+			if got := content(storage.WithRequestScope(ctx)); got != "<p>two</p>" {
+				t.Fatalf("a request begun after the second edit read %q", got)
+			}
+		})
+	}
+}
