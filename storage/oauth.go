@@ -191,16 +191,31 @@ func (s *Storage) RevokeUserOAuthTokens(ctx context.Context, userID string, at t
 	return n, nil
 }
 
-// ApplicationsByIDs returns client applications by id.
+// ApplicationsByIDs returns client applications by id. Every status
+// posted from an app names it, so a page asks for them: they are kept in
+// the row cache (a change logs 'o').
 func (s *Storage) ApplicationsByIDs(ctx context.Context, ids []string) (map[string]model.OAuthApplication, error) {
 	out := map[string]model.OAuthApplication{}
 	if len(ids) == 0 {
 		return out, nil
 	}
+	gen, cacheOK := s.syncRowCache(ctx)
+	missing := ids
+	if cacheOK {
+		missing = s.rows.cachedApps(ids, out)
+		if len(missing) == 0 {
+			return out, nil
+		}
+	}
 	var apps []model.OAuthApplication
-	err := s.DB.NewSelect().Model(&apps).Where("id IN (?)", bun.In(ids)).Scan(ctx)
+	if err := s.DB.NewSelect().Model(&apps).Where("id IN (?)", bun.In(missing)).Scan(ctx); err != nil {
+		return out, err
+	}
 	for _, a := range apps {
 		out[a.ID] = a
 	}
-	return out, err
+	if cacheOK {
+		s.rows.putApps(gen, apps)
+	}
+	return out, nil
 }

@@ -36,6 +36,8 @@ type rowCache struct {
 	viewers *lru.Cache[string, viewerState]
 	filters *lru.Cache[string, []Filter]
 	stats   *lru.Cache[string, AccountStats]
+	// apps are client applications, named by the statuses posted from them.
+	apps *lru.Cache[string, model.OAuthApplication]
 	// timelines are pages of home and list timelines (timeline_cache.go).
 	timelines *timelineCache
 
@@ -79,8 +81,9 @@ func newRowCache() *rowCache {
 	vw, _ := lru.New[string, viewerState](rowCacheTokens)
 	fl, _ := lru.New[string, []Filter](rowCacheTokens)
 	sc, _ := lru.New[string, AccountStats](rowCacheAccounts)
+	ap, _ := lru.New[string, model.OAuthApplication](rowCacheTokens)
 	return &rowCache{statuses: st, accounts: ac, tokens: tk, pieces: pc, viewers: vw, filters: fl, stats: sc,
-		timelines: newTimelineCache(), applied: map[int64]string{}}
+		apps: ap, timelines: newTimelineCache(), applied: map[int64]string{}}
 }
 
 // sync reads the changes since the last look and evicts them. It returns
@@ -170,6 +173,7 @@ func (s *Storage) pollRowCache(ctx context.Context) (uint64, bool) {
 		c.viewers.Purge()
 		c.filters.Purge()
 		c.stats.Purge()
+		c.apps.Purge()
 		c.timelines.purge()
 		c.gen++
 		c.cursor, c.lastPolled = next, now
@@ -201,6 +205,8 @@ func (s *Storage) pollRowCache(ctx context.Context) (uint64, bool) {
 			c.pieces.Remove(ch.RowID)
 		case "a":
 			c.accounts.Remove(ch.RowID)
+		case "o":
+			c.apps.Remove(ch.RowID)
 		default:
 			c.evictPerAccount(ch)
 		}
@@ -484,5 +490,35 @@ func (c *rowCache) forgetApplied(cursor string) {
 		if later("", cursor, xid) {
 			delete(c.applied, seq)
 		}
+	}
+}
+
+// cachedApps fills out with the applications known and returns the ids
+// to read.
+func (c *rowCache) cachedApps(ids []string, out map[string]model.OAuthApplication) []string {
+	var missing []string
+	for _, id := range ids {
+		if _, done := out[id]; done {
+			continue
+		}
+		if a, ok := c.apps.Get(id); ok {
+			a.RedirectURIs = slices.Clone(a.RedirectURIs)
+			out[id] = a
+		} else {
+			missing = append(missing, id)
+		}
+	}
+	return missing
+}
+
+func (c *rowCache) putApps(gen uint64, apps []model.OAuthApplication) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen {
+		return
+	}
+	for _, a := range apps {
+		a.RedirectURIs = slices.Clone(a.RedirectURIs)
+		c.apps.Add(a.ID, a)
 	}
 }

@@ -415,3 +415,50 @@ func TestRowCacheSharesALookOnlyWhenItBeganAfterTheRequest(t *testing.T) {
 		})
 	}
 }
+
+// TestCachedApplicationsFollowEveryChange: the client applications a page
+// names (each status posted from an app) are kept on replica A, and a
+// rename or a deletion on B is seen by A's next read.
+func TestCachedApplicationsFollowEveryChange(t *testing.T) {
+	for _, backend := range storagetest.Backends() {
+		t.Run(backend, func(t *testing.T) {
+			ctx := context.Background()
+			a, b := twoReplicas(t, backend)
+			counter := &stmtCounter{}
+			a.DB.AddQueryHook(counter)
+			now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+			app := &model.OAuthApplication{ID: model.NewID(now), Name: "Tusky", RedirectURIs: []string{"urn:ietf:wg:oauth:2.0:oob"},
+				Scopes: "read", ClientID: "client-" + model.NewID(now), ClientSecretHash: "x", CreatedAt: now}
+			if err := b.CreateOAuthApplication(ctx, app); err != nil {
+				t.Fatal(err)
+			}
+			name := func() string {
+				t.Helper()
+				apps, err := a.ApplicationsByIDs(storage.WithRequestScope(ctx), []string{app.ID, app.ID})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return apps[app.ID].Name
+			}
+			if got := name(); got != "Tusky" {
+				t.Fatalf("first read: %q", got)
+			}
+			before := counter.count()
+			if got := name(); got != "Tusky" || counter.count() != before {
+				t.Fatalf("second read: %q, %d statements", got, counter.count()-before)
+			}
+			if _, err := b.DB.NewUpdate().Model((*model.OAuthApplication)(nil)).Set("name = ?", "Tusky 2").Where("id = ?", app.ID).Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if got := name(); got != "Tusky 2" {
+				t.Fatalf("after the rename on B: %q", got)
+			}
+			if _, err := b.DB.NewDelete().Model((*model.OAuthApplication)(nil)).Where("id = ?", app.ID).Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if got := name(); got != "" {
+				t.Fatalf("after the deletion on B: %q", got)
+			}
+		})
+	}
+}
