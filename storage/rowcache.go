@@ -58,8 +58,16 @@ type rowCache struct {
 	// database of the cluster — made each look return the same lines
 	// again, and drop the same pages again). seq → xid.
 	applied map[int64]string
-	// lastLook is the ticket of the newest look applied (lookTickets).
+	// lastLook is the ticket of the newest look applied (lookTickets);
+	// looking is the newest look under way, which requests that began
+	// before it wait for rather than look themselves.
 	lastLook uint64
+	looking  *lookUnderWay
+}
+
+type lookUnderWay struct {
+	ticket uint64
+	done   chan struct{}
 }
 
 const (
@@ -103,15 +111,34 @@ func (s *Storage) syncRowCache(ctx context.Context) (uint64, bool) {
 	}
 	if scope != nil {
 		// A look that began after this request did has seen every change
-		// committed before it: under load most requests find one and
-		// skip their own (issue 17: the look was 15 % of a home page's
-		// CPU at 16 connections on SQLite, a round trip on PostgreSQL).
-		c.mu.Lock()
-		recent, gen := c.lastLook > scope.began, c.gen
-		c.mu.Unlock()
-		if recent {
-			scope.synced, scope.gen, scope.ok = true, gen, true
-			return gen, true
+		// committed before it: under load most requests find one, done or
+		// under way, and skip their own (issue 17: the look was 15 % of a
+		// home page's CPU at 16 connections on SQLite, a round trip on
+		// PostgreSQL).
+		for {
+			c.mu.Lock()
+			recent, gen := c.lastLook > scope.began, c.gen
+			// A look under way that began before this request cannot
+			// serve it, but this request waits for it to end all the same
+			// and then looks with the others that queued meanwhile: one
+			// look at a time instead of one per request.
+			var wait chan struct{}
+			if !recent && c.looking != nil {
+				wait = c.looking.done
+			}
+			c.mu.Unlock()
+			if recent {
+				scope.synced, scope.gen, scope.ok = true, gen, true
+				return gen, true
+			}
+			if wait == nil {
+				break
+			}
+			select {
+			case <-wait: // then look again for a look that serves this request
+			case <-ctx.Done():
+				return 0, false
+			}
 		}
 	}
 	gen, ok := s.pollRowCache(ctx)
@@ -145,6 +172,20 @@ func WithRequestScope(ctx context.Context) context.Context {
 func (s *Storage) pollRowCache(ctx context.Context) (uint64, bool) {
 	c := s.rows
 	ticket := lookTickets.Add(1) // before the look's statement begins
+	look := &lookUnderWay{ticket: ticket, done: make(chan struct{})}
+	c.mu.Lock()
+	if c.looking == nil || c.looking.ticket < ticket {
+		c.looking = look
+	}
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		if c.looking == look {
+			c.looking = nil
+		}
+		c.mu.Unlock()
+		close(look.done)
+	}()
 	c.mu.Lock()
 	cursor, last := c.cursor, c.lastPolled
 	c.mu.Unlock()

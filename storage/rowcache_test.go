@@ -3,6 +3,8 @@ package storage_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -411,6 +413,31 @@ func TestRowCacheSharesALookOnlyWhenItBeganAfterTheRequest(t *testing.T) {
 			edit("<p>two</p>")
 			if got := content(storage.WithRequestScope(ctx)); got != "<p>two</p>" {
 				t.Fatalf("a request begun after the second edit read %q", got)
+			}
+
+			// Under concurrency, requests queue behind a look under way
+			// and share the next one: each still sees every edit made
+			// before it began.
+			for round := range 20 {
+				want := fmt.Sprintf("<p>round %d</p>", round)
+				edit(want)
+				var wg sync.WaitGroup
+				errs := make(chan string, 16)
+				for range 16 {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						sts, err := a.StatusesByIDs(storage.WithRequestScope(ctx), []string{id})
+						if err != nil || len(sts) != 1 || sts[0].Content != want {
+							errs <- fmt.Sprintf("%v %v", sts, err)
+						}
+					}()
+				}
+				wg.Wait()
+				close(errs)
+				for e := range errs {
+					t.Fatalf("round %d: a request begun after the edit read %s", round, e)
+				}
 			}
 		})
 	}
