@@ -159,7 +159,7 @@ func (h *Handlers) notifications(c *gin.Context) {
 	// is full and its statuses are not looked at twice.
 	f := notificationFilter(c)
 	f.VisibleStatus = h.visibleFilter(viewer)
-	ns, err := h.Store.NotificationsPage(ctx, viewer.ID, f, h.now(), p)
+	ns, err := h.Store.NotificationsPageCached(ctx, viewer.ID, f, h.now(), p)
 	if err != nil {
 		h.internalError(c, err)
 		return

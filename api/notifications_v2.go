@@ -126,7 +126,7 @@ func (h *Handlers) groupedNotifications(c *gin.Context) {
 	viewer := CurrentAccount(c)
 	ctx := c.Request.Context()
 	p := pageParams(c, defaultNotificationLimit, maxNotificationLimit)
-	ns, err := h.Store.NotificationsPage(ctx, viewer.ID, notificationFilter(c), h.now(), p)
+	ns, err := h.Store.NotificationsPageCached(ctx, viewer.ID, notificationFilter(c), h.now(), p)
 	if err != nil {
 		h.internalError(c, err)
 		return

@@ -29,6 +29,7 @@ var dialectMigrations = []struct{ name, comment string }{
 	{"20261207100002", "row_changes_pieces"},
 	{"20261207100003", "row_changes_per_account"},
 	{"20261209100001", "row_changes_timelines"},
+	{"20261209100002", "row_changes_notifications"},
 }
 
 func (s *Storage) addDialectMigrations(ms *migrate.Migrations) {

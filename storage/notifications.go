@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"time"
 
@@ -65,6 +66,18 @@ func (s *Storage) NotificationsPage(ctx context.Context, accountID string, f Not
 		slices.Reverse(out)
 	}
 	return out, nil
+}
+
+// NotificationsPageCached is NotificationsPage through the timeline cache
+// (timeline_cache.go), for the pages readers ask for. The page is kept
+// per reader, so f.VisibleStatus must be nil or accountID's audience rule
+// as it is (social.Service.VisibleFilter), never narrowed.
+func (s *Storage) NotificationsPageCached(ctx context.Context, accountID string, f NotificationFilter, now time.Time, p Page) ([]model.Notification, error) {
+	key := timelineKey{viewer: accountID, page: p, timeline: fmt.Sprintf("notifications %q %q %q %q %t",
+		f.Types, f.ExcludeTypes, f.ExcludePrefix, f.FromAccountID, f.VisibleStatus != nil)}
+	return s.cachedNotifications(ctx, key, now, func() ([]model.Notification, error) {
+		return s.NotificationsPage(ctx, accountID, f, now, p)
+	})
 }
 
 // NotificationEntries gives a page of notifications as entries (for the

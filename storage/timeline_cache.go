@@ -7,6 +7,8 @@ import (
 	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
+
+	"github.com/coopol/coopol/model"
 )
 
 // The timeline cache keeps the pages of timelines (home, lists, public,
@@ -62,6 +64,10 @@ type timelineCache struct {
 	// lists are list rows by owner and id, asked on every list page; a
 	// change to a list logs its owner ('r').
 	lists *lru.Cache[[2]string, List]
+	// notifications are pages of notifications, read again whole after
+	// any change to a status (one may have become visible or hidden), to
+	// the reader's notifications or staff role ('m'), or relations.
+	notifications *lru.Cache[timelineKey, notificationPage]
 	// ring holds the ids of the last timelineRing changed statuses; next
 	// is how many were ever added (ring[next % timelineRing] is the next
 	// slot). Guarded by rowCache.mu.
@@ -75,7 +81,8 @@ type timelineCache struct {
 func newTimelineCache() *timelineCache {
 	pages, _ := lru.New[timelineKey, timelinePage](timelinePages)
 	lists, _ := lru.New[[2]string, List](timelinePages)
-	return &timelineCache{pages: pages, lists: lists, ring: make([]string, timelineRing)}
+	notifications, _ := lru.New[timelineKey, notificationPage](timelinePages)
+	return &timelineCache{pages: pages, lists: lists, notifications: notifications, ring: make([]string, timelineRing)}
 }
 
 // timelineChange applies one line of row_changes; it reports whether it
@@ -97,6 +104,11 @@ func (t *timelineCache) change(ch rowChange) bool {
 				t.lists.Remove(k)
 			}
 		}
+		t.dropNotifications(ch.RowID)
+		t.epoch++
+		return true
+	case "m":
+		t.dropNotifications(ch.RowID)
 		t.epoch++
 		return true
 	case "h":
@@ -110,6 +122,7 @@ func (t *timelineCache) change(ch rowChange) bool {
 func (t *timelineCache) purge() {
 	t.pages.Purge()
 	t.lists.Purge()
+	t.notifications.Purge()
 	t.epoch++
 }
 
@@ -277,4 +290,86 @@ func (s *Storage) cachedList(ctx context.Context, ownerID, id string, read func(
 	}
 	c.mu.Unlock()
 	return got, nil
+}
+
+type notificationPage struct {
+	rows  []model.Notification
+	pos   uint64
+	until time.Time
+}
+
+// dropNotifications drops a reader's pages of notifications. Called with
+// rowCache.mu held.
+func (t *timelineCache) dropNotifications(viewerID string) {
+	for _, k := range t.notifications.Keys() {
+		if k.viewer == viewerID {
+			t.notifications.Remove(k)
+		}
+	}
+}
+
+// cachedNotifications serves a page of notifications from the cache when
+// nothing that could change it happened since it was read.
+func (s *Storage) cachedNotifications(ctx context.Context, key timelineKey, now time.Time, read func() ([]model.Notification, error)) ([]model.Notification, error) {
+	c := s.rows
+	if c == nil {
+		return read()
+	}
+	if _, ok := s.syncRowCache(ctx); !ok {
+		return read()
+	}
+	t := c.timelines
+	c.mu.Lock()
+	pos, epoch := t.next, t.epoch
+	page, found := t.notifications.Get(key)
+	if found && (page.pos != t.next || (!page.until.IsZero() && !now.Before(page.until))) {
+		found = false // a status changed since, or a mute ended
+	}
+	c.mu.Unlock()
+	if found {
+		return cloneNotifications(page.rows), nil
+	}
+	rows, err := read()
+	if err != nil {
+		return nil, err
+	}
+	until, err := s.nextMuteEnd(ctx, key.viewer, now)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if t.epoch == epoch {
+		t.notifications.Add(key, notificationPage{rows: cloneNotifications(rows), pos: pos, until: until})
+	}
+	c.mu.Unlock()
+	return rows, nil
+}
+
+// cloneNotifications copies rows and what their pointers point to, so
+// that a caller changing one changes nothing in the cache.
+func cloneNotifications(rows []model.Notification) []model.Notification {
+	out := slices.Clone(rows)
+	for i := range out {
+		out[i] = cloneNotification(out[i])
+	}
+	return out
+}
+
+func cloneNotification(n model.Notification) model.Notification {
+	n.FromAccountID = clonePtr(n.FromAccountID)
+	n.StatusID = clonePtr(n.StatusID)
+	n.EventID = clonePtr(n.EventID)
+	n.GroupID = clonePtr(n.GroupID)
+	n.ReportID = clonePtr(n.ReportID)
+	n.GaugeGoing = clonePtr(n.GaugeGoing)
+	n.GaugeCapacity = clonePtr(n.GaugeCapacity)
+	return n
+}
+
+func clonePtr[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
 }

@@ -175,9 +175,63 @@ func TestTimelineCacheIsNeverStale(t *testing.T) {
 							}
 						}
 					}
+					// Notifications, with the audience rule (API v1) and
+					// without (v2 and the web inbox).
+					for _, f := range []storage.NotificationFilter{{VisibleStatus: visible}, {ExcludePrefix: "coopol."}} {
+						want, err := b.NotificationsPage(ctx, alice.ID, f, r.now, p)
+						if err != nil {
+							t.Fatal(err)
+						}
+						for round := range 2 {
+							before := counter.count()
+							got, err := a.NotificationsPageCached(storage.WithRequestScope(ctx), alice.ID, f, r.now, p)
+							if err != nil {
+								t.Fatal(err)
+							}
+							if fmt.Sprint(notificationsOf(got)) != fmt.Sprint(notificationsOf(want)) {
+								t.Fatalf("%s, notifications (audience %t), %+v, round %d: on A\n%v\nwant (B, uncached)\n%v", step, f.VisibleStatus != nil, p, round, notificationsOf(got), notificationsOf(want))
+							}
+							if cost := counter.count() - before; round == 1 && cost != 0 {
+								t.Fatalf("%s, notifications, %+v: a page asked again with nothing changed cost %d statements", step, p, cost)
+							}
+						}
+					}
 				}
 			}
+			notify := func(from *model.Account, kind, statusID string) string {
+				t.Helper()
+				r.now = r.now.Add(time.Second)
+				id := model.NewID(r.now)
+				exec("INSERT INTO notifications (id, account_id, from_account_id, type, status_id, read, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+					id, alice.ID, from.ID, kind, statusID, false, r.now)
+				return id
+			}
+			for i, st := range posted[:8] {
+				notify([]*model.Account{bob, carol, dan}[i%3], "favourite", st)
+			}
 			check("start")
+
+			// Notifications: a new one, one read, one dismissed, a staff one
+			// seen only while alice is staff.
+			n1 := notify(carol, "mention", posted[2])
+			check("a new notification")
+			exec("UPDATE notifications SET read = ? WHERE id = ?", true, n1)
+			check("a notification read")
+			exec("DELETE FROM notifications WHERE id = ?", n1)
+			check("a notification dismissed")
+			notify(dan, "admin.sign_up", posted[1])
+			check("a staff notification for alice, not staff")
+			exec("UPDATE users SET role = ? WHERE account_id = ?", model.RoleAdmin, alice.ID)
+			check("alice made admin")
+			exec("UPDATE users SET role = ? WHERE account_id = ?", "sympathisant", alice.ID)
+			check("alice no longer admin")
+			ends0 := r.now.Add(time.Hour)
+			if err := b.UpsertMute(ctx, &storage.Mute{ID: model.NewID(r.now), AccountID: alice.ID, TargetAccountID: carol.ID, HideNotifications: true, ExpiresAt: &ends0, CreatedAt: r.now}); err != nil {
+				t.Fatal(err)
+			}
+			check("alice mutes carol's notifications for an hour")
+			r.now = r.now.Add(2 * time.Hour)
+			check("that mute has ended")
 
 			// New statuses: a page read before them is topped up.
 			post(bob, model.VisibilityPublic, nil)
@@ -245,6 +299,8 @@ func TestTimelineCacheIsNeverStale(t *testing.T) {
 			// Edits, deletions, suspensions.
 			exec("UPDATE statuses SET visibility = ? WHERE id = ?", model.VisibilityDirect, posted[1])
 			check("dan's post made direct")
+			exec("UPDATE statuses SET visibility = ? WHERE id = ?", model.VisibilityPrivate, posted[2])
+			check("carol's post, which alice was notified of, made followers-only")
 			exec("DELETE FROM statuses WHERE id = ?", posted[0])
 			check("bob's first post deleted")
 			exec("UPDATE accounts SET suspended_at = ? WHERE id = ?", r.now, bob.ID)
@@ -284,4 +340,13 @@ func TestTimelineCacheIsNeverStale(t *testing.T) {
 			check(fmt.Sprintf("%d statuses later", 80))
 		})
 	}
+}
+
+// notificationsOf summarises notifications for comparison: id, read.
+func notificationsOf(ns []model.Notification) []string {
+	out := make([]string, len(ns))
+	for i, n := range ns {
+		out[i] = fmt.Sprintf("%s:%s:%t", n.ID, n.Type, n.Read)
+	}
+	return out
 }

@@ -85,7 +85,7 @@ func notificationKey(typ string) string {
 func (h *Handlers) notificationsPage(c *gin.Context) {
 	ctx := c.Request.Context()
 	v := viewerOf(c)
-	rows, err := h.Store.NotificationsPage(ctx, v.Account.ID, storage.NotificationFilter{}, h.now(), storage.Page{MaxID: c.Query("max_id"), Limit: 30})
+	rows, err := h.Store.NotificationsPageCached(ctx, v.Account.ID, storage.NotificationFilter{}, h.now(), storage.Page{MaxID: c.Query("max_id"), Limit: 30})
 	if err != nil {
 		h.fail(c, err)
 		return
