@@ -38,7 +38,7 @@ type rowCache struct {
 	stats   *lru.Cache[string, AccountStats]
 	// apps are client applications, named by the statuses posted from them.
 	apps *lru.Cache[string, model.OAuthApplication]
-	// timelines are pages of home and list timelines (timeline_cache.go).
+	// timelines are pages of timelines and notifications (timeline_cache.go).
 	timelines *timelineCache
 
 	mu sync.Mutex

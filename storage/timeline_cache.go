@@ -85,7 +85,7 @@ func newTimelineCache() *timelineCache {
 	return &timelineCache{pages: pages, lists: lists, notifications: notifications, ring: make([]string, timelineRing)}
 }
 
-// timelineChange applies one line of row_changes; it reports whether it
+// change applies one line of row_changes; it reports whether it
 // was one of the timeline cache's own kinds. Called with rowCache.mu held.
 func (t *timelineCache) change(ch rowChange) bool {
 	switch ch.Kind {
