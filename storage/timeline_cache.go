@@ -94,21 +94,13 @@ func (t *timelineCache) change(ch rowChange) bool {
 		t.next++
 		return ch.Kind == "n"
 	case "r":
-		for _, k := range t.pages.Keys() {
-			if k.viewer == ch.RowID {
-				t.pages.Remove(k)
-			}
-		}
-		for _, k := range t.lists.Keys() {
-			if k[0] == ch.RowID {
-				t.lists.Remove(k)
-			}
-		}
-		t.dropNotifications(ch.RowID)
+		dropWhere(t.pages, func(k timelineKey) bool { return k.viewer == ch.RowID })
+		dropWhere(t.lists, func(k [2]string) bool { return k[0] == ch.RowID })
+		dropWhere(t.notifications, func(k timelineKey) bool { return k.viewer == ch.RowID })
 		t.epoch++
 		return true
 	case "m":
-		t.dropNotifications(ch.RowID)
+		dropWhere(t.notifications, func(k timelineKey) bool { return k.viewer == ch.RowID })
 		t.epoch++
 		return true
 	case "h":
@@ -192,13 +184,18 @@ func (s *Storage) cachedTimeline(ctx context.Context, key timelineKey, now time.
 }
 
 func (s *Storage) putTimeline(key timelineKey, epoch uint64, page timelinePage) {
+	s.keepIfUnchanged(epoch, func(t *timelineCache) { t.pages.Add(key, page) })
+}
+
+// keepIfUnchanged stores what was read at epoch, unless pages were dropped
+// since (what was read may predate the change that dropped them).
+func (s *Storage) keepIfUnchanged(epoch uint64, add func(t *timelineCache)) {
 	c := s.rows
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.timelines.epoch != epoch {
-		return // pages were dropped since this one was read
+	if c.timelines.epoch == epoch {
+		add(c.timelines)
 	}
-	c.timelines.pages.Add(key, page)
 }
 
 // nextMuteEnd is when the first of viewerID's mutes still running ends.
@@ -284,11 +281,7 @@ func (s *Storage) cachedList(ctx context.Context, ownerID, id string, read func(
 	if err != nil {
 		return got, err
 	}
-	c.mu.Lock()
-	if c.timelines.epoch == epoch {
-		c.timelines.lists.Add(key, *got)
-	}
-	c.mu.Unlock()
+	s.keepIfUnchanged(epoch, func(t *timelineCache) { t.lists.Add(key, *got) })
 	return got, nil
 }
 
@@ -298,12 +291,12 @@ type notificationPage struct {
 	until time.Time
 }
 
-// dropNotifications drops a reader's pages of notifications. Called with
-// rowCache.mu held.
-func (t *timelineCache) dropNotifications(viewerID string) {
-	for _, k := range t.notifications.Keys() {
-		if k.viewer == viewerID {
-			t.notifications.Remove(k)
+// dropWhere removes the entries whose key matches (a reader's, whose
+// relations or notifications changed). Called with rowCache.mu held.
+func dropWhere[K comparable, V any](cache *lru.Cache[K, V], match func(K) bool) {
+	for _, k := range cache.Keys() {
+		if match(k) {
+			cache.Remove(k)
 		}
 	}
 }
@@ -337,11 +330,9 @@ func (s *Storage) cachedNotifications(ctx context.Context, key timelineKey, now 
 	if err != nil {
 		return nil, err
 	}
-	c.mu.Lock()
-	if t.epoch == epoch {
+	s.keepIfUnchanged(epoch, func(t *timelineCache) {
 		t.notifications.Add(key, notificationPage{rows: cloneNotifications(rows), pos: pos, until: until})
-	}
-	c.mu.Unlock()
+	})
 	return rows, nil
 }
 
