@@ -261,19 +261,13 @@ func (f *Federation) fetchActor(ctx context.Context, uri string) (*model.Account
 	if err != nil {
 		return nil, err
 	}
-	a, err := f.saveActor(ctx, parsed)
-	if err != nil {
-		return nil, err
-	}
-	if err := f.saveGroupInfo(ctx, a, doc); err != nil {
-		return nil, err
-	}
-	return a, nil
+	return f.saveActor(ctx, parsed, doc)
 }
 
-// saveActor inserts or refreshes a remote actor. Its key must live on its
-// own origin and name it as owner (H-09).
-func (f *Federation) saveActor(ctx context.Context, parsed *ap.RemoteActor) (*model.Account, error) {
+// saveActor inserts or refreshes a remote actor, fetched from its origin
+// as doc, with what a section or group says of itself. Its key must live
+// on its own origin and name it as owner (H-09).
+func (f *Federation) saveActor(ctx context.Context, parsed *ap.RemoteActor, doc map[string]any) (*model.Account, error) {
 	fresh := parsed.Account
 	if fresh.PublicKeyPEM != "" {
 		if !ap.SameOrigin(fresh.PublicKeyID, fresh.URI) || (parsed.KeyOwner != "" && parsed.KeyOwner != fresh.URI) {
@@ -294,10 +288,14 @@ func (f *Federation) saveActor(ctx context.Context, parsed *ap.RemoteActor) (*mo
 		fresh.Fields[i].Value = sanitize(fresh.Fields[i].Value)
 	}
 	fresh.FetchedAt, fresh.UpdatedAt = &now, now
+	var group *model.Group
+	if fresh.IsGroup() && !f.isLocal(fresh.URI) {
+		group = ap.RemoteGroup(doc, "", now)
+	}
 	existing, err := f.store.AccountByURI(ctx, fresh.URI)
 	if errors.Is(err, storage.ErrNotFound) {
 		fresh.ID, fresh.CreatedAt = model.NewID(now), now
-		if err := f.store.InsertAccount(ctx, nil, &fresh); err != nil {
+		if err := f.store.SaveRemoteActor(ctx, &fresh, true, group); err != nil {
 			if storage.IsUniqueViolation(err) {
 				return f.store.AccountByURI(ctx, fresh.URI) // fetched twice at once
 			}
@@ -312,7 +310,7 @@ func (f *Federation) saveActor(ctx context.Context, parsed *ap.RemoteActor) (*mo
 	if fresh.PublicKeyPEM == "" {
 		fresh.PublicKeyID, fresh.PublicKeyPEM = existing.PublicKeyID, existing.PublicKeyPEM
 	}
-	if err := f.store.UpdateAccount(ctx, &fresh); err != nil {
+	if err := f.store.SaveRemoteActor(ctx, &fresh, false, group); err != nil {
 		return nil, err
 	}
 	return &fresh, nil
@@ -421,7 +419,7 @@ func (f *Federation) keyOwner(ctx context.Context, keyID string, refresh bool) (
 		if parsed.Account.PublicKeyID != keyID {
 			return nil, fmt.Errorf("actor %s does not publish key %s", parsed.Account.URI, keyID) // H-09
 		}
-		return f.saveActor(ctx, parsed)
+		return f.saveActor(ctx, parsed, doc)
 	}
 	// A key document: its owner must list the very same key (H-09).
 	owner := ap.ID(doc["owner"])

@@ -557,10 +557,11 @@ func (s *Service) refreshActor(ctx context.Context, actor *model.Account, doc ma
 		updated.PublicKeyID, updated.PublicKeyPEM = fresh.PublicKeyID, fresh.PublicKeyPEM
 	}
 	updated.FetchedAt, updated.UpdatedAt = &now, now
-	if err := s.Store.UpdateAccount(ctx, &updated); err != nil {
-		return err
+	var group *model.Group
+	if updated.IsGroup() && !updated.IsLocal() {
+		group = ap.RemoteGroup(doc, updated.ID, now)
 	}
-	return s.refreshGroupInfo(ctx, &updated, doc)
+	return s.Store.SaveRemoteActor(ctx, &updated, false, group)
 }
 
 func sanitizeFields(fields []model.Field) []model.Field {

@@ -61,22 +61,3 @@ func (s *Service) lacksEventData(ctx context.Context, st *model.Status) bool {
 	_, err := s.Store.EventByStatusID(ctx, st.ID)
 	return errors.Is(err, storage.ErrNotFound)
 }
-
-// refreshGroupInfo keeps what a remote section or group says of itself
-// in its signed Update (kind, territory, openness, member count).
-func (s *Service) refreshGroupInfo(ctx context.Context, group *model.Account, doc map[string]any) error {
-	if !group.IsGroup() || group.IsLocal() {
-		return nil
-	}
-	info, ok := ap.ParseGroupInfo(doc)
-	if !ok {
-		return nil
-	}
-	now := s.now()
-	g := &model.Group{AccountID: group.ID, Kind: info.Kind, Openness: info.Openness, Territory: info.Territory,
-		MembersVisibility: "moderators", MemberCount: info.MemberCount, CalendarURL: info.Calendar, CreatedAt: now, UpdatedAt: now}
-	if g.Openness == "" {
-		g.Openness = OpennessModerated
-	}
-	return s.Store.UpsertRemoteGroup(ctx, g)
-}

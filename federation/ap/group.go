@@ -3,6 +3,9 @@ package ap
 import (
 	"math"
 	"strings"
+	"time"
+
+	"github.com/coopol/coopol/model"
 )
 
 // GroupInfo is what a section's or group's actor tells other servers
@@ -72,4 +75,20 @@ func ParseGroupInfo(m map[string]any) (info GroupInfo, ok bool) {
 		info.Calendar = cal
 	}
 	return info, true
+}
+
+// RemoteGroup is the row a server keeps of a remote section or group
+// from what its actor document says of itself; nil when it says nothing
+// of the kind. Who belongs is never in it: the group alone knows.
+func RemoteGroup(doc map[string]any, accountID string, now time.Time) *model.Group {
+	info, ok := ParseGroupInfo(doc)
+	if !ok {
+		return nil
+	}
+	g := &model.Group{AccountID: accountID, Kind: info.Kind, Openness: info.Openness, Territory: info.Territory,
+		MembersVisibility: "moderators", MemberCount: info.MemberCount, CalendarURL: info.Calendar, CreatedAt: now, UpdatedAt: now}
+	if g.Openness == "" {
+		g.Openness = "moderated"
+	}
+	return g
 }
