@@ -88,7 +88,7 @@ func queryList(c *gin.Context, key string) []string {
 // accountParam loads the account named by the :id path parameter; 404
 // when it does not exist or is suspended.
 func (h *Handlers) accountParam(c *gin.Context) (*model.Account, bool) {
-	a, err := h.Store.AccountByID(c.Request.Context(), c.Param("id"))
+	a, err := h.Store.AccountByIDCached(c.Request.Context(), c.Param("id"))
 	if errors.Is(err, storage.ErrNotFound) || (err == nil && a.SuspendedAt != nil) {
 		ErrorJSON(c, http.StatusNotFound, msgNotFound)
 		return nil, false

@@ -363,7 +363,7 @@ func (r *statusRenderer) load(sts []model.Status) error {
 		if err != nil {
 			return err
 		}
-		visible, err := h.Store.VisibleStatusIDs(ctx, reblogIDs, storage.StatusFilter(h.Social.VisibleFilter(r.viewer)))
+		visible, err := h.Store.VisibleStatusIDsCached(ctx, viewerID(r.viewer), reblogIDs, storage.StatusFilter(h.Social.VisibleFilter(r.viewer)))
 		if err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -80,6 +81,13 @@ func (h *Handlers) renderCheckedNotifications(ctx context.Context, viewer *model
 			statusIDs = append(statusIDs, *n.StatusID)
 		}
 	}
+	// A page of 40 notifications often names a handful of accounts and
+	// statuses (favourites of one post, one friend's mentions): each is
+	// loaded and rendered once (issue 17: half the page's CPU).
+	slices.Sort(accountIDs)
+	accountIDs = slices.Compact(accountIDs)
+	slices.Sort(statusIDs)
+	statusIDs = slices.Compact(statusIDs)
 	accounts, err := h.Store.AccountsByIDs(ctx, accountIDs)
 	if err != nil {
 		return nil, err

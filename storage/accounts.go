@@ -76,6 +76,21 @@ func (s *Storage) AccountByID(ctx context.Context, id string) (*model.Account, e
 	return a, notFound(err)
 }
 
+// AccountByIDCached is AccountByID through the row cache: an account's
+// page and statuses name it on every request.
+func (s *Storage) AccountByIDCached(ctx context.Context, id string) (*model.Account, error) {
+	gen, cached := s.syncRowCache(ctx)
+	byID, err := s.accountsByIDs(ctx, gen, cached, []string{id})
+	if err != nil {
+		return nil, fmt.Errorf("account %s: %w", id, err)
+	}
+	a, ok := byID[id]
+	if !ok {
+		return nil, ErrNotFound
+	}
+	return &a, nil
+}
+
 func (s *Storage) AccountByURI(ctx context.Context, uri string) (*model.Account, error) {
 	a := new(model.Account)
 	err := s.DB.NewSelect().Model(a).Where("uri = ?", uri).Scan(ctx)

@@ -3,7 +3,9 @@ package storage
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
@@ -68,6 +70,10 @@ type timelineCache struct {
 	// any change to a status (one may have become visible or hidden), to
 	// the reader's notifications or staff role ('m'), or relations.
 	notifications *lru.Cache[timelineKey, notificationPage]
+	// visible are which of a set of statuses (the originals a page's
+	// boosts name) pass a reader's audience rule; like notifications, read
+	// again after any change to a status or to the reader's relations.
+	visible *lru.Cache[timelineKey, visibleSet]
 	// ring holds the ids of the last timelineRing changed statuses; next
 	// is how many were ever added (ring[next % timelineRing] is the next
 	// slot). Guarded by rowCache.mu.
@@ -82,7 +88,8 @@ func newTimelineCache() *timelineCache {
 	pages, _ := lru.New[timelineKey, timelinePage](timelinePages)
 	lists, _ := lru.New[[2]string, List](timelinePages)
 	notifications, _ := lru.New[timelineKey, notificationPage](timelinePages)
-	return &timelineCache{pages: pages, lists: lists, notifications: notifications, ring: make([]string, timelineRing)}
+	visible, _ := lru.New[timelineKey, visibleSet](timelinePages)
+	return &timelineCache{pages: pages, lists: lists, notifications: notifications, visible: visible, ring: make([]string, timelineRing)}
 }
 
 // change applies one line of row_changes; it reports whether it
@@ -97,6 +104,7 @@ func (t *timelineCache) change(ch rowChange) bool {
 		dropWhere(t.pages, func(k timelineKey) bool { return k.viewer == ch.RowID })
 		dropWhere(t.lists, func(k [2]string) bool { return k[0] == ch.RowID })
 		dropWhere(t.notifications, func(k timelineKey) bool { return k.viewer == ch.RowID })
+		dropWhere(t.visible, func(k timelineKey) bool { return k.viewer == ch.RowID })
 		t.epoch++
 		return true
 	case "m":
@@ -115,6 +123,7 @@ func (t *timelineCache) purge() {
 	t.pages.Purge()
 	t.lists.Purge()
 	t.notifications.Purge()
+	t.visible.Purge()
 	t.epoch++
 }
 
@@ -363,4 +372,37 @@ func clonePtr[T any](p *T) *T {
 	}
 	v := *p
 	return &v
+}
+
+type visibleSet struct {
+	ids map[string]bool
+	pos uint64
+}
+
+// cachedVisible answers which of ids pass viewerID's audience rule from
+// the cache when no status and none of the reader's relations changed
+// since it was asked.
+func (s *Storage) cachedVisible(ctx context.Context, viewerID string, ids []string, read func() (map[string]bool, error)) (map[string]bool, error) {
+	c := s.rows
+	if c == nil {
+		return read()
+	}
+	if _, ok := s.syncRowCache(ctx); !ok {
+		return read()
+	}
+	key := timelineKey{viewer: viewerID, timeline: "visible " + strings.Join(ids, ",")}
+	t := c.timelines
+	c.mu.Lock()
+	pos, epoch := t.next, t.epoch
+	set, found := t.visible.Get(key)
+	c.mu.Unlock()
+	if found && set.pos == pos {
+		return maps.Clone(set.ids), nil
+	}
+	got, err := read()
+	if err != nil {
+		return nil, err
+	}
+	s.keepIfUnchanged(epoch, func(t *timelineCache) { t.visible.Add(key, visibleSet{ids: maps.Clone(got), pos: pos}) })
+	return got, nil
 }

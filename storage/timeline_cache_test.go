@@ -3,6 +3,7 @@ package storage_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -157,10 +158,38 @@ func TestTimelineCacheIsNeverStale(t *testing.T) {
 						return a.AccountTimelineCached(ctx, alice.ID, dan.ID, visible, byBob, r.now, p)
 					}},
 			}
+			// Which statuses a reader may see (the originals of a page's
+			// boosts), for alice and for an anonymous reader.
+			checkVisible := func(step string) {
+				t.Helper()
+				for _, reader := range []struct {
+					id     string
+					filter storage.StatusFilter
+				}{{alice.ID, visible}, {"", anonymous}} {
+					want, err := b.VisibleStatusIDs(ctx, posted, reader.filter)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for round := range 2 {
+						before := counter.count()
+						got, err := a.VisibleStatusIDsCached(storage.WithRequestScope(ctx), reader.id, posted, reader.filter)
+						if err != nil {
+							t.Fatal(err)
+						}
+						if !maps.Equal(got, want) {
+							t.Fatalf("%s, visible to %q, round %d: on A %d statuses, want %d (B, uncached)", step, reader.id, round, len(got), len(want))
+						}
+						if cost := counter.count() - before; round == 1 && cost != 0 {
+							t.Fatalf("%s, visible to %q: asked again with nothing changed cost %d statements", step, reader.id, cost)
+						}
+					}
+				}
+			}
 			// check compares A's cached pages with B's uncached ones, asks
 			// each twice, and counts what the second asking cost A.
 			check := func(step string) {
 				t.Helper()
+				checkVisible(step)
 				for _, p := range pages() {
 					for _, tl := range timelines {
 						want, err := tl.uncached(p)

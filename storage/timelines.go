@@ -409,6 +409,16 @@ func (s *Storage) VisibleStatusIDs(ctx context.Context, ids []string, visible St
 	return out, nil
 }
 
+// VisibleStatusIDsCached is VisibleStatusIDs through the timeline cache;
+// visible must be viewerID's audience rule as it is, unnarrowed (see
+// HomeTimelineCached).
+func (s *Storage) VisibleStatusIDsCached(ctx context.Context, viewerID string, ids []string, visible StatusFilter) (map[string]bool, error) {
+	if len(ids) == 0 {
+		return map[string]bool{}, nil
+	}
+	return s.cachedVisible(ctx, viewerID, ids, func() (map[string]bool, error) { return s.VisibleStatusIDs(ctx, ids, visible) })
+}
+
 // WebStatusQuery selects the statuses of a profile, a group or a section.
 type WebStatusQuery struct {
 	// AccountID keeps statuses by this account; GroupID those posted in

@@ -131,7 +131,7 @@ func (h *Handlers) statusViews(ctx context.Context, viewerAcc *model.Account, st
 	}
 	originals := map[string]model.Status{}
 	if len(originalIDs) > 0 {
-		visible, err := h.Store.VisibleStatusIDs(ctx, originalIDs, h.Social.VisibleFilter(viewerAcc))
+		visible, err := h.Store.VisibleStatusIDsCached(ctx, idOf(viewerAcc), originalIDs, h.Social.VisibleFilter(viewerAcc))
 		if err != nil {
 			return nil, err
 		}
@@ -185,7 +185,7 @@ func (h *Handlers) statusViews(ctx context.Context, viewerAcc *model.Account, st
 		groupByID[groups[i].ID] = &groups[i]
 	}
 	// A reply links to its parent only if the viewer may see it too.
-	visibleParents, err := h.Store.VisibleStatusIDs(ctx, replyIDs, storage.StatusFilter(h.Social.VisibleFilter(viewerAcc)))
+	visibleParents, err := h.Store.VisibleStatusIDsCached(ctx, idOf(viewerAcc), replyIDs, storage.StatusFilter(h.Social.VisibleFilter(viewerAcc)))
 	if err != nil {
 		return nil, err
 	}
@@ -406,4 +406,12 @@ func excerpt(html string, n int) string {
 	}
 	r := []rune(s)
 	return strings.TrimSpace(string(r[:n])) + "…"
+}
+
+// idOf is an account's id, "" for an anonymous reader.
+func idOf(a *model.Account) string {
+	if a == nil {
+		return ""
+	}
+	return a.ID
 }
