@@ -415,7 +415,7 @@ func (r *statusRenderer) load(sts []model.Status) error {
 		return err
 	}
 	// Every status rendered has passed the audience rules already.
-	if r.polls, r.ownVotes, err = h.Store.PollsForStatuses(ctx, pollIDs, viewerID); err != nil {
+	if r.polls, r.ownVotes, err = h.Store.PollsForStatusesCached(ctx, pollIDs, viewerID); err != nil {
 		return err
 	}
 	var threadIDs []string

@@ -79,7 +79,10 @@ func TestServeUnderLoad(t *testing.T) {
 	for _, backend := range storagetest.Backends() {
 		t.Run(backend, func(t *testing.T) {
 			dir := t.TempDir()
-			srvEnv := []string{"COOPOL_LOG_LEVEL=warn"}
+			// The load comes from loopback with one token: without the
+			// operator's exception the API limit answers 429 past its
+			// budget and the run measures the limiter.
+			srvEnv := []string{"COOPOL_LOG_LEVEL=warn", "COOPOL_HTTP_RATE_LIMIT_EXCEPTIONS=127.0.0.0/8,::1/128"}
 			cfg := config.Default()
 			if backend == "postgres" {
 				cfg.Database = storagetest.DatabaseConfig(t, backend)

@@ -30,6 +30,7 @@ var dialectMigrations = []struct{ name, comment string }{
 	{"20261207100003", "row_changes_per_account"},
 	{"20261209100001", "row_changes_timelines"},
 	{"20261209100002", "row_changes_notifications"},
+	{"20261210100001", "row_changes_polls"},
 }
 
 func (s *Storage) addDialectMigrations(ms *migrate.Migrations) {

@@ -3,6 +3,8 @@ package storage
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/uptrace/bun"
 
@@ -41,4 +43,59 @@ func (s *Storage) PollsForStatuses(ctx context.Context, statusIDs []string, view
 		own[v.StatusID] = append(own[v.StatusID], v.OptionIndex)
 	}
 	return polls, own, nil
+}
+
+// PollsForStatusesCached is PollsForStatuses through the timeline cache:
+// a page's polls and the reader's votes are asked again only after a
+// poll or a vote changed (row_changes 'q').
+func (s *Storage) PollsForStatusesCached(ctx context.Context, statusIDs []string, viewerID string) (map[string]*model.Poll, map[string][]int, error) {
+	c := s.rows
+	if len(statusIDs) == 0 || c == nil {
+		return s.PollsForStatuses(ctx, statusIDs, viewerID)
+	}
+	if _, ok := s.syncRowCache(ctx); !ok {
+		return s.PollsForStatuses(ctx, statusIDs, viewerID)
+	}
+	key := timelineKey{viewer: viewerID, timeline: "polls " + strings.Join(statusIDs, ",")}
+	t := c.timelines
+	c.mu.Lock()
+	pos, epoch := t.pollChanges, t.epoch
+	set, found := t.polls.Get(key)
+	c.mu.Unlock()
+	if found && set.pos == pos {
+		return clonePolls(set.polls), cloneVotes(set.own), nil
+	}
+	polls, own, err := s.PollsForStatuses(ctx, statusIDs, viewerID)
+	if err != nil {
+		return nil, nil, err
+	}
+	s.keepIfUnchanged(epoch, func(t *timelineCache) {
+		t.polls.Add(key, pollSet{polls: clonePolls(polls), own: cloneVotes(own), pos: pos})
+	})
+	return polls, own, nil
+}
+
+type pollSet struct {
+	polls map[string]*model.Poll
+	own   map[string][]int
+	pos   uint64
+}
+
+func clonePolls(in map[string]*model.Poll) map[string]*model.Poll {
+	out := make(map[string]*model.Poll, len(in))
+	for id, p := range in {
+		cp := *p
+		cp.Options, cp.Votes = slices.Clone(p.Options), slices.Clone(p.Votes)
+		cp.ExpiresAt, cp.ClosedAt = clonePtr(p.ExpiresAt), clonePtr(p.ClosedAt)
+		out[id] = &cp
+	}
+	return out
+}
+
+func cloneVotes(in map[string][]int) map[string][]int {
+	out := make(map[string][]int, len(in))
+	for id, v := range in {
+		out[id] = slices.Clone(v)
+	}
+	return out
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -488,4 +489,87 @@ func TestCachedApplicationsFollowEveryChange(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCachedPollsFollowEveryChange: a page's polls and the reader's votes
+// are kept on replica A, and every change made on replica B — a vote, a
+// tally, a poll closed, a vote withdrawn, the status deleted — shows on A's
+// next request; asked again with nothing changed, they cost nothing.
+func TestCachedPollsFollowEveryChange(t *testing.T) {
+	for _, backend := range storagetest.Backends() {
+		t.Run(backend, func(t *testing.T) {
+			ctx := context.Background()
+			a, b := twoReplicas(t, backend)
+			counter := &stmtCounter{}
+			a.DB.AddQueryHook(counter)
+			r := &timelineRig{t: t, s: b, now: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)}
+			alice, bob := r.account("alice"), r.account("bob")
+			question, plain := r.status(bob, model.VisibilityPublic, nil), r.status(bob, model.VisibilityPublic, nil)
+			ends := r.now.Add(time.Hour)
+			poll := &model.Poll{StatusID: question, Options: []string{"oui", "non"}, Votes: []int{0, 0}, ExpiresAt: &ends}
+			if err := b.UpsertPoll(ctx, b.DB, poll); err != nil {
+				t.Fatal(err)
+			}
+			ids := []string{question, plain}
+			check := func(step string) {
+				t.Helper()
+				for _, viewer := range []string{alice.ID, ""} {
+					wantPolls, wantOwn, err := b.PollsForStatuses(ctx, ids, viewer)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for round := range 2 {
+						before := counter.count()
+						polls, own, err := a.PollsForStatusesCached(storage.WithRequestScope(ctx), ids, viewer)
+						if err != nil {
+							t.Fatal(err)
+						}
+						if fmt.Sprint(pollsOf(polls), own) != fmt.Sprint(pollsOf(wantPolls), wantOwn) {
+							t.Fatalf("%s, viewer %q, round %d: on A %v %v, want (B, uncached) %v %v", step, viewer, round,
+								pollsOf(polls), own, pollsOf(wantPolls), wantOwn)
+						}
+						if cost := counter.count() - before; round == 1 && cost != 0 {
+							t.Fatalf("%s, viewer %q: asked again with nothing changed cost %d statements", step, viewer, cost)
+						}
+						// What a caller does with the answer stays its own.
+						if p := polls[question]; p != nil {
+							p.Votes[0], p.Options[0] = 99, "changé"
+						}
+					}
+				}
+			}
+			check("start")
+			if _, err := b.InsertPollVotes(ctx, b.DB, []model.PollVote{{ID: model.NewID(r.now), StatusID: question, AccountID: alice.ID, OptionIndex: 1, CreatedAt: r.now}}); err != nil {
+				t.Fatal(err)
+			}
+			check("alice votes")
+			if err := b.TallyPoll(ctx, b.DB, poll); err != nil {
+				t.Fatal(err)
+			}
+			check("the votes are counted")
+			closed := r.now
+			poll.ClosedAt = &closed
+			if err := b.UpsertPoll(ctx, b.DB, poll); err != nil {
+				t.Fatal(err)
+			}
+			check("the poll is closed")
+			if _, err := b.DB.ExecContext(ctx, "DELETE FROM poll_votes WHERE account_id = ?", alice.ID); err != nil {
+				t.Fatal(err)
+			}
+			check("alice's vote is withdrawn")
+			if _, err := b.DB.ExecContext(ctx, "DELETE FROM statuses WHERE id = ?", question); err != nil {
+				t.Fatal(err)
+			}
+			check("the question is deleted")
+		})
+	}
+}
+
+func pollsOf(polls map[string]*model.Poll) []string {
+	var out []string
+	for id, p := range polls {
+		out = append(out, fmt.Sprintf("%s %v %v %d %v", id, p.Options, p.Votes, p.VotersCount, p.ClosedAt != nil))
+	}
+	slices.Sort(out)
+	return out
 }

@@ -74,6 +74,11 @@ type timelineCache struct {
 	// boosts name) pass a reader's audience rule; like notifications, read
 	// again after any change to a status or to the reader's relations.
 	visible *lru.Cache[timelineKey, visibleSet]
+	// polls are the polls of a page's statuses and the reader's votes in
+	// them, good until a poll or a vote changes anywhere ('q', counted in
+	// pollChanges).
+	polls       *lru.Cache[timelineKey, pollSet]
+	pollChanges uint64
 	// ring holds the ids of the last timelineRing changed statuses; next
 	// is how many were ever added (ring[next % timelineRing] is the next
 	// slot). Guarded by rowCache.mu.
@@ -89,7 +94,9 @@ func newTimelineCache() *timelineCache {
 	lists, _ := lru.New[[2]string, List](timelinePages)
 	notifications, _ := lru.New[timelineKey, notificationPage](timelinePages)
 	visible, _ := lru.New[timelineKey, visibleSet](timelinePages)
-	return &timelineCache{pages: pages, lists: lists, notifications: notifications, visible: visible, ring: make([]string, timelineRing)}
+	polls, _ := lru.New[timelineKey, pollSet](timelinePages)
+	return &timelineCache{pages: pages, lists: lists, notifications: notifications, visible: visible, polls: polls,
+		ring: make([]string, timelineRing)}
 }
 
 // change applies one line of row_changes; it reports whether it
@@ -111,6 +118,9 @@ func (t *timelineCache) change(ch rowChange) bool {
 		dropWhere(t.notifications, func(k timelineKey) bool { return k.viewer == ch.RowID })
 		t.epoch++
 		return true
+	case "q":
+		t.pollChanges++
+		return true
 	case "h":
 		t.purge()
 		return true
@@ -124,6 +134,7 @@ func (t *timelineCache) purge() {
 	t.lists.Purge()
 	t.notifications.Purge()
 	t.visible.Purge()
+	t.polls.Purge()
 	t.epoch++
 }
 

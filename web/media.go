@@ -102,7 +102,7 @@ func (h *Handlers) attachPolls(ctx context.Context, viewerAcc *model.Account, vi
 		viewerID = viewerAcc.ID
 	}
 	// Two statements for the whole page, however many polls it shows.
-	polls, votes, err := h.Store.PollsForStatuses(ctx, questions, viewerID)
+	polls, votes, err := h.Store.PollsForStatusesCached(ctx, questions, viewerID)
 	if err != nil {
 		return err
 	}
