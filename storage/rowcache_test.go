@@ -638,3 +638,63 @@ func TestLookSkipsWhatItSawWhileATransactionStaysOpen(t *testing.T) {
 		})
 	}
 }
+
+// TestLookSeesATransactionThatTookItsIdBeforeTheLastOneFinished: PostgreSQL's
+// snapshot lists only the running transactions below its xmax (the last
+// finished one + 1). Transaction A takes its id, then B takes a later one
+// and renames an account; A writes and commits; a look now runs (B is
+// running but, above xmax, not listed); then B commits. The next request
+// must see B's change: a cursor that asked only for listed transactions
+// and newer lines lost it for good.
+func TestLookSeesATransactionThatTookItsIdBeforeTheLastOneFinished(t *testing.T) {
+	if !slices.Contains(storagetest.Backends(), "postgres") {
+		t.Skip("PostgreSQL only: SQLite has one writer at a time")
+	}
+	ctx := context.Background()
+	a, b := twoReplicas(t, "postgres")
+	r := &timelineRig{t: t, s: b, now: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)}
+	zoe, other := r.account("zoe"), r.account("other")
+	name := func() string {
+		t.Helper()
+		got, err := a.AccountByIDCached(storage.WithRequestScope(ctx), zoe.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.DisplayName
+	}
+	if got := name(); got != "" {
+		t.Fatalf("first read: %q", got)
+	}
+	begin := func() *sql.Tx {
+		t.Helper()
+		tx, err := b.DB.DB.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { tx.Rollback() })
+		if _, err := tx.ExecContext(ctx, "SELECT pg_current_xact_id()"); err != nil {
+			t.Fatal(err)
+		}
+		return tx
+	}
+	txA := begin()
+	txB := begin()
+	if _, err := txB.ExecContext(ctx, "UPDATE accounts SET display_name = 'Zoé' WHERE id = $1", zoe.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := txA.ExecContext(ctx, "UPDATE accounts SET note = 'A' WHERE id = $1", other.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := txA.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if got := name(); got != "" {
+		t.Fatalf("read while B runs: %q", got)
+	}
+	if err := txB.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if got := name(); got != "Zoé" {
+		t.Fatalf("after B's commit: %q, want Zoé", got)
+	}
+}
