@@ -1,6 +1,9 @@
 package storage
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // SetListMembersWalkedApart lets tests compare the two ways ListTimeline
 // reads a list (one walk per member, or one walk over all statuses).
@@ -18,4 +21,9 @@ func (s *Storage) RowChangesPastCursor(ctx context.Context) (int, error) {
 	s.rows.mu.Unlock()
 	changes, _, err := s.rowChangesSince(ctx, cursor)
 	return len(changes), err
+}
+
+// PruneRowChanges runs the prune with the given bounds.
+func (s *Storage) PruneRowChanges(ctx context.Context, before time.Time, xmin uint64) {
+	s.pruneRowChanges(ctx, before, xmin)
 }

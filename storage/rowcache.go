@@ -55,6 +55,8 @@ type rowCache struct {
 	// so it is not put in the cache (see put).
 	gen    uint64
 	pruned time.Time
+	// xmins are the cursor's xmin at each prune (PostgreSQL), oldest first.
+	xmins []xminSample
 	// lastLook is the ticket of the newest look applied (lookTickets);
 	// looking is the newest look under way, which requests that began
 	// before it wait for rather than look themselves.
@@ -249,9 +251,44 @@ func (s *Storage) pollRowCache(ctx context.Context) (uint64, bool) {
 	}
 	if now.Sub(c.pruned) > rowChangesPrune {
 		c.pruned = now
-		go s.pruneRowChanges(context.WithoutCancel(ctx), now.Add(-rowChangesKeep))
+		if xmin, ok := c.finishedAnHourAgo(s.Type, now); ok {
+			go s.pruneRowChanges(context.WithoutCancel(ctx), now.Add(-rowChangesKeep), xmin)
+		}
 	}
 	return c.gen, true
+}
+
+// finishedAnHourAgo samples the cursor's xmin on PostgreSQL and returns
+// the newest sample at least rowChangesKeep old: every transaction below
+// it had finished by then, so its lines have been there for an hour, and
+// every replica has seen them or started again empty (rowCacheStale). A
+// line's changed_at cannot tell: it is its transaction's start, and a
+// transaction open for an hour commits lines that look an hour old.
+// Called with c.mu held.
+func (c *rowCache) finishedAnHourAgo(dbType string, now time.Time) (uint64, bool) {
+	if dbType != "postgres" {
+		return 0, true
+	}
+	if xmin, _, ok := strings.Cut(c.cursor, ":"); ok {
+		if n, err := strconv.ParseUint(xmin, 10, 64); err == nil {
+			c.xmins = append(c.xmins, xminSample{at: now, xmin: n})
+		}
+	}
+	old := 0 // samples old enough
+	for old < len(c.xmins) && !c.xmins[old].at.After(now.Add(-rowChangesKeep)) {
+		old++
+	}
+	if old == 0 {
+		return 0, false
+	}
+	// The newest old-enough sample stays, for the next prune.
+	c.xmins = c.xmins[old-1:]
+	return c.xmins[0].xmin, true
+}
+
+type xminSample struct {
+	at   time.Time
+	xmin uint64
 }
 
 type rowChange struct {
@@ -380,8 +417,16 @@ func later(dbType string, a, b string) bool {
 	return a > b
 }
 
-func (s *Storage) pruneRowChanges(ctx context.Context, before time.Time) {
-	if _, err := s.DB.NewDelete().TableExpr("row_changes").Where("changed_at < ?", before.UTC()).Exec(ctx); err != nil {
+// pruneRowChanges deletes the lines every replica has seen: on SQLite
+// those older than before (one writer, short transactions); on
+// PostgreSQL those of transactions below xmin, which had all finished an
+// hour ago (finishedAnHourAgo).
+func (s *Storage) pruneRowChanges(ctx context.Context, before time.Time, xmin uint64) {
+	q := s.DB.NewDelete().TableExpr("row_changes").Where("changed_at < ?", before.UTC())
+	if s.Type == "postgres" {
+		q = s.DB.NewDelete().TableExpr("row_changes").Where("xid < ?::xid8", strconv.FormatUint(xmin, 10))
+	}
+	if _, err := q.Exec(ctx); err != nil {
 		return // the next prune tries again
 	}
 }

@@ -698,3 +698,42 @@ func TestLookSeesATransactionThatTookItsIdBeforeTheLastOneFinished(t *testing.T)
 		t.Fatalf("after B's commit: %q, want Zoé", got)
 	}
 }
+
+// TestPruneKeepsLinesOfRecentTransactions runs the prune's statement on
+// both databases: PostgreSQL deletes by transaction (below the xmin
+// sampled an hour ago), SQLite by age.
+func TestPruneKeepsLinesOfRecentTransactions(t *testing.T) {
+	for _, backend := range storagetest.Backends() {
+		t.Run(backend, func(t *testing.T) {
+			ctx := context.Background()
+			_, b := twoReplicas(t, backend)
+			r := &timelineRig{t: t, s: b, now: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)}
+			zoe := r.account("zoe")
+			if _, err := b.DB.ExecContext(ctx, "UPDATE accounts SET note = 'x' WHERE id = ?", zoe.ID); err != nil {
+				t.Fatal(err)
+			}
+			count := func() int {
+				t.Helper()
+				n, err := b.DB.NewSelect().TableExpr("row_changes").Count(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return int(n)
+			}
+			before := count()
+			if before == 0 {
+				t.Fatal("no line logged")
+			}
+			// Nothing finished an hour ago, nothing written an hour ago.
+			b.PruneRowChanges(ctx, time.Now().Add(-time.Hour), 1)
+			if n := count(); n != before {
+				t.Fatalf("pruned %d recent lines", before-n)
+			}
+			var xmax uint64 = 1 << 62 // every transaction finished long ago
+			b.PruneRowChanges(ctx, time.Now().Add(time.Hour), xmax)
+			if n := count(); n != 0 {
+				t.Fatalf("%d lines left", n)
+			}
+		})
+	}
+}
