@@ -407,15 +407,12 @@ func (r *statusRenderer) load(sts []model.Status) error {
 		return err
 	}
 	r.mentions, r.tags, r.media, r.cards = pieces.Mentions, pieces.Tags, pieces.Media, pieces.Cards
-	viewerID := ""
-	if r.viewer != nil {
-		viewerID = r.viewer.ID
-	}
+	reader := viewerID(r.viewer)
 	if r.apps, err = h.Store.ApplicationsByIDs(ctx, appIDs); err != nil {
 		return err
 	}
 	// Every status rendered has passed the audience rules already.
-	if r.polls, r.ownVotes, err = h.Store.PollsForStatusesCached(ctx, pollIDs, viewerID); err != nil {
+	if r.polls, r.ownVotes, err = h.Store.PollsForStatusesCached(ctx, pollIDs, reader); err != nil {
 		return err
 	}
 	var threadIDs []string
@@ -425,7 +422,7 @@ func (r *statusRenderer) load(sts []model.Status) error {
 	for _, st := range r.reblogs {
 		threadIDs = append(threadIDs, st.ThreadID)
 	}
-	if r.flags, err = h.Store.ViewerStateFor(ctx, viewerID, contentIDs, threadIDs); err != nil {
+	if r.flags, err = h.Store.ViewerStateFor(ctx, reader, contentIDs, threadIDs); err != nil {
 		return err
 	}
 	r.mutedThreads = r.flags.MutedThreads
