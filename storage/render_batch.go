@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/uptrace/bun"
 
 	"github.com/coopol/coopol/model"
@@ -49,36 +50,30 @@ func (s *Storage) PollsForStatuses(ctx context.Context, statusIDs []string, view
 // a page's polls and the reader's votes are asked again only after a
 // poll or a vote changed (row_changes 'q').
 func (s *Storage) PollsForStatusesCached(ctx context.Context, statusIDs []string, viewerID string) (map[string]*model.Poll, map[string][]int, error) {
-	c := s.rows
-	if len(statusIDs) == 0 || c == nil {
-		return s.PollsForStatuses(ctx, statusIDs, viewerID)
-	}
-	if _, ok := s.syncRowCache(ctx); !ok {
+	if len(statusIDs) == 0 {
 		return s.PollsForStatuses(ctx, statusIDs, viewerID)
 	}
 	key := timelineKey{viewer: viewerID, timeline: "polls " + strings.Join(statusIDs, ",")}
-	t := c.timelines
-	c.mu.Lock()
-	pos, epoch := t.pollChanges, t.epoch
-	set, found := t.polls.Get(key)
-	c.mu.Unlock()
-	if found && set.pos == pos {
-		return clonePolls(set.polls), cloneVotes(set.own), nil
-	}
-	polls, own, err := s.PollsForStatuses(ctx, statusIDs, viewerID)
+	got, err := keptWhileUnchanged(ctx, s, key, func(t *timelineCache) (*lru.Cache[timelineKey, counted[pollSet]], uint64) {
+		return t.polls, t.pollChanges
+	}, clonePollSet, func() (pollSet, error) {
+		polls, own, err := s.PollsForStatuses(ctx, statusIDs, viewerID)
+		return pollSet{polls: polls, own: own}, err
+	})
 	if err != nil {
 		return nil, nil, err
 	}
-	s.keepIfUnchanged(epoch, func(t *timelineCache) {
-		t.polls.Add(key, pollSet{polls: clonePolls(polls), own: cloneVotes(own), pos: pos})
-	})
-	return polls, own, nil
+	return got.polls, got.own, nil
 }
 
+// pollSet is a page's polls and the reader's votes in them.
 type pollSet struct {
 	polls map[string]*model.Poll
 	own   map[string][]int
-	pos   uint64
+}
+
+func clonePollSet(p pollSet) pollSet {
+	return pollSet{polls: clonePolls(p.polls), own: cloneVotes(p.own)}
 }
 
 func clonePolls(in map[string]*model.Poll) map[string]*model.Poll {

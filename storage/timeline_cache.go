@@ -73,11 +73,11 @@ type timelineCache struct {
 	// visible are which of a set of statuses (the originals a page's
 	// boosts name) pass a reader's audience rule; like notifications, read
 	// again after any change to a status or to the reader's relations.
-	visible *lru.Cache[timelineKey, visibleSet]
+	visible *lru.Cache[timelineKey, counted[map[string]bool]]
 	// polls are the polls of a page's statuses and the reader's votes in
 	// them, good until a poll or a vote changes anywhere ('q', counted in
 	// pollChanges).
-	polls       *lru.Cache[timelineKey, pollSet]
+	polls       *lru.Cache[timelineKey, counted[pollSet]]
 	pollChanges uint64
 	// ring holds the ids of the last timelineRing changed statuses; next
 	// is how many were ever added (ring[next % timelineRing] is the next
@@ -93,8 +93,8 @@ func newTimelineCache() *timelineCache {
 	pages, _ := lru.New[timelineKey, timelinePage](timelinePages)
 	lists, _ := lru.New[[2]string, List](timelinePages)
 	notifications, _ := lru.New[timelineKey, notificationPage](timelinePages)
-	visible, _ := lru.New[timelineKey, visibleSet](timelinePages)
-	polls, _ := lru.New[timelineKey, pollSet](timelinePages)
+	visible, _ := lru.New[timelineKey, counted[map[string]bool]](timelinePages)
+	polls, _ := lru.New[timelineKey, counted[pollSet]](timelinePages)
 	return &timelineCache{pages: pages, lists: lists, notifications: notifications, visible: visible, polls: polls,
 		ring: make([]string, timelineRing)}
 }
@@ -385,15 +385,19 @@ func clonePtr[T any](p *T) *T {
 	return &v
 }
 
-type visibleSet struct {
-	ids map[string]bool
-	pos uint64
+// counted is a kept answer and the count of changes it was read at.
+type counted[V any] struct {
+	value V
+	pos   uint64
 }
 
-// cachedVisible answers which of ids pass viewerID's audience rule from
-// the cache when no status and none of the reader's relations changed
-// since it was asked.
-func (s *Storage) cachedVisible(ctx context.Context, viewerID string, ids []string, read func() (map[string]bool, error)) (map[string]bool, error) {
+// keptWhileUnchanged answers key from cache when the count of the
+// changes it depends on has not moved since it was read, and reads and
+// keeps it otherwise. pick names the cache and that count; clone copies
+// an answer so that callers and the cache never share one.
+func keptWhileUnchanged[V any](ctx context.Context, s *Storage, key timelineKey,
+	pick func(t *timelineCache) (*lru.Cache[timelineKey, counted[V]], uint64),
+	clone func(V) V, read func() (V, error)) (V, error) {
 	c := s.rows
 	if c == nil {
 		return read()
@@ -401,19 +405,31 @@ func (s *Storage) cachedVisible(ctx context.Context, viewerID string, ids []stri
 	if _, ok := s.syncRowCache(ctx); !ok {
 		return read()
 	}
-	key := timelineKey{viewer: viewerID, timeline: "visible " + strings.Join(ids, ",")}
-	t := c.timelines
 	c.mu.Lock()
-	pos, epoch := t.next, t.epoch
-	set, found := t.visible.Get(key)
+	cache, pos := pick(c.timelines)
+	epoch := c.timelines.epoch
+	kept, found := cache.Get(key)
 	c.mu.Unlock()
-	if found && set.pos == pos {
-		return maps.Clone(set.ids), nil
+	if found && kept.pos == pos {
+		return clone(kept.value), nil
 	}
 	got, err := read()
 	if err != nil {
-		return nil, err
+		return got, err
 	}
-	s.keepIfUnchanged(epoch, func(t *timelineCache) { t.visible.Add(key, visibleSet{ids: maps.Clone(got), pos: pos}) })
+	s.keepIfUnchanged(epoch, func(t *timelineCache) {
+		cache, _ := pick(t)
+		cache.Add(key, counted[V]{value: clone(got), pos: pos})
+	})
 	return got, nil
+}
+
+// cachedVisible answers which of ids pass viewerID's audience rule; kept
+// until any status changes, or the reader's relations (dropped with the
+// reader's pages).
+func (s *Storage) cachedVisible(ctx context.Context, viewerID string, ids []string, read func() (map[string]bool, error)) (map[string]bool, error) {
+	key := timelineKey{viewer: viewerID, timeline: "visible " + strings.Join(ids, ",")}
+	return keptWhileUnchanged(ctx, s, key, func(t *timelineCache) (*lru.Cache[timelineKey, counted[map[string]bool]], uint64) {
+		return t.visible, t.next
+	}, maps.Clone, read)
 }
