@@ -589,14 +589,7 @@ func TestLookSkipsWhatItSawWhileATransactionStaysOpen(t *testing.T) {
 			a, b := twoReplicas(t, backend)
 			r := &timelineRig{t: t, s: b, now: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)}
 			zoe, other := r.account("zoe"), r.account("other")
-			name := func() string {
-				t.Helper()
-				got, err := a.AccountByIDCached(storage.WithRequestScope(ctx), zoe.ID)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return got.DisplayName
-			}
+			name := func() string { return cachedDisplayName(t, a, zoe.ID) }
 			if got := name(); got != "" {
 				t.Fatalf("first read: %q", got)
 			}
@@ -654,14 +647,7 @@ func TestLookSeesATransactionThatTookItsIdBeforeTheLastOneFinished(t *testing.T)
 	a, b := twoReplicas(t, "postgres")
 	r := &timelineRig{t: t, s: b, now: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)}
 	zoe, other := r.account("zoe"), r.account("other")
-	name := func() string {
-		t.Helper()
-		got, err := a.AccountByIDCached(storage.WithRequestScope(ctx), zoe.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return got.DisplayName
-	}
+	name := func() string { return cachedDisplayName(t, a, zoe.ID) }
 	if got := name(); got != "" {
 		t.Fatalf("first read: %q", got)
 	}
@@ -736,4 +722,14 @@ func TestPruneKeepsLinesOfRecentTransactions(t *testing.T) {
 			}
 		})
 	}
+}
+
+// cachedDisplayName is an account's name as a request on s reads it.
+func cachedDisplayName(t *testing.T, s *storage.Storage, id string) string {
+	t.Helper()
+	got, err := s.AccountByIDCached(storage.WithRequestScope(context.Background()), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got.DisplayName
 }
