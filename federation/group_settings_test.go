@@ -2,9 +2,12 @@ package federation_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/coopol/coopol/coopoltest"
+	"github.com/coopol/coopol/federation/ap"
 	"github.com/coopol/coopol/model"
 	"github.com/coopol/coopol/social"
 	"github.com/coopol/coopol/storage/storagetest"
@@ -73,6 +76,103 @@ func TestSectionSettingsReachFollowersAsAnUpdate(t *testing.T) {
 			// The first instance's own pages use the stored name.
 			if s, _ := a.Store.LocalAccount(ctx, "section"); s.DisplayName != name {
 				t.Fatalf("stored name %q", s.DisplayName)
+			}
+		})
+	}
+}
+
+// TestA06_SectionProfileUpdatesOnlyFromTheSectionItself: a hostile server,
+// with its own keys and its own Group actor, sends section B signed
+// Updates rewriting section A's profile and group info (name, territory,
+// openness): as itself (A-06, an actor updates only itself) and claiming
+// to be section A (H-08, signer ≠ actor). Nothing of section A's copy on B
+// may change. Its own Update of itself is kept, with the markup in its
+// territory and an impossible member count dropped (C-01).
+func TestA06_SectionProfileUpdatesOnlyFromTheSectionItself(t *testing.T) {
+	for _, backend := range storagetest.Backends() {
+		t.Run(backend, func(t *testing.T) {
+			insts := coopoltest.Start(t, backend, []string{"section-a.test", "section-b.test", "hostile.test"})
+			a, b, evil := insts[0], insts[1], insts[2]
+			ctx := context.Background()
+			bob := b.CreateUser(t, "bob", false)
+			sectionA := b.Resolve(t, "section", "section-a.test")
+			if _, err := b.Social.Follow(ctx, bob, sectionA); err != nil {
+				t.Fatal(err)
+			}
+			mallory := evil.CreateUser(t, "mallory", false)
+			pirates, err := evil.Social.CreateGroup(ctx, mallory, social.NewGroup{Username: "pirates", Openness: social.OpennessOpen,
+				Admission: social.AdmitAnyone, SympathisantsMayJoin: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if pirates, err = evil.Store.AccountByID(ctx, pirates.ID); err != nil {
+				t.Fatal(err)
+			}
+			b.Resolve(t, "pirates", "hostile.test")
+			h := &hostileGroup{inst: evil, group: pirates}
+
+			snapshot := func() string {
+				t.Helper()
+				acc, err := b.Store.AccountByURI(ctx, sectionA.URI)
+				if err != nil {
+					t.Fatal(err)
+				}
+				g, err := b.Store.GroupByAccountID(ctx, acc.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return fmt.Sprintf("%q %q %q %q %q %q", acc.DisplayName, acc.Note, acc.PublicKeyPEM, g.Territory, g.Openness, g.Kind)
+			}
+			before := snapshot()
+			forged := fetchDoc(t, a, sectionA.URI)
+			delete(forged, "@context")
+			forged["name"] = "Section dissoute"
+			forged["territory"] = "Nulle part"
+			forged["openness"] = "open"
+			update := func(actor string) map[string]any {
+				return map[string]any{"@context": "https://www.w3.org/ns/activitystreams", "id": h.id("update"), "type": "Update",
+					"actor": actor, "to": []string{ap.Public}, "object": forged}
+			}
+			for what, body := range map[string]map[string]any{
+				"as the hostile group":     update(pirates.URI),
+				"claiming to be section A": update(sectionA.URI),
+			} {
+				code := h.send(t, b, body)
+				t.Logf("Update of section A's profile %s: %d", what, code)
+				if code < 400 {
+					t.Errorf("Update of section A's profile %s answered %d", what, code)
+				}
+				if after := snapshot(); after != before {
+					t.Fatalf("Update of section A's profile %s changed B's copy:\nbefore %s\nafter  %s", what, before, after)
+				}
+			}
+
+			// The hostile group's Update of itself: kept, its markup dropped.
+			own := fetchDoc(t, evil, pirates.URI)
+			delete(own, "@context")
+			own["name"] = "Pirates"
+			own["territory"] = "<script>alert(1)</script>"
+			own["memberCount"] = -5
+			body := map[string]any{"@context": []any{"https://www.w3.org/ns/activitystreams", map[string]any{"coopol": ap.CoopolNS,
+				"groupKind": "coopol:groupKind", "territory": "coopol:territory", "memberCount": "coopol:memberCount"}},
+				"id": h.id("update"), "type": "Update", "actor": pirates.URI, "to": []string{ap.Public}, "object": own}
+			if code := h.send(t, b, body); code >= 400 {
+				t.Fatalf("the hostile group's Update of itself answered %d", code)
+			}
+			coopoltest.Eventually(t, "the hostile group's new name on B", func() bool {
+				acc, err := b.Store.AccountByURI(ctx, pirates.URI)
+				return err == nil && acc.DisplayName == "Pirates"
+			})
+			acc, _ := b.Store.AccountByURI(ctx, pirates.URI)
+			g, err := b.Store.GroupByAccountID(ctx, acc.ID)
+			if err != nil || g.Kind != "thematic" {
+				t.Fatalf("the hostile group's own info was not kept: %+v %v", g, err)
+			}
+			if strings.Contains(g.Territory, "<") || (g.MemberCount != nil && *g.MemberCount < 0) {
+				t.Fatalf("hostile group info kept as sent: territory %q, members %d", g.Territory, *g.MemberCount)
+			}
+			if after := snapshot(); after != before {
+				t.Fatalf("section A's copy changed:\nbefore %s\nafter  %s", before, after)
 			}
 		})
 	}
