@@ -27,3 +27,23 @@ func (s *Storage) RowChangesPastCursor(ctx context.Context) (int, error) {
 func (s *Storage) PruneRowChanges(ctx context.Context, before time.Time, xmin uint64) {
 	s.pruneRowChanges(ctx, before, xmin)
 }
+
+// ChangesHeard reports whether the watcher listens for row changes.
+func (s *Storage) ChangesHeard() bool { return s.rows.listening.Load() }
+
+// Looks is how many looks at row_changes the row cache took.
+func (s *Storage) Looks() uint64 { return s.rows.looks.Load() }
+
+// SetQuietLookEvery changes how long a watching replica may go without
+// looking when it hears nothing.
+func SetQuietLookEvery(d time.Duration) (restore func()) {
+	old := quietLookEvery
+	quietLookEvery = d
+	return func() { quietLookEvery = old }
+}
+
+// DSNForTests is the PostgreSQL address the storage was opened with.
+func (s *Storage) DSNForTests() string { return s.dsn }
+
+// ChangeNotificationsHeard is how many notifications of row changes were heard.
+func (s *Storage) ChangeNotificationsHeard() uint64 { return s.rows.notified.Load() }

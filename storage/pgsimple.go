@@ -56,7 +56,12 @@ func (d simplePGXDriver) Open(name string) (driver.Conn, error) {
 	return &simplePGXConn{Conn: c.(*stdlib.Conn)}, nil
 }
 
-type simplePGXConn struct{ *stdlib.Conn }
+type simplePGXConn struct {
+	*stdlib.Conn
+	// wrote is set when the connection ran anything but a SELECT since it
+	// was last released to the pool (see IsValid).
+	wrote bool
+}
 
 // IsValid implements driver.Validator, which pgx's stdlib.Conn does not:
 // database/sql asks it when a connection is released, and discards the
@@ -73,7 +78,32 @@ type simplePGXConn struct{ *stdlib.Conn }
 // canceled requests released dead ones three times in a row, the waiter
 // (a request of another client, or the guard's ping) got "driver: bad
 // connection", and the guard answered 503 to everyone.
-func (c *simplePGXConn) IsValid() bool { return !c.Conn.Conn().IsClosed() }
+//
+// It is also where a write of this process becomes known to its row
+// caches: database/sql releases a connection after an autocommit
+// statement has finished, or after its transaction's COMMIT, and before
+// the caller gets the result. Counting it there (localWrites) makes the
+// next request look at row_changes (rowcache_watch.go), so a client reads
+// its own writes at once, without waiting for PostgreSQL's notification.
+func (c *simplePGXConn) IsValid() bool {
+	if c.wrote {
+		c.wrote = false
+		localWrites.Add(1)
+	}
+	return !c.Conn.Conn().IsClosed()
+}
+
+// ExecContext and BeginTx count as writes whatever they run (a
+// read-only transaction only costs the next request a look).
+func (c *simplePGXConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	c.wrote = true
+	return c.Conn.ExecContext(ctx, query, args)
+}
+
+func (c *simplePGXConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	c.wrote = true
+	return c.Conn.BeginTx(ctx, opts)
+}
 
 var simpleProtocol = []driver.NamedValue{{Ordinal: 1, Value: pgx.QueryExecModeSimpleProtocol}}
 
@@ -106,6 +136,9 @@ func markUnliftable(text string, err error) {
 }
 
 func (c *simplePGXConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	if !readsOnly(query) {
+		c.wrote = true // INSERT … RETURNING, WITH … UPDATE
+	}
 	if len(args) != 0 {
 		return c.Conn.QueryContext(ctx, query, args)
 	}
@@ -123,6 +156,13 @@ func (c *simplePGXConn) QueryContext(ctx context.Context, query string, args []d
 		}
 	}
 	return c.Conn.QueryContext(ctx, query, simpleProtocol)
+}
+
+// readsOnly reports whether query is a plain SELECT (a WITH may hold a
+// write).
+func readsOnly(query string) bool {
+	q := strings.TrimLeft(query, " \t\r\n(")
+	return len(q) >= 6 && strings.EqualFold(q[:6], "select")
 }
 
 // refused reports an error PostgreSQL gives when preparing a statement it

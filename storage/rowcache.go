@@ -62,6 +62,15 @@ type rowCache struct {
 	// before it wait for rather than look themselves.
 	lastLook uint64
 	looking  *lookUnderWay
+
+	// Watching for changes (rowcache_watch.go): notified counts the
+	// notifications heard, listening says the watcher hears them, and
+	// lookedAt is signals() as it stood when the newest look began.
+	notified  atomic.Uint64
+	listening atomic.Bool
+	lookedAt  uint64
+	// looks counts the looks taken, for tests.
+	looks atomic.Uint64
 }
 
 type lookUnderWay struct {
@@ -107,6 +116,15 @@ func (s *Storage) syncRowCache(ctx context.Context) (uint64, bool) {
 	scope, _ := ctx.Value(rowScopeKey{}).(*rowScope)
 	if scope != nil && scope.synced {
 		return scope.gen, scope.ok
+	}
+	c.mu.Lock()
+	quiet, gen := c.quiet(time.Now()), c.gen
+	c.mu.Unlock()
+	if quiet {
+		if scope != nil {
+			scope.synced, scope.gen, scope.ok = true, gen, true
+		}
+		return gen, true
 	}
 	if scope != nil {
 		// A look that began after this request did has seen every change
@@ -171,6 +189,8 @@ func WithRequestScope(ctx context.Context) context.Context {
 func (s *Storage) pollRowCache(ctx context.Context) (uint64, bool) {
 	c := s.rows
 	ticket := lookTickets.Add(1) // before the look's statement begins
+	signals := c.signals()       // likewise: what the look will have covered
+	c.looks.Add(1)
 	look := &lookUnderWay{ticket: ticket, done: make(chan struct{})}
 	c.mu.Lock()
 	if c.looking == nil || c.looking.ticket < ticket {
@@ -208,6 +228,7 @@ func (s *Storage) pollRowCache(ctx context.Context) (uint64, bool) {
 		c.gen++
 		c.cursor, c.lastPolled = next, now
 		c.lastLook = max(c.lastLook, ticket)
+		c.lookedAt = max(c.lookedAt, signals)
 		gen := c.gen
 		c.mu.Unlock()
 		return gen, true
@@ -246,6 +267,7 @@ func (s *Storage) pollRowCache(ctx context.Context) (uint64, bool) {
 		c.cursor = next
 	}
 	c.lastLook = max(c.lastLook, ticket)
+	c.lookedAt = max(c.lookedAt, signals)
 	if now.After(c.lastPolled) {
 		c.lastPolled = now
 	}

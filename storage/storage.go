@@ -46,6 +46,7 @@ type Storage struct {
 	// River's SQLite driver asks, so the queue never starves the web pool.
 	QueueDB *sql.DB
 
+	dsn     string      // PostgreSQL: for the connection that LISTENs (rowcache_watch.go)
 	prep    preparedSet // statements run on every request (prepared.go)
 	rows    *rowCache   // statuses and accounts (rowcache.go)
 	maxOpen int         // the pool's size, as configured
@@ -156,7 +157,8 @@ func openPostgres(ctx context.Context, cfg config.Database) (*Storage, error) {
 	sqldb.SetMaxOpenConns(cfg.MaxOpenConns)
 	sqldb.SetMaxIdleConns(cfg.MaxOpenConns) // see openSQLite
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
-	s := &Storage{DB: bun.NewDB(sqldb, pgdialect.New()), Type: "postgres", QueueDB: sqldb, maxOpen: cfg.MaxOpenConns, rows: newRowCache(), idleConns: cfg.MaxOpenConns}
+	s := &Storage{DB: bun.NewDB(sqldb, pgdialect.New()), Type: "postgres", QueueDB: sqldb, maxOpen: cfg.MaxOpenConns, rows: newRowCache(), idleConns: cfg.MaxOpenConns,
+		dsn: cfg.Address}
 	if err := s.Ping(ctx); err != nil {
 		s.Close()
 		return nil, err

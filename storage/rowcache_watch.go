@@ -1,0 +1,114 @@
+package storage
+
+import (
+	"context"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// On PostgreSQL a look at row_changes is a round trip, and at one
+// connection it was half of a kept page's time (issue 17: home at one
+// connection 1,700 requests a second with it, 3,200 without). A replica
+// that watches for changes looks only when one may have happened:
+//
+//   - a write of this process: counted when its connection goes back to
+//     the pool, after the commit and before the writer answers
+//     (simplePGXConn.IsValid), so a client always reads its own writes;
+//   - a write of any other process (another replica, an admin command,
+//     psql): every transaction that logs a row change notifies
+//     coopol_row_changes as it commits (migration 20261211100001), and the
+//     watcher counts what it hears. A request that arrives after the
+//     notification reached this replica looks; one that arrives between
+//     the commit elsewhere and the notification (about a millisecond on
+//     loopback, see TestChangesElsewhereArriveByNotification) reads the
+//     state just before it;
+//   - and at least once every quietLookEvery, so that a notification lost
+//     with a connection that died silently costs at most that long.
+//
+// While the watcher is not listening (starting, reconnecting, or not
+// started: tests, CLI commands), every request looks, as before.
+// SQLite has no notifications, and its look is a read in the process.
+
+// localWrites counts the writes of this process, whichever pool made them.
+var localWrites atomic.Uint64
+
+// quietLookEvery bounds how long a watching replica serves its caches
+// without looking at row_changes when it hears nothing.
+var quietLookEvery = time.Second
+
+const changesChannel = "coopol_row_changes"
+
+// signals is the count of changes this replica knows may have happened.
+func (c *rowCache) signals() uint64 { return c.notified.Load() + localWrites.Load() }
+
+// quiet reports whether the last look still holds: the watcher listens,
+// nothing was signalled since that look began, and it is recent. Called
+// with c.mu held.
+func (c *rowCache) quiet(now time.Time) bool {
+	return c.listening.Load() && c.cursor != "" && c.lookedAt == c.signals() && now.Sub(c.lastPolled) < quietLookEvery
+}
+
+// WatchChanges listens for the notifications of row changes until ctx
+// ends, on a connection of its own, reconnecting after a failure. Only on
+// PostgreSQL; it returns at once otherwise.
+func (s *Storage) WatchChanges(ctx context.Context, log *slog.Logger) {
+	if s.Type != "postgres" || s.rows == nil {
+		return
+	}
+	c := s.rows
+	backoff := 100 * time.Millisecond
+	for ctx.Err() == nil {
+		conn, err := s.listenForChanges(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			log.Warn("row changes: listen failed; every request looks until it works", "err", err, "retry_in", backoff)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(backoff):
+			}
+			backoff = min(2*backoff, 10*time.Second)
+			continue
+		}
+		backoff = 100 * time.Millisecond
+		// What committed before LISTEN was not heard: the next request
+		// looks, then the notifications take over.
+		c.notified.Add(1)
+		c.listening.Store(true)
+		for {
+			if _, err = conn.WaitForNotification(ctx); err != nil {
+				break
+			}
+			c.notified.Add(1)
+		}
+		c.listening.Store(false)
+		conn.Close(context.Background()) //nolint:errcheck
+		if ctx.Err() == nil {
+			log.Warn("row changes: listener lost; every request looks until it is back", "err", err)
+		}
+	}
+}
+
+func (s *Storage) listenForChanges(ctx context.Context) (*pgx.Conn, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	cfg, err := pgx.ParseConfig(s.dsn)
+	if err != nil {
+		return nil, err
+	}
+	cfg.RuntimeParams["application_name"] = "coopol row changes"
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := conn.Exec(ctx, "LISTEN "+changesChannel); err != nil {
+		conn.Close(context.Background()) //nolint:errcheck
+		return nil, err
+	}
+	return conn, nil
+}
