@@ -229,8 +229,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("start streaming: %w", err)
 	}
 	defer s.Streaming.Stop()
-	// On PostgreSQL, hear of row changes so that a request looks at
-	// row_changes only when one may have happened (storage.WatchChanges).
+	// Look at row_changes only when a change may have happened
+	// (storage.WatchChanges).
 	go s.Store.WatchChanges(ctx, s.Log)
 	srv.RegisterOnShutdown(s.Streaming.CloseAll)
 	errc := make(chan error, 1)

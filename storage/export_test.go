@@ -42,7 +42,7 @@ func SetQuietLookEvery(d time.Duration) (restore func()) {
 	return func() { quietLookEvery = old }
 }
 
-// DSNForTests is the PostgreSQL address the storage was opened with.
+// DSNForTests is the address the storage was opened with.
 func (s *Storage) DSNForTests() string { return s.dsn }
 
 // ChangeNotificationsHeard is how many notifications of row changes were heard.

@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"log/slog"
 	"runtime"
@@ -119,5 +120,71 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestSQLiteLooksAfterItsOwnWritesAndEverySecond: on SQLite a watching
+// process skips its look while it wrote nothing; each of its writes, from
+// any pool, is seen by the next request, and another process writing the
+// same file (coopol admin) by the look made at least once every
+// quietLookEvery.
+func TestSQLiteLooksAfterItsOwnWritesAndEverySecond(t *testing.T) {
+	defer storage.SetQuietLookEvery(time.Hour)()
+	ctx := context.Background()
+	a, b := twoReplicas(t, "sqlite")
+	watchCtx, stopWatching := context.WithCancel(ctx)
+	defer stopWatching()
+	go a.WatchChanges(watchCtx, slog.New(slog.DiscardHandler))
+	waitFor(t, "the watcher starts", a.ChangesHeard)
+
+	r := &timelineRig{t: t, s: b, now: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)}
+	alice := r.account("alice")
+	name := func() string {
+		t.Helper()
+		acc, err := a.AccountByIDCached(storage.WithRequestScope(ctx), alice.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return acc.DisplayName
+	}
+	name()
+	looks := a.Looks()
+	for range 50 {
+		name()
+	}
+	if got := a.Looks() - looks; got != 0 {
+		t.Fatalf("a process that wrote nothing looked %d times in 50 requests", got)
+	}
+	for i := range 20 {
+		want := fmt.Sprintf("Alice %d", i)
+		if _, err := b.DB.NewUpdate().Model((*model.Account)(nil)).Set("display_name = ?", want).Where("id = ?", alice.ID).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := name(); got != want {
+			t.Fatalf("the request after a write of this process read %q, want %q", got, want)
+		}
+	}
+
+	// Another process: modernc's driver on the same file, not ours.
+	other, err := sql.Open("sqlite", a.DSNForTests())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if _, err := other.ExecContext(ctx, "UPDATE accounts SET display_name = 'Alice (admin)' WHERE id = ?", alice.ID); err != nil {
+		t.Fatal(err)
+	}
+	storage.SetQuietLookEvery(50 * time.Millisecond)
+	waitFor(t, "the write of another process", func() bool { return name() == "Alice (admin)" })
+
+	// Once the watcher stops, every request looks again.
+	stopWatching()
+	waitFor(t, "the watcher stops", func() bool { return !a.ChangesHeard() })
+	storage.SetQuietLookEvery(time.Hour)
+	if _, err := other.ExecContext(ctx, "UPDATE accounts SET display_name = 'Alice (sans veille)' WHERE id = ?", alice.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := name(); got != "Alice (sans veille)" {
+		t.Fatalf("without a watcher, the next request read %q", got)
 	}
 }

@@ -49,6 +49,9 @@ type cachingConn struct {
 	driver.Conn
 	stmts map[string]*list.Element // text → element of order holding *cachedStmt
 	order *list.List               // most recently used first
+	// wrote: anything but a SELECT since the last release (see
+	// simplePGXConn.IsValid, which does the same on PostgreSQL).
+	wrote bool
 }
 
 type cachedStmt struct {
@@ -61,6 +64,9 @@ type cachedStmt struct {
 }
 
 func (c *cachingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	if !readsOnly(query) {
+		c.wrote = true
+	}
 	inner := c.Conn.(driver.QueryerContext)
 	if len(args) != 0 || !isSelect(query) {
 		return inner.QueryContext(ctx, query, args)
@@ -125,6 +131,7 @@ func (c *cachingConn) Close() error {
 // The rest of the connection is modernc's own.
 
 func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	c.wrote = true
 	return c.Conn.(driver.ExecerContext).ExecContext(ctx, query, args)
 }
 
@@ -133,6 +140,7 @@ func (c *cachingConn) PrepareContext(ctx context.Context, query string) (driver.
 }
 
 func (c *cachingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	c.wrote = true
 	return c.Conn.(driver.ConnBeginTx).BeginTx(ctx, opts)
 }
 
@@ -142,7 +150,15 @@ func (c *cachingConn) ResetSession(ctx context.Context) error {
 	return c.Conn.(driver.SessionResetter).ResetSession(ctx)
 }
 
-func (c *cachingConn) IsValid() bool { return c.Conn.(driver.Validator).IsValid() }
+// IsValid is called as the connection goes back to the pool, after its
+// statement or transaction ended: a write is counted there (localWrites).
+func (c *cachingConn) IsValid() bool {
+	if c.wrote {
+		c.wrote = false
+		localWrites.Add(1)
+	}
+	return c.Conn.(driver.Validator).IsValid()
+}
 
 type cachedRows struct {
 	driver.Rows

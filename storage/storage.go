@@ -46,7 +46,7 @@ type Storage struct {
 	// River's SQLite driver asks, so the queue never starves the web pool.
 	QueueDB *sql.DB
 
-	dsn     string      // PostgreSQL: for the connection that LISTENs (rowcache_watch.go)
+	dsn     string      // for the connection that LISTENs on PostgreSQL (rowcache_watch.go)
 	prep    preparedSet // statements run on every request (prepared.go)
 	rows    *rowCache   // statuses and accounts (rowcache.go)
 	maxOpen int         // the pool's size, as configured
@@ -114,7 +114,8 @@ func openSQLite(ctx context.Context, cfg config.Database) (*Storage, error) {
 		return nil, fmt.Errorf("storage: open sqlite: %w", err)
 	}
 	queue.SetMaxOpenConns(1)
-	s := &Storage{DB: bun.NewDB(sqldb, sqlitedialect.New()), Type: "sqlite", QueueDB: queue, rows: newRowCache(), idleConns: cfg.MaxOpenConns}
+	s := &Storage{DB: bun.NewDB(sqldb, sqlitedialect.New()), Type: "sqlite", QueueDB: queue, rows: newRowCache(), idleConns: cfg.MaxOpenConns,
+		dsn: dsn}
 	if err := s.Ping(ctx); err != nil {
 		s.Close()
 		return nil, err
