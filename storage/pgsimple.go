@@ -58,9 +58,7 @@ func (d simplePGXDriver) Open(name string) (driver.Conn, error) {
 
 type simplePGXConn struct {
 	*stdlib.Conn
-	// wrote is set when the connection ran anything but a SELECT since it
-	// was last released to the pool (see IsValid).
-	wrote bool
+	writes writeTracker
 }
 
 // IsValid implements driver.Validator, which pgx's stdlib.Conn does not:
@@ -78,30 +76,19 @@ type simplePGXConn struct {
 // canceled requests released dead ones three times in a row, the waiter
 // (a request of another client, or the guard's ping) got "driver: bad
 // connection", and the guard answered 503 to everyone.
-//
-// It is also where a write of this process becomes known to its row
-// caches: database/sql releases a connection after an autocommit
-// statement has finished, or after its transaction's COMMIT, and before
-// the caller gets the result. Counting it there (localWrites) makes the
-// next request look at row_changes (rowcache_watch.go), so a client reads
-// its own writes at once, without waiting for PostgreSQL's notification.
+// It is also where a write is counted (writeTracker).
 func (c *simplePGXConn) IsValid() bool {
-	if c.wrote {
-		c.wrote = false
-		localWrites.Add(1)
-	}
+	c.writes.released()
 	return !c.Conn.Conn().IsClosed()
 }
 
-// ExecContext and BeginTx count as writes whatever they run (a
-// read-only transaction only costs the next request a look).
 func (c *simplePGXConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	c.wrote = true
+	c.writes.began()
 	return c.Conn.ExecContext(ctx, query, args)
 }
 
 func (c *simplePGXConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
-	c.wrote = true
+	c.writes.began()
 	return c.Conn.BeginTx(ctx, opts)
 }
 
@@ -136,9 +123,7 @@ func markUnliftable(text string, err error) {
 }
 
 func (c *simplePGXConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	if !readsOnly(query) {
-		c.wrote = true // INSERT … RETURNING, WITH … UPDATE
-	}
+	c.writes.ran(query)
 	if len(args) != 0 {
 		return c.Conn.QueryContext(ctx, query, args)
 	}

@@ -42,6 +42,33 @@ import (
 // localWrites counts the writes of this process, whichever pool made them.
 var localWrites atomic.Uint64
 
+// writeTracker is kept by a pooled connection of either driver
+// (stmtcache.go, pgsimple.go). database/sql asks IsValid as it releases a
+// connection, after an autocommit statement has finished or after its
+// transaction's COMMIT, and before the caller gets the result: a write is
+// counted there, so this process's next request looks at row_changes and
+// a client reads its own writes without waiting for a notification.
+type writeTracker struct{ wrote bool }
+
+// ran notes a statement: anything but a plain SELECT may write
+// (INSERT … RETURNING, WITH … UPDATE). Exec and Begin count as writes
+// whatever they run (a read-only transaction costs one look).
+func (w *writeTracker) ran(query string) {
+	if !readsOnly(query) {
+		w.wrote = true
+	}
+}
+
+func (w *writeTracker) began() { w.wrote = true }
+
+// released counts the write, if any, as the connection goes back to the pool.
+func (w *writeTracker) released() {
+	if w.wrote {
+		w.wrote = false
+		localWrites.Add(1)
+	}
+}
+
 // quietLookEvery bounds how long a watching replica serves its caches
 // without looking at row_changes when it hears nothing.
 var quietLookEvery = time.Second

@@ -30,22 +30,8 @@ func TestChangesElsewhereArriveByNotification(t *testing.T) {
 	}
 	defer storage.SetQuietLookEvery(time.Hour)() // only notifications may end a quiet spell
 	ctx := context.Background()
-	a, b := twoReplicas(t, "postgres")
-	watchCtx, stopWatching := context.WithCancel(ctx)
-	defer stopWatching()
-	go a.WatchChanges(watchCtx, slog.New(slog.DiscardHandler))
-	waitFor(t, "the watcher listens", a.ChangesHeard)
-
-	r := &timelineRig{t: t, s: b, now: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)}
-	alice := r.account("alice")
-	name := func() string {
-		t.Helper()
-		acc, err := a.AccountByIDCached(storage.WithRequestScope(ctx), alice.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return acc.DisplayName
-	}
+	w := startWatching(t, "postgres")
+	a, b, alice, name := w.a, w.b, w.alice, w.name
 	name() // one look covers what was written before the watcher listened
 	looks := a.Looks()
 	for range 50 {
@@ -111,6 +97,36 @@ func TestChangesElsewhereArriveByNotification(t *testing.T) {
 	waitFor(t, "the rename after the reconnection", func() bool { return name() == "Alice (après)" })
 }
 
+// watching is replica a watching for changes, replica b beside it, and
+// alice's display name as a request on a reads it.
+type watching struct {
+	a, b  *storage.Storage
+	alice *model.Account
+	name  func() string
+	stop  func()
+}
+
+func startWatching(t *testing.T, backend string) watching {
+	t.Helper()
+	ctx := context.Background()
+	a, b := twoReplicas(t, backend)
+	watchCtx, stop := context.WithCancel(ctx)
+	t.Cleanup(stop)
+	go a.WatchChanges(watchCtx, slog.New(slog.DiscardHandler))
+	waitFor(t, "the watcher starts", a.ChangesHeard)
+	r := &timelineRig{t: t, s: b, now: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)}
+	alice := r.account("alice")
+	name := func() string {
+		t.Helper()
+		acc, err := a.AccountByIDCached(storage.WithRequestScope(ctx), alice.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return acc.DisplayName
+	}
+	return watching{a: a, b: b, alice: alice, name: name, stop: stop}
+}
+
 // waitFor polls cond for up to 10 s.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
@@ -131,22 +147,8 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 func TestSQLiteLooksAfterItsOwnWritesAndEverySecond(t *testing.T) {
 	defer storage.SetQuietLookEvery(time.Hour)()
 	ctx := context.Background()
-	a, b := twoReplicas(t, "sqlite")
-	watchCtx, stopWatching := context.WithCancel(ctx)
-	defer stopWatching()
-	go a.WatchChanges(watchCtx, slog.New(slog.DiscardHandler))
-	waitFor(t, "the watcher starts", a.ChangesHeard)
-
-	r := &timelineRig{t: t, s: b, now: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)}
-	alice := r.account("alice")
-	name := func() string {
-		t.Helper()
-		acc, err := a.AccountByIDCached(storage.WithRequestScope(ctx), alice.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return acc.DisplayName
-	}
+	w := startWatching(t, "sqlite")
+	a, b, alice, name, stopWatching := w.a, w.b, w.alice, w.name, w.stop
 	name()
 	looks := a.Looks()
 	for range 50 {

@@ -47,11 +47,9 @@ func (d cachingDriver) Open(name string) (driver.Conn, error) {
 // cachingConn is used by one goroutine at a time (database/sql's rule).
 type cachingConn struct {
 	driver.Conn
-	stmts map[string]*list.Element // text → element of order holding *cachedStmt
-	order *list.List               // most recently used first
-	// wrote: anything but a SELECT since the last release (see
-	// simplePGXConn.IsValid, which does the same on PostgreSQL).
-	wrote bool
+	stmts  map[string]*list.Element // text → element of order holding *cachedStmt
+	order  *list.List               // most recently used first
+	writes writeTracker
 }
 
 type cachedStmt struct {
@@ -64,9 +62,7 @@ type cachedStmt struct {
 }
 
 func (c *cachingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	if !readsOnly(query) {
-		c.wrote = true
-	}
+	c.writes.ran(query)
 	inner := c.Conn.(driver.QueryerContext)
 	if len(args) != 0 || !isSelect(query) {
 		return inner.QueryContext(ctx, query, args)
@@ -131,7 +127,7 @@ func (c *cachingConn) Close() error {
 // The rest of the connection is modernc's own.
 
 func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	c.wrote = true
+	c.writes.began()
 	return c.Conn.(driver.ExecerContext).ExecContext(ctx, query, args)
 }
 
@@ -140,7 +136,7 @@ func (c *cachingConn) PrepareContext(ctx context.Context, query string) (driver.
 }
 
 func (c *cachingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
-	c.wrote = true
+	c.writes.began()
 	return c.Conn.(driver.ConnBeginTx).BeginTx(ctx, opts)
 }
 
@@ -150,13 +146,10 @@ func (c *cachingConn) ResetSession(ctx context.Context) error {
 	return c.Conn.(driver.SessionResetter).ResetSession(ctx)
 }
 
-// IsValid is called as the connection goes back to the pool, after its
-// statement or transaction ended: a write is counted there (localWrites).
+// IsValid is called as the connection goes back to the pool: a write is
+// counted there (writeTracker).
 func (c *cachingConn) IsValid() bool {
-	if c.wrote {
-		c.wrote = false
-		localWrites.Add(1)
-	}
+	c.writes.released()
 	return c.Conn.(driver.Validator).IsValid()
 }
 
