@@ -65,6 +65,7 @@ type Deps struct {
 type Handlers struct {
 	Deps
 	pages      *pageRenderer
+	rendered   *renderedPages
 	csrfSecret *auth.ServerSecret
 }
 
@@ -87,7 +88,7 @@ func New(d Deps) *Handlers {
 			return a.PrivateKeyPEM, nil
 		}}
 	}
-	return &Handlers{Deps: d, pages: newPageRenderer(), csrfSecret: secret}
+	return &Handlers{Deps: d, pages: newPageRenderer(), rendered: newRenderedPages(), csrfSecret: secret}
 }
 
 // now is the current time in UTC, at the precision both databases keep.

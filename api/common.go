@@ -155,18 +155,30 @@ func (h *Handlers) setLink(c *gin.Context, entries []storage.Entry, p storage.Pa
 
 // respondStatusPage loads, renders and answers a page of statuses.
 func (h *Handlers) respondStatusPage(c *gin.Context, viewer *model.Account, entries []storage.Entry, p storage.Page) {
-	sts, err := h.Store.StatusesByIDs(c.Request.Context(), storage.Items(entries))
+	ctx := c.Request.Context()
+	now := h.now() // before rendering: what ends after it is rendered as not ended yet
+	asked, page := h.rendered.ask(c, h.Store, viewer, entries, now)
+	if page != nil {
+		page.respond(c)
+		return
+	}
+	sts, err := h.Store.StatusesByIDs(ctx, storage.Items(entries))
 	if err != nil {
 		h.internalError(c, err)
 		return
 	}
-	out, err := h.renderStatuses(c.Request.Context(), viewer, sts)
+	out, err := h.renderStatuses(ctx, viewer, sts)
+	if err != nil {
+		h.internalError(c, err)
+		return
+	}
+	until, err := h.filtersEnd(ctx, viewer, now)
 	if err != nil {
 		h.internalError(c, err)
 		return
 	}
 	h.setLink(c, entries, p, false)
-	respondJSONPage(c, out, appendStatusJSON)
+	respondRendered(c, h.rendered, asked, earlier(until, statusesEnd(out, now)), out, appendStatusJSON)
 }
 
 // respondAccountPage loads, renders and answers a page of accounts.

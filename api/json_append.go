@@ -25,19 +25,24 @@ var pageBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); retu
 // appendItem, as c.JSON would.
 func respondJSONPage[T any](c *gin.Context, items []T, appendItem func([]byte, *T) []byte) {
 	bp := pageBuffers.Get().(*[]byte)
-	b := append((*bp)[:0], '[')
+	b := appendJSONPage((*bp)[:0], items, appendItem)
+	c.Data(http.StatusOK, "application/json; charset=utf-8", b)
+	if cap(b) <= 1<<20 { // keep the odd huge page out of the pool
+		*bp = b
+		pageBuffers.Put(bp)
+	}
+}
+
+// appendJSONPage appends the JSON array of items.
+func appendJSONPage[T any](b []byte, items []T, appendItem func([]byte, *T) []byte) []byte {
+	b = append(b, '[')
 	for i := range items {
 		if i > 0 {
 			b = append(b, ',')
 		}
 		b = appendItem(b, &items[i])
 	}
-	b = append(b, ']')
-	c.Data(http.StatusOK, "application/json; charset=utf-8", b)
-	if cap(b) <= 1<<20 { // keep the odd huge page out of the pool
-		*bp = b
-		pageBuffers.Put(bp)
-	}
+	return append(b, ']')
 }
 
 func appendStatusJSON(b []byte, s *statusJSON) []byte {

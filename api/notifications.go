@@ -167,9 +167,16 @@ func (h *Handlers) notifications(c *gin.Context) {
 	// is full and its statuses are not looked at twice.
 	f := notificationFilter(c)
 	f.VisibleStatus = h.visibleFilter(viewer)
-	ns, err := h.Store.NotificationsPageCached(ctx, viewer.ID, f, h.now(), p)
+	now := h.now() // before rendering: what ends after it is rendered as not ended yet
+	ns, err := h.Store.NotificationsPageCached(ctx, viewer.ID, f, now, p)
 	if err != nil {
 		h.internalError(c, err)
+		return
+	}
+	entries := storage.NotificationEntries(ns)
+	asked, page := h.rendered.ask(c, h.Store, viewer, entries, now)
+	if page != nil {
+		page.respond(c)
 		return
 	}
 	out, err := h.renderCheckedNotifications(ctx, viewer, ns)
@@ -177,8 +184,19 @@ func (h *Handlers) notifications(c *gin.Context) {
 		h.internalError(c, err)
 		return
 	}
-	h.setLink(c, storage.NotificationEntries(ns), p, false)
-	respondJSONPage(c, out, appendNotificationJSON)
+	until, err := h.filtersEnd(ctx, viewer, now)
+	if err != nil {
+		h.internalError(c, err)
+		return
+	}
+	for i := range out {
+		if out[i].Report != nil {
+			asked.ok = false // reports are not in the caches the page is kept by
+		}
+		until = earlier(until, statusEnds(out[i].Status, now))
+	}
+	h.setLink(c, entries, p, false)
+	respondRendered(c, h.rendered, asked, until, out, appendNotificationJSON)
 }
 
 // getNotification: GET /api/v1/notifications/:id.

@@ -28,6 +28,8 @@ type pollJSON struct {
 	Emojis      []any            `json:"emojis"`
 	Voted       *bool            `json:"voted,omitempty"`
 	OwnVotes    []int            `json:"own_votes,omitzero"` // nil only for anonymous viewers
+
+	ends time.Time // when it ends, if it does: a rendered page is good until then
 }
 
 // pollEntity renders a poll; hidden totals stay hidden until it ends,
@@ -37,6 +39,7 @@ func (h *Handlers) pollEntity(poll *model.Poll, st *model.Status, viewer *model.
 	out := pollJSON{ID: st.ID, Expired: poll.Expired(now), Multiple: poll.Multiple, Emojis: []any{}, Options: []pollOptionJSON{}}
 	if poll.ExpiresAt != nil {
 		out.ExpiresAt = strPtr(poll.ExpiresAt.UTC().Format(time.RFC3339Nano))
+		out.ends = *poll.ExpiresAt
 	}
 	showTotals := !poll.HideTotals || out.Expired || (viewer != nil && viewer.ID == st.AccountID)
 	for i, title := range poll.Options {

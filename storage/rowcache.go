@@ -53,8 +53,13 @@ type rowCache struct {
 	// gen changes whenever a look at row_changes evicts something: a row
 	// read from the database before that look may be older than the change,
 	// so it is not put in the cache (see put).
-	gen    uint64
-	pruned time.Time
+	gen uint64
+	// changes counts the looks that found any change but a token's
+	// (its last use, every hour per token), since the process started:
+	// what was rendered from the caches while it stood still is still
+	// true (ChangesSeen).
+	changes uint64
+	pruned  time.Time
 	// xmins are the cursor's xmin at each prune (PostgreSQL), oldest first.
 	xmins []xminSample
 	// lastLook is the ticket of the newest look applied (lookTickets);
@@ -118,11 +123,11 @@ func (s *Storage) syncRowCache(ctx context.Context) (uint64, bool) {
 		return scope.gen, scope.ok
 	}
 	c.mu.Lock()
-	quiet, gen := c.quiet(time.Now()), c.gen
+	quiet, gen, changes := c.quiet(time.Now()), c.gen, c.changes
 	c.mu.Unlock()
 	if quiet {
 		if scope != nil {
-			scope.synced, scope.gen, scope.ok = true, gen, true
+			scope.synced, scope.gen, scope.ok, scope.changes = true, gen, true, changes
 		}
 		return gen, true
 	}
@@ -134,7 +139,7 @@ func (s *Storage) syncRowCache(ctx context.Context) (uint64, bool) {
 		// PostgreSQL).
 		for {
 			c.mu.Lock()
-			recent, gen := c.lastLook > scope.began, c.gen
+			recent, gen, changes := c.lastLook > scope.began, c.gen, c.changes
 			// A look under way that began before this request cannot
 			// serve it, but this request waits for it to end all the same
 			// and then looks with the others that queued meanwhile: one
@@ -145,7 +150,7 @@ func (s *Storage) syncRowCache(ctx context.Context) (uint64, bool) {
 			}
 			c.mu.Unlock()
 			if recent {
-				scope.synced, scope.gen, scope.ok = true, gen, true
+				scope.synced, scope.gen, scope.ok, scope.changes = true, gen, true, changes
 				return gen, true
 			}
 			if wait == nil {
@@ -160,19 +165,39 @@ func (s *Storage) syncRowCache(ctx context.Context) (uint64, bool) {
 	}
 	gen, ok := s.pollRowCache(ctx)
 	if scope != nil {
-		scope.synced, scope.gen, scope.ok = true, gen, ok
+		// Read after the look: a later look's count is newer still, and
+		// the rows this request reads next are at least as new as it.
+		c.mu.Lock()
+		changes := c.changes
+		c.mu.Unlock()
+		scope.synced, scope.gen, scope.ok, scope.changes = true, gen, ok, changes
 	}
 	return gen, ok
+}
+
+// ChangesSeen returns how many looks at row_changes had found a change
+// when this request's look was taken (or skipped, nothing having
+// changed), and false when the request has not looked or its look failed.
+// Whatever a request renders from the caches after its look stays true
+// for as long as the count stands still, except what depends on the time
+// of day (a poll or a filter that ends).
+func (s *Storage) ChangesSeen(ctx context.Context) (uint64, bool) {
+	scope, _ := ctx.Value(rowScopeKey{}).(*rowScope)
+	if scope == nil || !scope.synced || !scope.ok {
+		return 0, false
+	}
+	return scope.changes, true
 }
 
 type rowScopeKey struct{}
 
 // rowScope remembers the row cache's look of one request.
 type rowScope struct {
-	began  uint64 // lookTickets when the request began
-	synced bool
-	gen    uint64
-	ok     bool
+	began   uint64 // lookTickets when the request began
+	synced  bool
+	gen     uint64
+	ok      bool
+	changes uint64 // rowCache.changes as the look left it
 }
 
 // lookTickets numbers the looks at row_changes of every row cache in the
@@ -226,6 +251,7 @@ func (s *Storage) pollRowCache(ctx context.Context) (uint64, bool) {
 		c.apps.Purge()
 		c.timelines.purge()
 		c.gen++
+		c.changes++
 		c.cursor, c.lastPolled = next, now
 		c.lastLook = max(c.lastLook, ticket)
 		c.lookedAt = max(c.lookedAt, signals)
@@ -262,6 +288,12 @@ func (s *Storage) pollRowCache(ctx context.Context) (uint64, bool) {
 	if evicted {
 		c.evictTokens(changes)
 		c.gen++
+	}
+	for _, ch := range changes {
+		if ch.Kind != "t" { // a token decides who asks, never what a page holds
+			c.changes++
+			break
+		}
 	}
 	if later(s.Type, next, c.cursor) {
 		c.cursor = next

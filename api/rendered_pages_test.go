@@ -1,0 +1,233 @@
+package api_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/coopol/coopol/api"
+	"github.com/coopol/coopol/auth"
+	"github.com/coopol/coopol/config"
+	"github.com/coopol/coopol/model"
+	"github.com/coopol/coopol/social"
+	"github.com/coopol/coopol/storage"
+	"github.com/coopol/coopol/storage/storagetest"
+)
+
+// TestRenderedPagesAreNeverStale (issue 17): replica A serves alice's
+// pages again as it rendered them while nothing changed; replica B, on
+// the same database, favourites, renames, votes, edits, boosts, blocks
+// and deletes, and A's clock passes the end of a poll and of a filter
+// (changes no row records). After each, every page A serves is byte for
+// byte the page it renders afresh (the same request under a URL it never
+// saw), the change shows, and a page asked twice with nothing changed is
+// served again from what was rendered.
+func TestRenderedPagesAreNeverStale(t *testing.T) {
+	for _, backend := range storagetest.Backends() {
+		t.Run(backend, func(t *testing.T) {
+			ctx := context.Background()
+			dbCfg := storagetest.DatabaseConfig(t, backend)
+			open := func() *storage.Storage {
+				s, err := storage.Open(ctx, dbCfg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { s.Close() })
+				if err := s.Migrate(ctx); err != nil {
+					t.Fatal(err)
+				}
+				return s
+			}
+			a, b := open(), open()
+			clk := &clock{now: time.Now().UTC().Truncate(time.Second)}
+			cfg := config.Default()
+			cfg.Host, cfg.Protocol = "lyon.coopol.test", "https"
+			log := slog.New(slog.DiscardHandler)
+			svcA, svcB := social.New(cfg, a, nil, log), social.New(cfg, b, nil, log)
+			svcA.Now, svcB.Now = clk.Now, clk.Now
+			r := gin.New()
+			r.Use(func(c *gin.Context) { // as the server's rowCacheScope does for reads
+				c.Request = c.Request.WithContext(storage.WithRequestScope(c.Request.Context()))
+				c.Next()
+			})
+			secret := &auth.ServerSecret{Load: func(context.Context) (string, error) { return strings.Repeat("s", 40), nil }}
+			h := api.Register(r, api.Deps{Config: cfg, Store: a, Log: log, Now: clk.Now, Social: svcA, CSRFSecret: secret})
+
+			account := func(name string) *model.Account {
+				t.Helper()
+				now := clk.Now()
+				acc := &model.Account{ID: model.NewID(now), URI: "https://lyon.coopol.test/users/" + name, Username: name,
+					DisplayName: strings.ToUpper(name[:1]) + name[1:], ActorType: model.ActorPerson, Fields: []model.Field{},
+					AlsoKnownAs: []string{}, CreatedAt: now, UpdatedAt: now}
+				u := &model.User{ID: model.NewID(now), Email: name + "@example.org", Role: model.RoleMember, Approved: true,
+					Locale: "fr", DefaultVisibility: model.VisibilityPublic, CreatedAt: now, UpdatedAt: now}
+				if err := b.CreateLocalUser(ctx, acc, u); err != nil {
+					t.Fatal(err)
+				}
+				return acc
+			}
+			alice, bob, carol := account("alice"), account("bob"), account("carol")
+			token := func(acc *model.Account) string {
+				t.Helper()
+				u, err := b.UserByAccountID(ctx, acc.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				now := clk.Now()
+				app := &model.OAuthApplication{ID: model.NewID(now), Name: "Client", RedirectURIs: []string{"urn:ietf:wg:oauth:2.0:oob"},
+					Scopes: "read write follow", ClientID: auth.NewToken(), ClientSecretHash: auth.HashToken(auth.NewToken()), CreatedAt: now}
+				if err := b.CreateOAuthApplication(ctx, app); err != nil {
+					t.Fatal(err)
+				}
+				raw := auth.NewToken()
+				tok := &model.OAuthToken{ID: model.NewID(now), TokenHash: auth.HashToken(raw), ApplicationID: app.ID, UserID: &u.ID,
+					Scopes: "read write follow", CreatedAt: now}
+				if err := b.CreateOAuthToken(ctx, tok); err != nil {
+					t.Fatal(err)
+				}
+				return raw
+			}
+			aliceToken := token(alice)
+			do := func(method, path, body string) (int, string) {
+				t.Helper()
+				req := httptest.NewRequest(method, path, strings.NewReader(body))
+				req.Header.Set("Authorization", "Bearer "+aliceToken)
+				if body != "" {
+					req.Header.Set("Content-Type", "application/json")
+				}
+				w := httptest.NewRecorder()
+				r.ServeHTTP(w, req)
+				return w.Code, w.Body.String()
+			}
+			post := func(author *model.Account, in social.NewStatus) *model.Status {
+				t.Helper()
+				if in.Visibility == "" {
+					in.Visibility = model.VisibilityPublic
+				}
+				st, err := svcB.CreateStatus(ctx, author, in)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return st
+			}
+			must := func(err error) {
+				t.Helper()
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+
+			_, err := svcB.Follow(ctx, alice, bob)
+			must(err)
+			first := post(bob, social.NewStatus{Text: "premier message #velo"})
+			poll := post(bob, social.NewStatus{Text: "tract A ou B ?", Poll: &social.NewPoll{Options: []string{"A", "B"}, ExpiresIn: time.Hour}})
+			post(bob, social.NewStatus{Text: "le plan secret"})
+			post(bob, social.NewStatus{Text: "@alice tu viens samedi ?"})
+			theirs := post(carol, social.NewStatus{Text: "de carol #velo"})
+			if code, body := do("POST", "/api/v2/filters", `{"title":"secret","context":["home"],"filter_action":"hide","expires_in":7200,
+				"keywords_attributes":[{"keyword":"secret"}]}`); code != http.StatusOK {
+				t.Fatalf("filter: %d %s", code, body)
+			}
+			code, body := do("POST", "/api/v1/lists", `{"title":"amis"}`)
+			if code != http.StatusOK {
+				t.Fatalf("list: %d %s", code, body)
+			}
+			listID := strings.SplitN(strings.SplitN(body, `"id":"`, 2)[1], `"`, 2)[0]
+			if code, body := do("POST", "/api/v1/lists/"+listID+"/accounts", `{"account_ids":["`+bob.ID+`"]}`); code != http.StatusOK {
+				t.Fatalf("list members: %d %s", code, body)
+			}
+
+			pages := []string{
+				"/api/v1/timelines/home?limit=20",
+				"/api/v1/timelines/public?limit=20",
+				"/api/v1/timelines/tag/velo?limit=20",
+				"/api/v1/accounts/" + bob.ID + "/statuses?limit=20",
+				"/api/v1/timelines/list/" + listID + "?limit=20",
+				"/api/v1/notifications?limit=20",
+			}
+			fresh := 0
+			// check asks every page twice and afresh, and returns them.
+			check := func(step string) map[string]string {
+				t.Helper()
+				out := map[string]string{}
+				for _, page := range pages {
+					code, once := do("GET", page, "")
+					if code != http.StatusOK {
+						t.Fatalf("%s: %s: %d %s", step, page, code, once)
+					}
+					served := api.RenderedPagesServed(h)
+					_, twice := do("GET", page, "")
+					if api.RenderedPagesServed(h) != served+1 {
+						t.Errorf("%s: %s asked twice with nothing changed was rendered again", step, page)
+					}
+					fresh++
+					_, afresh := do("GET", fmt.Sprintf("%s&fresh=%d", page, fresh), "")
+					if once != afresh || twice != afresh {
+						t.Fatalf("%s: %s served stale:\n%s\nrendered afresh:\n%s", step, page, once, afresh)
+					}
+					out[page] = once
+				}
+				return out
+			}
+			home, notifications := pages[0], pages[5]
+			shows := func(step, page, want string, yes bool) {
+				t.Helper()
+				if got := check(step)[page]; strings.Contains(got, want) != yes {
+					t.Fatalf("%s: %s shows %q: %v, want %v\n%s", step, page, want, !yes, yes, got)
+				}
+			}
+			shows("start", home, "le plan secret", false)
+			shows("start", home, `"expired":false`, true)
+
+			_, err = svcB.Favourite(ctx, alice, first.ID)
+			must(err)
+			shows("favourite", home, `"favourited":true`, true)
+
+			name := "Bob le facteur"
+			_, err = svcB.UpdateProfile(ctx, bob, social.ProfileUpdate{DisplayName: &name})
+			must(err)
+			shows("rename", notifications, name, true)
+
+			_, err = svcB.Vote(ctx, carol, poll.ID, []int{1})
+			must(err)
+			shows("vote", home, `"votes_count":1`, true)
+
+			_, err = svcB.EditStatus(ctx, bob, first.ID, social.NewStatus{Text: "premier message, corrigé #velo", Visibility: model.VisibilityPublic})
+			must(err)
+			shows("edit", pages[2], "corrigé", true)
+
+			_, err = svcB.Reblog(ctx, bob, theirs.ID)
+			must(err)
+			shows("boost", home, "de carol", true)
+
+			clk.Advance(61 * time.Minute) // the poll ends; no row changes
+			shows("poll ends", home, `"expired":true`, true)
+
+			clk.Advance(time.Hour) // the filter ends; no row changes
+			shows("filter ends", home, "le plan secret", true)
+
+			// A mute that ends changes no row either: the public page holds
+			// other statuses then, and is rendered again.
+			if code, body := do("POST", "/api/v1/accounts/"+carol.ID+"/mute", `{"duration":600}`); code != http.StatusOK {
+				t.Fatalf("mute: %d %s", code, body)
+			}
+			shows("mute", pages[1], "de carol", false)
+			clk.Advance(11 * time.Minute)
+			shows("mute ends", pages[1], "de carol", true)
+
+			must(svcB.Block(ctx, bob, alice))
+			shows("block", home, "premier message", false)
+			shows("block", pages[4], "premier message", false)
+
+			must(svcB.DeleteStatus(ctx, carol, theirs.ID))
+			shows("delete", pages[2], "de carol", false)
+		})
+	}
+}
