@@ -42,9 +42,17 @@ const (
 	// A longer page (up to 80 notifications) is rendered each time
 	// rather than held.
 	renderedPageMaxBytes = 256 << 10
+	// The key holds the request's URI, which the client chooses: a page
+	// asked under a longer one is not kept (timeline URIs are short; a
+	// padded one would otherwise hold memory three times, in the key and
+	// the two links).
+	renderedPageMaxKey = 1 << 10
+	// renderedPagesCount bounds the number of pages, however small.
+	renderedPagesCount = 4096
 )
 
 type renderedPage struct {
+	size    int // bytes held: body, key, link and items
 	changes uint64
 	entries []storage.Entry
 	until   time.Time // zero: nothing on the page ends
@@ -62,8 +70,7 @@ type renderedPages struct {
 
 func newRenderedPages() *renderedPages {
 	rp := &renderedPages{}
-	// The count is no bound (the bytes are); lru needs one.
-	rp.pages, _ = lru.NewWithEvict(1<<16, func(_ string, page renderedPage) { rp.bytes -= len(page.body) })
+	rp.pages, _ = lru.NewWithEvict(renderedPagesCount, func(_ string, page renderedPage) { rp.bytes -= page.size })
 	return rp
 }
 
@@ -95,15 +102,19 @@ func (rp *renderedPages) ask(c *gin.Context, st *storage.Storage, viewer *model.
 
 // keep holds a page just rendered for the next time it is asked.
 func (rp *renderedPages) keep(asked pageAsked, until time.Time, link string, body []byte) {
-	if !asked.ok || len(body) > renderedPageMaxBytes {
+	if !asked.ok || len(body) > renderedPageMaxBytes || len(asked.key) > renderedPageMaxKey {
 		return
 	}
 	page := renderedPage{changes: asked.changes, entries: slices.Clone(asked.entries), until: until, link: link, body: slices.Clone(body)}
+	page.size = len(body) + len(asked.key) + len(link)
+	for _, e := range asked.entries {
+		page.size += len(e.Key) + len(e.ID) + 32 // and the two string headers
+	}
 	rp.mu.Lock()
 	defer rp.mu.Unlock()
 	rp.pages.Remove(asked.key) // its bytes leave the count through the callback
 	rp.pages.Add(asked.key, page)
-	rp.bytes += len(page.body)
+	rp.bytes += page.size
 	for rp.bytes > renderedPagesBytes {
 		rp.pages.RemoveOldest()
 	}
@@ -152,7 +163,10 @@ func statusEnds(s *statusJSON, now time.Time) time.Time {
 }
 
 // filtersEnd returns when the first of the viewer's filters that has not
-// ended yet ends (zero if none will).
+// ended yet ends (zero if none will). It reads the filters again after
+// the renderer did; should another request's look have changed them in
+// between, that look moved the count of changes past the one this page
+// is kept under, and the page is never served again.
 func (h *Handlers) filtersEnd(ctx context.Context, viewer *model.Account, now time.Time) (time.Time, error) {
 	if viewer == nil {
 		return time.Time{}, nil
