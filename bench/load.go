@@ -32,6 +32,9 @@ type LoadOptions struct {
 	// compresses (GoToSocial does, Coopol leaves it to the reverse proxy)
 	// would make the load generator decompress, on the same cores.
 	Gzip bool
+	// Cookie is sent as the Cookie header, for web pages behind a sign-in
+	// (Coopol's /home takes its session: coopol_session=…).
+	Cookie string
 }
 
 // LoadResult summarises a run. Latencies are of successful (2xx) requests.
@@ -132,6 +135,9 @@ func RunLoad(ctx context.Context, opts LoadOptions) (LoadResult, error) {
 				}
 				if opts.Token != "" {
 					req.Header.Set("Authorization", "Bearer "+opts.Token)
+				}
+				if opts.Cookie != "" {
+					req.Header.Set("Cookie", opts.Cookie)
 				}
 				t0 := time.Now()
 				resp, err := client.Do(req)

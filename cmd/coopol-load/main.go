@@ -87,6 +87,7 @@ func load(ctx context.Context, args []string, stdout io.Writer) error {
 	var o bench.LoadOptions
 	fs.StringVar(&o.BaseURL, "url", "http://127.0.0.1:8080", "server base URL (loopback only)")
 	fs.StringVar(&o.Token, "token", os.Getenv("COOPOL_LOAD_TOKEN"), "bearer token (default $COOPOL_LOAD_TOKEN)")
+	fs.StringVar(&o.Cookie, "cookie", "", "Cookie header to send, for web pages behind a sign-in (e.g. coopol_session=…)")
 	paths := fs.String("path", "/api/v1/timelines/home,/api/v1/timelines/public", "comma-separated paths, loaded one after the other")
 	conc := fs.String("c", "16", "concurrent clients; a comma-separated list (1,16) runs each path once per value")
 	fs.DurationVar(&o.Duration, "d", 20*time.Second, "duration of each path's run (at most 10m)")
