@@ -415,11 +415,25 @@ func inZone(t time.Time, tz string) time.Time {
 	if tz == "" {
 		tz = defaultZone
 	}
+	return t.In(location(tz))
+}
+
+// zones holds the time zones loaded: time.LoadLocation reads and parses
+// the zone's file on each call, which was 7 % of the web home page's CPU
+// (issue 17: a date per status). Zone names come from events' settings,
+// a few per instance.
+var zones sync.Map // name → *time.Location
+
+func location(tz string) *time.Location {
+	if loc, ok := zones.Load(tz); ok {
+		return loc.(*time.Location)
+	}
 	loc, err := time.LoadLocation(tz)
 	if err != nil {
-		loc = time.UTC
+		return time.UTC // not kept: a name that fails is not remembered
 	}
-	return t.In(loc)
+	zones.Store(tz, loc)
+	return loc
 }
 
 func longDate(msgs *catalog, lang string, t time.Time, tz string, withTime bool) string {
