@@ -312,7 +312,7 @@ func TestEndpointsEveryAppUses(t *testing.T) {
 		if _, err := inst.Store.DB.NewUpdate().TableExpr("users").Set("role = ?", model.RoleAdmin).Where("account_id = ?", adminAcc.ID).Exec(ctx); err != nil {
 			t.Fatal(err)
 		}
-		admin := &apiClient{t: t, inst: inst, token: mintToken(t, inst, adminAcc, "read write admin:write"), http: alice.http}
+		admin := &apiClient{t: t, inst: inst, token: mintToken(t, inst.Store, adminAcc, "read write admin:write"), http: alice.http}
 		admin.do("PUT", "/api/v1/coopol/instance/pages/privacy", map[string]any{"content": "<p>RGPD : vos données</p><script>x</script>"}).ok()
 		if p := anonymous(t, inst).get("/api/v1/instance/privacy_policy").obj(); p["content"] != "<p>RGPD : vos données</p>" {
 			t.Fatalf("privacy policy: %v", p)

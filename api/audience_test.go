@@ -195,7 +195,7 @@ func TestSectionMembershipFollowsRoles(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			return u.Account, &apiClient{t: t, inst: inst, token: mintToken(t, inst, u.Account, "read write follow"), http: &http.Client{Timeout: 20 * time.Second}}
+			return u.Account, &apiClient{t: t, inst: inst, token: mintToken(t, inst.Store, u.Account, "read write follow"), http: &http.Client{Timeout: 20 * time.Second}}
 		}
 		sec, secc := mk("secretaire", model.RoleAdmin)
 		mod, _ := mk("moderatrice", model.RoleModerator)

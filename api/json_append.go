@@ -2,12 +2,9 @@ package api
 
 import (
 	"encoding/json"
-	"net/http"
 	"strconv"
 	"sync"
 	"unicode/utf8"
-
-	"github.com/gin-gonic/gin"
 )
 
 // Timeline pages and notifications are most of what clients ask for, and
@@ -20,18 +17,6 @@ import (
 // rare or small and still go through encoding/json.
 
 var pageBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
-
-// respondJSONPage answers 200 with the JSON array of items, written by
-// appendItem, as c.JSON would.
-func respondJSONPage[T any](c *gin.Context, items []T, appendItem func([]byte, *T) []byte) {
-	bp := pageBuffers.Get().(*[]byte)
-	b := appendJSONPage((*bp)[:0], items, appendItem)
-	c.Data(http.StatusOK, "application/json; charset=utf-8", b)
-	if cap(b) <= 1<<20 { // keep the odd huge page out of the pool
-		*bp = b
-		pageBuffers.Put(bp)
-	}
-}
 
 // appendJSONPage appends the JSON array of items.
 func appendJSONPage[T any](b []byte, items []T, appendItem func([]byte, *T) []byte) []byte {

@@ -376,7 +376,7 @@ func TestWebPush(t *testing.T) {
 		ac.do("PUT", "/api/v1/push/subscription", url.Values{"data[policy]": {"everyone"}}).status(http.StatusUnprocessableEntity)
 
 		// One subscription per token: alice's other token has none.
-		other := &apiClient{t: t, inst: a, token: mintToken(t, a, alice, "read push"), http: http.DefaultClient}
+		other := &apiClient{t: t, inst: a, token: mintToken(t, a.Store, alice, "read push"), http: http.DefaultClient}
 		other.get("/api/v1/push/subscription").status(http.StatusNotFound)
 
 		ac.do("DELETE", "/api/v1/push/subscription", nil).obj()

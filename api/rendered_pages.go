@@ -128,14 +128,15 @@ func (page *renderedPage) respond(c *gin.Context) {
 	c.Data(http.StatusOK, "application/json; charset=utf-8", page.body)
 }
 
-// respondRendered encodes items as respondJSONPage does and keeps the
-// bytes for the next time the page is asked.
+// respondRendered answers 200 with the JSON array of items, written by
+// appendItem as c.JSON would, and keeps the bytes for the next time the
+// page is asked.
 func respondRendered[T any](c *gin.Context, rp *renderedPages, asked pageAsked, until time.Time, items []T, appendItem func([]byte, *T) []byte) {
 	bp := pageBuffers.Get().(*[]byte)
 	b := appendJSONPage((*bp)[:0], items, appendItem)
 	rp.keep(asked, until, c.Writer.Header().Get("Link"), b)
 	c.Data(http.StatusOK, "application/json; charset=utf-8", b)
-	if cap(b) <= 1<<20 {
+	if cap(b) <= 1<<20 { // keep the odd huge page out of the pool
 		*bp = b
 		pageBuffers.Put(bp)
 	}

@@ -33,19 +33,7 @@ func TestRenderedPagesAreNeverStale(t *testing.T) {
 	for _, backend := range storagetest.Backends() {
 		t.Run(backend, func(t *testing.T) {
 			ctx := context.Background()
-			dbCfg := storagetest.DatabaseConfig(t, backend)
-			open := func() *storage.Storage {
-				s, err := storage.Open(ctx, dbCfg)
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { s.Close() })
-				if err := s.Migrate(ctx); err != nil {
-					t.Fatal(err)
-				}
-				return s
-			}
-			a, b := open(), open()
+			a, b := storagetest.Replicas(t, backend)
 			clk := &clock{now: time.Now().UTC().Truncate(time.Second)}
 			cfg := config.Default()
 			cfg.Host, cfg.Protocol = "lyon.coopol.test", "https"
@@ -62,39 +50,15 @@ func TestRenderedPagesAreNeverStale(t *testing.T) {
 
 			account := func(name string) *model.Account {
 				t.Helper()
-				now := clk.Now()
-				acc := &model.Account{ID: model.NewID(now), URI: "https://lyon.coopol.test/users/" + name, Username: name,
-					DisplayName: strings.ToUpper(name[:1]) + name[1:], ActorType: model.ActorPerson, Fields: []model.Field{},
-					AlsoKnownAs: []string{}, CreatedAt: now, UpdatedAt: now}
-				u := &model.User{ID: model.NewID(now), Email: name + "@example.org", Role: model.RoleMember, Approved: true,
-					Locale: "fr", DefaultVisibility: model.VisibilityPublic, CreatedAt: now, UpdatedAt: now}
-				if err := b.CreateLocalUser(ctx, acc, u); err != nil {
-					t.Fatal(err)
-				}
-				return acc
-			}
-			alice, bob, carol := account("alice"), account("bob"), account("carol")
-			token := func(acc *model.Account) string {
-				t.Helper()
-				u, err := b.UserByAccountID(ctx, acc.ID)
+				u, err := svcB.CreateUser(ctx, social.NewUser{Username: name, Email: name + "@example.org",
+					Password: "password-" + name, Role: model.RoleMember, Approved: true})
 				if err != nil {
 					t.Fatal(err)
 				}
-				now := clk.Now()
-				app := &model.OAuthApplication{ID: model.NewID(now), Name: "Client", RedirectURIs: []string{"urn:ietf:wg:oauth:2.0:oob"},
-					Scopes: "read write follow", ClientID: auth.NewToken(), ClientSecretHash: auth.HashToken(auth.NewToken()), CreatedAt: now}
-				if err := b.CreateOAuthApplication(ctx, app); err != nil {
-					t.Fatal(err)
-				}
-				raw := auth.NewToken()
-				tok := &model.OAuthToken{ID: model.NewID(now), TokenHash: auth.HashToken(raw), ApplicationID: app.ID, UserID: &u.ID,
-					Scopes: "read write follow", CreatedAt: now}
-				if err := b.CreateOAuthToken(ctx, tok); err != nil {
-					t.Fatal(err)
-				}
-				return raw
+				return u.Account
 			}
-			aliceToken := token(alice)
+			alice, bob, carol := account("alice"), account("bob"), account("carol")
+			aliceToken := mintToken(t, b, alice, "read write follow")
 			do := func(method, path, body string) (int, string) {
 				t.Helper()
 				req := httptest.NewRequest(method, path, strings.NewReader(body))

@@ -15,6 +15,7 @@ import (
 	"github.com/coopol/coopol/auth"
 	"github.com/coopol/coopol/coopoltest"
 	"github.com/coopol/coopol/model"
+	"github.com/coopol/coopol/storage"
 	"github.com/coopol/coopol/storage/storagetest"
 )
 
@@ -39,10 +40,10 @@ type apiClient struct {
 
 // mintToken stores an application and a user token for account with the
 // given scopes, as the OAuth flow would (tested in oauth_test.go).
-func mintToken(t *testing.T, inst *coopoltest.Instance, account *model.Account, scopes string) string {
+func mintToken(t *testing.T, store *storage.Storage, account *model.Account, scopes string) string {
 	t.Helper()
 	ctx := context.Background()
-	u, err := inst.Store.UserByAccountID(ctx, account.ID)
+	u, err := store.UserByAccountID(ctx, account.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,12 +51,12 @@ func mintToken(t *testing.T, inst *coopoltest.Instance, account *model.Account, 
 	app := &model.OAuthApplication{ID: model.NewID(now), Name: "Test client", Website: "https://client.example",
 		RedirectURIs: []string{"urn:ietf:wg:oauth:2.0:oob"}, Scopes: scopes, ClientID: auth.NewToken(),
 		ClientSecretHash: auth.HashToken(auth.NewToken()), CreatedAt: now}
-	if err := inst.Store.CreateOAuthApplication(ctx, app); err != nil {
+	if err := store.CreateOAuthApplication(ctx, app); err != nil {
 		t.Fatal(err)
 	}
 	raw := auth.NewToken()
 	tok := &model.OAuthToken{ID: model.NewID(now), TokenHash: auth.HashToken(raw), ApplicationID: app.ID, UserID: &u.ID, Scopes: scopes, CreatedAt: now}
-	if err := inst.Store.CreateOAuthToken(ctx, tok); err != nil {
+	if err := store.CreateOAuthToken(ctx, tok); err != nil {
 		t.Fatal(err)
 	}
 	return raw
@@ -70,7 +71,7 @@ func login(t *testing.T, inst *coopoltest.Instance, username string, locked bool
 	if len(scopes) > 0 {
 		s = strings.Join(scopes, " ")
 	}
-	return a, &apiClient{t: t, inst: inst, token: mintToken(t, inst, a, s), http: &http.Client{Timeout: 20 * time.Second}}
+	return a, &apiClient{t: t, inst: inst, token: mintToken(t, inst.Store, a, s), http: &http.Client{Timeout: 20 * time.Second}}
 }
 
 // anonymous is a client without a token.

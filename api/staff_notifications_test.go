@@ -21,7 +21,7 @@ func TestStaffNotificationsSpeakMastodon(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sec := &apiClient{t: t, inst: inst, token: mintToken(t, inst, u.Account, "read write"), http: anonymous(t, inst).http}
+		sec := &apiClient{t: t, inst: inst, token: mintToken(t, inst.Store, u.Account, "read write"), http: anonymous(t, inst).http}
 		alice, aliceAPI := login(t, inst, "alice", false)
 		bob := inst.CreateUser(t, "bob", false)
 

@@ -28,7 +28,7 @@ func countStatuses(t *testing.T, inst *coopoltest.Instance, a *model.Account) in
 func TestPostingNeedsWriteScope(t *testing.T) {
 	eachInstance(t, func(t *testing.T, inst *coopoltest.Instance) {
 		alice, _ := login(t, inst, "alice", false)
-		readOnly := &apiClient{t: t, inst: inst, token: mintToken(t, inst, alice, "read"), http: http.DefaultClient}
+		readOnly := &apiClient{t: t, inst: inst, token: mintToken(t, inst.Store, alice, "read"), http: http.DefaultClient}
 		readOnly.post("/api/v1/statuses", url.Values{"status": {"Bonjour"}}).status(http.StatusForbidden)
 		readOnly.do("POST", "/api/v1/statuses", map[string]any{"status": "Bonjour"}).status(http.StatusForbidden)
 		if n := countStatuses(t, inst, alice); n != 0 {

@@ -23,7 +23,7 @@ func TestRowCacheIsNeverStale(t *testing.T) {
 	for _, backend := range storagetest.Backends() {
 		t.Run(backend, func(t *testing.T) {
 			ctx := context.Background()
-			a, b := twoReplicas(t, backend)
+			a, b := storagetest.Replicas(t, backend)
 			r := &timelineRig{t: t, s: b, now: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)}
 			alice := r.account("alice")
 			id := r.status(alice, model.VisibilityPublic, nil)
@@ -93,7 +93,7 @@ func TestCachedTokensFollowEveryChange(t *testing.T) {
 	for _, backend := range storagetest.Backends() {
 		t.Run(backend, func(t *testing.T) {
 			ctx := context.Background()
-			a, b := twoReplicas(t, backend)
+			a, b := storagetest.Replicas(t, backend)
 			now := time.Now().UTC().Truncate(time.Microsecond)
 			acct, user := newLocal("alice", "alice@example.org")
 			if err := b.CreateLocalUser(ctx, acct, user); err != nil {
@@ -172,7 +172,7 @@ func TestCachedPiecesFollowEveryChange(t *testing.T) {
 	for _, backend := range storagetest.Backends() {
 		t.Run(backend, func(t *testing.T) {
 			ctx := context.Background()
-			a, b := twoReplicas(t, backend)
+			a, b := storagetest.Replicas(t, backend)
 			r := &timelineRig{t: t, s: b, now: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)}
 			alice, bob := r.account("alice"), r.account("bob")
 			id := r.status(alice, model.VisibilityPublic, nil, bob)
@@ -246,7 +246,7 @@ func TestCachedViewerStateFiltersAndCountersFollowEveryChange(t *testing.T) {
 	for _, backend := range storagetest.Backends() {
 		t.Run(backend, func(t *testing.T) {
 			ctx := context.Background()
-			a, b := twoReplicas(t, backend)
+			a, b := storagetest.Replicas(t, backend)
 			r := &timelineRig{t: t, s: b, now: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)}
 			alice, bob := r.account("alice"), r.account("bob")
 			id := r.status(alice, model.VisibilityPublic, nil)
@@ -348,26 +348,6 @@ func TestCachedViewerStateFiltersAndCountersFollowEveryChange(t *testing.T) {
 	}
 }
 
-// twoReplicas opens two storages on one migrated database, as two
-// replicas of an instance would.
-func twoReplicas(t *testing.T, backend string) (a, b *storage.Storage) {
-	t.Helper()
-	ctx := context.Background()
-	cfg := storagetest.DatabaseConfig(t, backend)
-	open := func() *storage.Storage {
-		s, err := storage.Open(ctx, cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		if err := s.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
-	return open(), open()
-}
-
 // TestRowCacheSharesALookOnlyWhenItBeganAfterTheRequest: a request skips
 // its own look at row_changes only when another began after it did (and
 // so saw every change committed before the request); a request that
@@ -376,7 +356,7 @@ func TestRowCacheSharesALookOnlyWhenItBeganAfterTheRequest(t *testing.T) {
 	for _, backend := range storagetest.Backends() {
 		t.Run(backend, func(t *testing.T) {
 			ctx := context.Background()
-			a, b := twoReplicas(t, backend)
+			a, b := storagetest.Replicas(t, backend)
 			r := &timelineRig{t: t, s: b, now: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)}
 			id := r.status(r.account("alice"), model.VisibilityPublic, nil)
 			content := func(ctx context.Context) string {
@@ -452,7 +432,7 @@ func TestCachedApplicationsFollowEveryChange(t *testing.T) {
 	for _, backend := range storagetest.Backends() {
 		t.Run(backend, func(t *testing.T) {
 			ctx := context.Background()
-			a, b := twoReplicas(t, backend)
+			a, b := storagetest.Replicas(t, backend)
 			counter := &stmtCounter{}
 			a.DB.AddQueryHook(counter)
 			now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
@@ -500,7 +480,7 @@ func TestCachedPollsFollowEveryChange(t *testing.T) {
 	for _, backend := range storagetest.Backends() {
 		t.Run(backend, func(t *testing.T) {
 			ctx := context.Background()
-			a, b := twoReplicas(t, backend)
+			a, b := storagetest.Replicas(t, backend)
 			counter := &stmtCounter{}
 			a.DB.AddQueryHook(counter)
 			r := &timelineRig{t: t, s: b, now: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)}
@@ -586,7 +566,7 @@ func TestLookSkipsWhatItSawWhileATransactionStaysOpen(t *testing.T) {
 	for _, backend := range storagetest.Backends() {
 		t.Run(backend, func(t *testing.T) {
 			ctx := context.Background()
-			a, b := twoReplicas(t, backend)
+			a, b := storagetest.Replicas(t, backend)
 			r := &timelineRig{t: t, s: b, now: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)}
 			zoe, other := r.account("zoe"), r.account("other")
 			name := func() string { return cachedDisplayName(t, a, zoe.ID) }
@@ -644,7 +624,7 @@ func TestLookSeesATransactionThatTookItsIdBeforeTheLastOneFinished(t *testing.T)
 		t.Skip("PostgreSQL only: SQLite has one writer at a time")
 	}
 	ctx := context.Background()
-	a, b := twoReplicas(t, "postgres")
+	a, b := storagetest.Replicas(t, "postgres")
 	r := &timelineRig{t: t, s: b, now: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)}
 	zoe, other := r.account("zoe"), r.account("other")
 	name := func() string { return cachedDisplayName(t, a, zoe.ID) }
@@ -692,7 +672,7 @@ func TestPruneKeepsLinesOfRecentTransactions(t *testing.T) {
 	for _, backend := range storagetest.Backends() {
 		t.Run(backend, func(t *testing.T) {
 			ctx := context.Background()
-			_, b := twoReplicas(t, backend)
+			_, b := storagetest.Replicas(t, backend)
 			r := &timelineRig{t: t, s: b, now: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)}
 			zoe := r.account("zoe")
 			if _, err := b.DB.ExecContext(ctx, "UPDATE accounts SET note = 'x' WHERE id = ?", zoe.ID); err != nil {

@@ -109,7 +109,7 @@ type watching struct {
 func startWatching(t *testing.T, backend string) watching {
 	t.Helper()
 	ctx := context.Background()
-	a, b := twoReplicas(t, backend)
+	a, b := storagetest.Replicas(t, backend)
 	watchCtx, stop := context.WithCancel(ctx)
 	t.Cleanup(stop)
 	go a.WatchChanges(watchCtx, slog.New(slog.DiscardHandler))

@@ -53,7 +53,7 @@ func TestTimelineCacheIsNeverStale(t *testing.T) {
 	for _, backend := range storagetest.Backends() {
 		t.Run(backend, func(t *testing.T) {
 			ctx := context.Background()
-			a, b := twoReplicas(t, backend)
+			a, b := storagetest.Replicas(t, backend)
 			counter := &stmtCounter{}
 			a.DB.AddQueryHook(counter)
 			if backend == "postgres" {

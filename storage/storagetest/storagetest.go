@@ -43,15 +43,28 @@ func Each(t *testing.T, fn func(t *testing.T, s *storage.Storage)) {
 // Open returns a migrated storage of the given type, closed at cleanup.
 func Open(t testing.TB, backend string) *storage.Storage {
 	t.Helper()
+	return open(t, DatabaseConfig(t, backend))
+}
+
+// Replicas opens one fresh database of the given type twice, as two
+// replicas (or a replica and another process) share it; each keeps its
+// own caches.
+func Replicas(t testing.TB, backend string) (a, b *storage.Storage) {
+	t.Helper()
 	cfg := DatabaseConfig(t, backend)
+	return open(t, cfg), open(t, cfg)
+}
+
+func open(t testing.TB, cfg config.Database) *storage.Storage {
+	t.Helper()
 	ctx := context.Background()
 	s, err := storage.Open(ctx, cfg)
 	if err != nil {
-		t.Fatalf("open %s: %v", backend, err)
+		t.Fatalf("open %s: %v", cfg.Type, err)
 	}
 	t.Cleanup(func() { s.Close() })
 	if err := s.Migrate(ctx); err != nil {
-		t.Fatalf("migrate %s: %v", backend, err)
+		t.Fatalf("migrate %s: %v", cfg.Type, err)
 	}
 	return s
 }
