@@ -25,6 +25,7 @@ import (
 	"github.com/coopol/coopol/auth"
 	"github.com/coopol/coopol/config"
 	"github.com/coopol/coopol/media"
+	"github.com/coopol/coopol/pagecache"
 	"github.com/coopol/coopol/social"
 	"github.com/coopol/coopol/storage"
 	"github.com/coopol/coopol/text"
@@ -65,7 +66,7 @@ type Deps struct {
 type Handlers struct {
 	Deps
 	pages      *pageRenderer
-	rendered   *renderedPages
+	rendered   *pagecache.Cache
 	csrfSecret *auth.ServerSecret
 }
 
@@ -88,7 +89,7 @@ func New(d Deps) *Handlers {
 			return a.PrivateKeyPEM, nil
 		}}
 	}
-	return &Handlers{Deps: d, pages: newPageRenderer(), rendered: newRenderedPages(), csrfSecret: secret}
+	return &Handlers{Deps: d, pages: newPageRenderer(), rendered: pagecache.New(), csrfSecret: secret}
 }
 
 // now is the current time in UTC, at the precision both databases keep.

@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/coopol/coopol/model"
+	"github.com/coopol/coopol/pagecache"
 	"github.com/coopol/coopol/social"
 	"github.com/coopol/coopol/storage"
 )
@@ -157,9 +158,9 @@ func (h *Handlers) setLink(c *gin.Context, entries []storage.Entry, p storage.Pa
 func (h *Handlers) respondStatusPage(c *gin.Context, viewer *model.Account, entries []storage.Entry, p storage.Page) {
 	ctx := c.Request.Context()
 	now := h.now() // before rendering: what ends after it is rendered as not ended yet
-	asked, page := h.rendered.ask(c, h.Store, viewer, entries, now)
+	asked, page := h.askRendered(c, viewer, entries, now)
 	if page != nil {
-		page.respond(c)
+		respondKept(c, page)
 		return
 	}
 	sts, err := h.Store.StatusesByIDs(ctx, storage.Items(entries))
@@ -178,7 +179,7 @@ func (h *Handlers) respondStatusPage(c *gin.Context, viewer *model.Account, entr
 		return
 	}
 	h.setLink(c, entries, p, false)
-	respondRendered(c, h.rendered, asked, earlier(until, statusesEnd(out, now)), out, appendStatusJSON)
+	respondRendered(c, h.rendered, asked, pagecache.Earlier(until, statusesEnd(out, now)), out, appendStatusJSON)
 }
 
 // respondAccountPage loads, renders and answers a page of accounts.

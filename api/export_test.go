@@ -1,4 +1,4 @@
 package api
 
 // RenderedPagesServed counts the pages h served again as rendered before.
-func RenderedPagesServed(h *Handlers) uint64 { return h.rendered.served.Load() }
+func RenderedPagesServed(h *Handlers) uint64 { return h.rendered.Served() }

@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/coopol/coopol/model"
+	"github.com/coopol/coopol/pagecache"
 	"github.com/coopol/coopol/storage"
 )
 
@@ -174,9 +175,9 @@ func (h *Handlers) notifications(c *gin.Context) {
 		return
 	}
 	entries := storage.NotificationEntries(ns)
-	asked, page := h.rendered.ask(c, h.Store, viewer, entries, now)
+	asked, page := h.askRendered(c, viewer, entries, now)
 	if page != nil {
-		page.respond(c)
+		respondKept(c, page)
 		return
 	}
 	out, err := h.renderCheckedNotifications(ctx, viewer, ns)
@@ -191,9 +192,9 @@ func (h *Handlers) notifications(c *gin.Context) {
 	}
 	for i := range out {
 		if out[i].Report != nil {
-			asked.ok = false // reports are not in the caches the page is kept by
+			asked.Refuse() // reports are not in the caches the page is kept by
 		}
-		until = earlier(until, statusEnds(out[i].Status, now))
+		until = pagecache.Earlier(until, statusEnds(out[i].Status, now))
 	}
 	h.setLink(c, entries, p, false)
 	respondRendered(c, h.rendered, asked, until, out, appendNotificationJSON)
