@@ -32,6 +32,7 @@ var dialectMigrations = []struct{ name, comment string }{
 	{"20261209100002", "row_changes_notifications"},
 	{"20261210100001", "row_changes_polls"},
 	{"20261211100001", "row_changes_notify"},
+	{"20261212100001", "row_changes_pages"},
 }
 
 func (s *Storage) addDialectMigrations(ms *migrate.Migrations) {

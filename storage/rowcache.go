@@ -189,6 +189,18 @@ func (s *Storage) ChangesSeen(ctx context.Context) (uint64, bool) {
 	return scope.changes, true
 }
 
+// LookForChanges takes this request's look at row_changes now, if it has
+// not yet: what the request reads afterwards, from the caches or the
+// database, is at least as new as ChangesSeen says. A page kept by that
+// count must not show a row read before the look (the web reads its
+// session, user and account before anything cached). Outside a request
+// scope it does nothing: such reads look each time anyway.
+func (s *Storage) LookForChanges(ctx context.Context) {
+	if scope, _ := ctx.Value(rowScopeKey{}).(*rowScope); scope != nil {
+		s.syncRowCache(ctx)
+	}
+}
+
 type rowScopeKey struct{}
 
 // rowScope remembers the row cache's look of one request.
@@ -267,6 +279,9 @@ func (s *Storage) pollRowCache(ctx context.Context) (uint64, bool) {
 	defer c.mu.Unlock()
 	evicted := false
 	for _, ch := range changes {
+		if ch.Kind == "w" {
+			continue // a row only rendered pages show: counted below, nothing to evict
+		}
 		if c.timelines.change(ch) {
 			continue // a kind of the timeline cache alone
 		}

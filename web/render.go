@@ -224,19 +224,27 @@ func (h *Handlers) t(c *gin.Context, id string, args ...any) string {
 // render writes a full page; the body is built first so that a template
 // error becomes a clean 500 rather than half a page.
 func (h *Handlers) render(c *gin.Context, status int, name string, p *page) {
+	if body, ok := h.renderBody(c, name, p); ok {
+		h.writeHTML(c, status, body, p.Viewer != nil)
+	}
+}
+
+// renderBody renders a full page; on an error it answers 500 itself and
+// returns false.
+func (h *Handlers) renderBody(c *gin.Context, name string, p *page) ([]byte, bool) {
 	set, err := h.pages.page(p.Lang, name)
 	if err != nil || set == nil {
 		h.Log.Error("web: no such page template", "page", name)
 		c.AbortWithStatus(http.StatusInternalServerError)
-		return
+		return nil, false
 	}
 	var buf bytes.Buffer
 	if err := set.ExecuteTemplate(&buf, "layout", p); err != nil {
 		h.Log.Error("web: render", "page", name, "err", err)
 		c.AbortWithStatus(http.StatusInternalServerError)
-		return
+		return nil, false
 	}
-	h.writeHTML(c, status, buf.Bytes(), p.Viewer != nil)
+	return buf.Bytes(), true
 }
 
 // renderFragment writes a named partial alone (live timeline updates).

@@ -36,6 +36,8 @@ type viewer struct {
 	User    *model.User
 	Account *model.Account
 	token   string // the raw session token, from the cookie
+	// tokenHash names the session (kept pages are per session).
+	tokenHash string
 }
 
 // viewerOf returns the logged-in person, or nil.
@@ -68,8 +70,12 @@ func (h *Handlers) session(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
+	// Before the session, its user and account are read: a page kept by
+	// the count of changes seen must not show older rows (kept_pages.go).
+	h.Store.LookForChanges(ctx)
 	now := h.now()
-	ws, err := h.Store.WebSessionByTokenHash(ctx, auth.HashToken(raw), now)
+	hash := auth.HashToken(raw)
+	ws, err := h.Store.WebSessionByTokenHash(ctx, hash, now)
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
 		h.clearCookie(c, sessionCookie)
@@ -78,7 +84,7 @@ func (h *Handlers) session(c *gin.Context) {
 	case !mayLogIn(ws.User):
 		h.clearCookie(c, sessionCookie)
 	default:
-		c.Set(ctxViewer, &viewer{User: ws.User, Account: ws.User.Account, token: raw})
+		c.Set(ctxViewer, &viewer{User: ws.User, Account: ws.User.Account, token: raw, tokenHash: hash})
 		if now.Sub(ws.LastUsedAt) > touchEvery {
 			if err := h.Store.TouchWebSession(ctx, ws, now); err != nil {
 				h.Log.Warn("web: touch session", "err", err)
@@ -107,7 +113,7 @@ func (h *Handlers) startSession(c *gin.Context, user *model.User) error {
 		h.Log.Warn("web: purge sessions", "err", err)
 	}
 	h.setCookie(c, sessionCookie, raw, int(sessionLifetime/time.Second), true)
-	c.Set(ctxViewer, &viewer{User: user, Account: user.Account, token: raw})
+	c.Set(ctxViewer, &viewer{User: user, Account: user.Account, token: raw, tokenHash: ws.TokenHash})
 	return nil
 }
 

@@ -28,10 +28,16 @@ type timelineData struct {
 func (h *Handlers) homeTimeline(c *gin.Context) {
 	ctx := c.Request.Context()
 	v := viewerOf(c)
-	entries, err := h.Store.HomeTimelineCached(ctx, v.Account.ID, storage.StatusFilter(h.Social.VisibleFilter(v.Account)), h.now(),
+	now := h.now() // before rendering: what ends after it is rendered as not ended yet
+	entries, err := h.Store.HomeTimelineCached(ctx, v.Account.ID, storage.StatusFilter(h.Social.VisibleFilter(v.Account)), now,
 		storage.Page{MaxID: c.Query("max_id"), Limit: pageSize})
 	if err != nil {
 		h.fail(c, err)
+		return
+	}
+	asked, kept := h.askKept(c, entries, now)
+	if kept != nil {
+		h.writeHTML(c, http.StatusOK, kept.Body, true)
 		return
 	}
 	d := &timelineData{Older: olderKey(entries)}
@@ -52,7 +58,10 @@ func (h *Handlers) homeTimeline(c *gin.Context) {
 	}
 	p := h.newPage(c, h.t(c, "home.title"), d)
 	p.Nav = "home"
-	h.render(c, http.StatusOK, "timeline", p)
+	if body, ok := h.renderBody(c, "timeline", p); ok {
+		h.kept.Keep(asked, statusesEnd(d.Statuses, now), "", body)
+		h.writeHTML(c, http.StatusOK, body, true)
+	}
 }
 
 // homeUpdates answers the live timeline script: the posts newer than

@@ -24,6 +24,7 @@ import (
 	"github.com/coopol/coopol/auth"
 	"github.com/coopol/coopol/config"
 	"github.com/coopol/coopol/media"
+	"github.com/coopol/coopol/pagecache"
 	"github.com/coopol/coopol/ratelimit"
 	"github.com/coopol/coopol/social"
 	"github.com/coopol/coopol/storage"
@@ -58,6 +59,8 @@ type Handlers struct {
 	zone *time.Location
 	// csrfSecret signs anonymous visitors' CSRF tokens.
 	csrfSecret *auth.ServerSecret
+	// kept holds signed-in pages as rendered (kept_pages.go).
+	kept *pagecache.Cache
 }
 
 // New builds the handlers: it parses the templates and the catalogs,
@@ -85,7 +88,7 @@ func New(d Deps) (*Handlers, error) {
 		return nil, fmt.Errorf("web: time zone: %w", err)
 	}
 	return &Handlers{
-		Deps: d, pages: pages, msgs: msgs, zone: zone,
+		Deps: d, pages: pages, msgs: msgs, zone: zone, kept: pagecache.New(),
 		mailForms: ratelimit.New("web-mail-forms", ratelimit.Rate{Limit: 10, Period: time.Hour}),
 		csrfSecret: &auth.ServerSecret{Load: func(ctx context.Context) (string, error) {
 			a, err := d.Social.InstanceActor(ctx)
