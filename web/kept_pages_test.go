@@ -202,6 +202,15 @@ func TestKeptWebPagesAreNeverStale(t *testing.T) {
 				t.Fatalf("report resolved: %q waiting", badge(page, "/dashboard"))
 			}
 
+			// Someone signs up and waits for approval.
+			_, err = svcB.CreateUser(ctx, social.NewUser{Username: "dave", Email: "dave@example.org", Password: "password-dave",
+				Role: model.RoleSympathisant})
+			must(err)
+			must(b.WebMarkNotificationsRead(ctx, alice.ID, "zzzzzzzzzzzzzzzzzzzzzzzzzz"))
+			if page = changed("sign-up waiting"); badge(page, "/dashboard") != "1" {
+				t.Fatalf("sign-up waiting: %q waiting", badge(page, "/dashboard"))
+			}
+
 			group, err := svcB.CreateGroup(ctx, carol, social.NewGroup{Username: "velo", DisplayName: "Vélo", Openness: social.OpennessOpen,
 				Admission: social.AdmitAnyone, SympathisantsMayJoin: true})
 			must(err)

@@ -1,8 +1,9 @@
 -- Rendered web pages are kept while nothing they show has changed
 -- (web/kept_pages.go). Besides the rows already logged, a signed-in page
 -- shows events and their slots (cards on a timeline), whether a
--- conversation was read (conversation_states: the unread count) and the
--- open reports (what waits for the staff). A change to any of them logs
+-- conversation was read (conversation_states: the unread count), the
+-- open reports and the new accounts waiting for approval (what waits
+-- for the staff: users log their updates already, not their inserts). A change to any of them logs
 -- 'w', which no row cache evicts by: it only counts as a change
 -- (storage.ChangesSeen), so kept pages are rendered again.
 CREATE FUNCTION row_changes_log_page() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -22,4 +23,7 @@ CREATE TRIGGER row_changes_pages AFTER INSERT OR UPDATE OR DELETE ON conversatio
 FOR EACH ROW EXECUTE FUNCTION row_changes_log_page()
 --split
 CREATE TRIGGER row_changes_pages AFTER INSERT OR UPDATE OR DELETE ON reports
+FOR EACH ROW EXECUTE FUNCTION row_changes_log_page()
+--split
+CREATE TRIGGER row_changes_pages_users AFTER INSERT ON users
 FOR EACH ROW EXECUTE FUNCTION row_changes_log_page()
