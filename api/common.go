@@ -159,6 +159,7 @@ func (h *Handlers) respondStatusPage(c *gin.Context, viewer *model.Account, entr
 	ctx := c.Request.Context()
 	now := h.now() // before rendering: what ends after it is rendered as not ended yet
 	asked, page := h.askRendered(c, viewer, entries, now)
+	defer h.rendered.Release(asked)
 	if page != nil {
 		respondKept(c, page)
 		return

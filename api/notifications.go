@@ -176,6 +176,7 @@ func (h *Handlers) notifications(c *gin.Context) {
 	}
 	entries := storage.NotificationEntries(ns)
 	asked, page := h.askRendered(c, viewer, entries, now)
+	defer h.rendered.Release(asked)
 	if page != nil {
 		respondKept(c, page)
 		return

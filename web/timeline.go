@@ -36,6 +36,7 @@ func (h *Handlers) homeTimeline(c *gin.Context) {
 		return
 	}
 	asked, kept := h.askKept(c, entries, now)
+	defer h.kept.Release(asked)
 	if kept != nil {
 		h.writeHTML(c, http.StatusOK, kept.Body, true)
 		return
