@@ -34,6 +34,9 @@ func (s *Storage) ChangesHeard() bool { return s.rows.listening.Load() }
 // Looks is how many looks at row_changes the row cache took.
 func (s *Storage) Looks() uint64 { return s.rows.looks.Load() }
 
+// ChangesNotified counts the notifications of row changes the watcher heard.
+func (s *Storage) ChangesNotified() uint64 { return s.rows.notified.Load() }
+
 // SetQuietLookEvery changes how long a watching replica may go without
 // looking when it hears nothing.
 func SetQuietLookEvery(d time.Duration) (restore func()) {

@@ -16,7 +16,7 @@ import (
 //
 // Everything a kept page shows is either in its key or logged in
 // row_changes, and read after the request's look at it (LookForChanges,
-// in the session middleware):
+// in the session middleware for the routes in keptRoutes):
 //   - in the key: the session (its CSRF token is in every form), the
 //     language and the URI;
 //   - logged: the viewer's user and account, the timeline and its
@@ -28,6 +28,10 @@ import (
 // A page carrying a one-time message (the flash cookie) is neither kept
 // nor served from what was kept.
 
+// keptRoutes are the pages that may be kept. Their requests look at
+// row_changes before the session is read (session).
+var keptRoutes = map[string]bool{"/home": true}
+
 // askKept returns the request's page and, when it may be served again,
 // its bytes.
 func (h *Handlers) askKept(c *gin.Context, entries []storage.Entry, now time.Time) (pagecache.Asked, *pagecache.Page) {
@@ -37,7 +41,7 @@ func (h *Handlers) askKept(c *gin.Context, entries []storage.Entry, now time.Tim
 // keptKey names a signed-in page; "" for a page that is never kept.
 func (h *Handlers) keptKey(c *gin.Context) string {
 	v := viewerOf(c)
-	if v == nil || v.tokenHash == "" {
+	if v == nil || v.tokenHash == "" || !keptRoutes[c.FullPath()] {
 		return ""
 	}
 	if ck, err := c.Cookie(flashCookie); err == nil && ck != "" {

@@ -70,9 +70,13 @@ func (h *Handlers) session(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	// Before the session, its user and account are read: a page kept by
-	// the count of changes seen must not show older rows (kept_pages.go).
-	h.Store.LookForChanges(ctx)
+	if keptRoutes[c.FullPath()] {
+		// Look before the session, its user and account are read: a page
+		// kept by the count of changes seen must not show older rows
+		// (kept_pages.go). Other pages read them as they always did, and
+		// look when they first read a cache, if they do.
+		h.Store.LookForChanges(ctx)
+	}
 	now := h.now()
 	hash := auth.HashToken(raw)
 	ws, err := h.Store.WebSessionByTokenHash(ctx, hash, now)
