@@ -13,7 +13,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,6 +21,7 @@ import (
 	"github.com/coopol/coopol/api"
 	"github.com/coopol/coopol/auth"
 	"github.com/coopol/coopol/config"
+	"github.com/coopol/coopol/coopoltest"
 	"github.com/coopol/coopol/model"
 	"github.com/coopol/coopol/storage"
 	"github.com/coopol/coopol/storage/storagetest"
@@ -34,19 +34,6 @@ const (
 	callbackURI  = "https://client.example/callback"
 )
 
-// clock is an injectable time source.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // rig is one instance's API on a fresh database.
 type rig struct {
 	t     *testing.T
@@ -54,7 +41,7 @@ type rig struct {
 	cfg   config.Config
 	h     *api.Handlers
 	r     *gin.Engine
-	clock *clock
+	clock *coopoltest.Clock
 }
 
 func newRig(t *testing.T, s *storage.Storage, tweak ...func(*config.Config)) *rig {
@@ -67,7 +54,7 @@ func newRig(t *testing.T, s *storage.Storage, tweak ...func(*config.Config)) *ri
 	for _, f := range tweak {
 		f(&cfg)
 	}
-	clk := &clock{now: time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)}
+	clk := coopoltest.NewClock(time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC))
 	r := gin.New()
 	// These rigs have no instance actor to derive the server key from.
 	secret := &auth.ServerSecret{Load: func(context.Context) (string, error) { return "api rig server secret " + strings.Repeat("x", 32), nil }}

@@ -15,9 +15,10 @@ import (
 	"github.com/coopol/coopol/api"
 	"github.com/coopol/coopol/auth"
 	"github.com/coopol/coopol/config"
+	"github.com/coopol/coopol/coopoltest"
 	"github.com/coopol/coopol/model"
+	"github.com/coopol/coopol/server"
 	"github.com/coopol/coopol/social"
-	"github.com/coopol/coopol/storage"
 	"github.com/coopol/coopol/storage/storagetest"
 )
 
@@ -34,17 +35,14 @@ func TestRenderedPagesAreNeverStale(t *testing.T) {
 		t.Run(backend, func(t *testing.T) {
 			ctx := context.Background()
 			a, b := storagetest.Replicas(t, backend)
-			clk := &clock{now: time.Now().UTC().Truncate(time.Second)}
+			clk := coopoltest.NewClock(time.Now().UTC().Truncate(time.Second))
 			cfg := config.Default()
 			cfg.Host, cfg.Protocol = "lyon.coopol.test", "https"
 			log := slog.New(slog.DiscardHandler)
 			svcA, svcB := social.New(cfg, a, nil, log), social.New(cfg, b, nil, log)
 			svcA.Now, svcB.Now = clk.Now, clk.Now
 			r := gin.New()
-			r.Use(func(c *gin.Context) { // as the server's rowCacheScope does for reads
-				c.Request = c.Request.WithContext(storage.WithRequestScope(c.Request.Context()))
-				c.Next()
-			})
+			r.Use(server.RowCacheScope)
 			secret := &auth.ServerSecret{Load: func(context.Context) (string, error) { return strings.Repeat("s", 40), nil }}
 			h := api.Register(r, api.Deps{Config: cfg, Store: a, Log: log, Now: clk.Now, Social: svcA, CSRFSecret: secret})
 

@@ -746,19 +746,7 @@ type bareFederation struct {
 	store      *storage.Storage
 	network    *coopoltest.Network
 	activityID string
-	clock      *testClock
-}
-
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+	clock      *coopoltest.Clock
 }
 
 func newBareFederation(t *testing.T, backend string) *bareFederation {
@@ -771,7 +759,7 @@ func newBareFederation(t *testing.T, backend string) *bareFederation {
 	store := storagetest.Open(t, backend)
 	log := slog.New(slog.DiscardHandler)
 	svc := social.New(cfg, store, nil, log)
-	clk := &testClock{now: time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)}
+	clk := coopoltest.NewClock(time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC))
 	svc.Now = clk.Now
 	network := coopoltest.NewNetwork()
 	fed := federation.New(cfg, store, svc, svc.Now, httpclient.Config{Resolver: network, PortOverride: network.Route}, log)

@@ -155,13 +155,13 @@ func New(ctx context.Context, cfg config.Config, store *storage.Storage, log *sl
 	return s, nil
 }
 
-// rowCacheScope makes the row cache look for changes once per request
+// RowCacheScope makes the row cache look for changes once per request
 // (storage.WithRequestScope). Streams are left out: they live for hours
 // and render what changes while they run, so each of their reads looks.
 // So are requests that write (POST, PUT, PATCH, DELETE): they render what
 // they just changed (an edit answers with the edited status), and a look
 // taken before their own write would not have seen it.
-func rowCacheScope(c *gin.Context) {
+func RowCacheScope(c *gin.Context) {
 	readOnly := c.Request.Method == http.MethodGet || c.Request.Method == http.MethodHead
 	if readOnly && !strings.HasPrefix(c.Request.URL.Path, "/api/v1/streaming") {
 		c.Request = c.Request.WithContext(storage.WithRequestScope(c.Request.Context()))
@@ -177,7 +177,7 @@ func (s *Server) routes() http.Handler {
 	if err := r.SetTrustedProxies(s.Config.HTTP.TrustedProxies); err != nil {
 		s.Log.Error("http.trusted_proxies", "err", err)
 	}
-	r.Use(gin.Recovery(), s.idle.middleware, rowCacheScope, refuseBadParams, newDBGuard(s.Store.Ping, s.Log).middleware,
+	r.Use(gin.Recovery(), s.idle.middleware, RowCacheScope, refuseBadParams, newDBGuard(s.Store.Ping, s.Log).middleware,
 		exceptRateLimits(s.Config.HTTP.RateLimitExceptions, s.RateLimits.Middleware()), refuseBadBodies)
 	r.GET("/livez", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
 	r.GET("/readyz", func(c *gin.Context) {

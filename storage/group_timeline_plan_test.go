@@ -3,26 +3,11 @@ package storage_test
 import (
 	"context"
 	"strings"
-	"sync"
 	"testing"
-
-	"github.com/uptrace/bun"
 
 	"github.com/coopol/coopol/storage"
 	"github.com/coopol/coopol/storage/storagetest"
 )
-
-type lastQuery struct {
-	mu sync.Mutex
-	q  string
-}
-
-func (l *lastQuery) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context { return ctx }
-func (l *lastQuery) AfterQuery(_ context.Context, ev *bun.QueryEvent) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.q = ev.Query
-}
 
 // TestGroupTimelineWalksItsIndex (issue 17): on SQLite, with the
 // statistics of a large instance where most statuses are in no group
@@ -35,7 +20,7 @@ func TestGroupTimelineWalksItsIndex(t *testing.T) {
 	s := storagetest.Open(t, "sqlite")
 	r := &timelineRig{t: t, s: s}
 	group := r.account("velo")
-	last := &lastQuery{}
+	last := &stmtCounter{}
 	s.DB.AddQueryHook(last)
 	for _, stat := range []string{
 		"ANALYZE", // makes sqlite_stat1
@@ -53,7 +38,7 @@ func TestGroupTimelineWalksItsIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	last.mu.Lock()
-	q := last.q
+	q := last.last
 	last.mu.Unlock()
 	rows, err := s.DB.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q)
 	if err != nil {

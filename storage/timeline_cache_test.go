@@ -22,8 +22,9 @@ import (
 // but for the pruning of old row_changes lines, which a look starts in
 // the background every few minutes.
 type stmtCounter struct {
-	mu sync.Mutex
-	n  int
+	mu   sync.Mutex
+	n    int
+	last string // the last statement, as sent
 }
 
 func (c *stmtCounter) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context { return ctx }
@@ -33,6 +34,7 @@ func (c *stmtCounter) AfterQuery(_ context.Context, ev *bun.QueryEvent) {
 	}
 	c.mu.Lock()
 	c.n++
+	c.last = ev.Query
 	c.mu.Unlock()
 }
 func (c *stmtCounter) count() int {

@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,9 +14,10 @@ import (
 
 	"github.com/coopol/coopol/auth"
 	"github.com/coopol/coopol/config"
+	"github.com/coopol/coopol/coopoltest"
 	"github.com/coopol/coopol/model"
+	"github.com/coopol/coopol/server"
 	"github.com/coopol/coopol/social"
-	"github.com/coopol/coopol/storage"
 	"github.com/coopol/coopol/storage/storagetest"
 	"github.com/coopol/coopol/web"
 )
@@ -27,7 +27,8 @@ import (
 // the same database, changes one thing the page shows at a time: a
 // favourite, a name, an event's sign-ups, a direct message and its
 // reading, a notification read, a staff role and a report resolved, a
-// group joined, a vote, a block, a deletion; A's clock passes the end of
+// group joined, a members-only post in it, a removal from the group, a
+// vote, a block, a deletion; A's clock passes the end of
 // a poll. After each, the page A serves is byte for byte the page it
 // renders afresh, the change shows, and the page asked twice with nothing
 // changed is served again from what was kept. Who asks is part of the
@@ -38,7 +39,7 @@ func TestKeptWebPagesAreNeverStale(t *testing.T) {
 		t.Run(backend, func(t *testing.T) {
 			ctx := context.Background()
 			a, b := storagetest.Replicas(t, backend)
-			clk := &testClock{now: time.Now().UTC().Truncate(time.Second)}
+			clk := coopoltest.NewClock(time.Now().UTC().Truncate(time.Second))
 			cfg := config.Default()
 			cfg.Host, cfg.Protocol = "lyon.coopol.test", "https"
 			log := slog.New(slog.DiscardHandler)
@@ -52,12 +53,7 @@ func TestKeptWebPagesAreNeverStale(t *testing.T) {
 			}
 			must(svcA.EnsureInstanceActors(ctx))
 			r := gin.New()
-			r.Use(func(c *gin.Context) { // as the server's rowCacheScope does for reads
-				if c.Request.Method == http.MethodGet {
-					c.Request = c.Request.WithContext(storage.WithRequestScope(c.Request.Context()))
-				}
-				c.Next()
-			})
+			r.Use(server.RowCacheScope)
 			h := web.Register(r, web.Deps{Config: cfg, Store: a, Social: svcA, Log: log, Now: clk.Now})
 
 			user := func(name, role string) *model.User {
@@ -217,6 +213,12 @@ func TestKeptWebPagesAreNeverStale(t *testing.T) {
 			_, err = svcB.JoinGroup(ctx, alice, group)
 			must(err)
 			shows("group joined", changed("group joined"), `value="`+group.ID+`"`)
+			post(carol, social.NewStatus{Text: "réservé aux membres du groupe", Visibility: model.VisibilityMembers, GroupID: group.ID})
+			shows("members-only post", changed("members-only post"), "réservé aux membres du groupe")
+			must(svcB.RemoveMember(ctx, carol, group, alice, false))
+			if page = changed("removed from the group"); strings.Contains(page, "réservé aux membres du groupe") || strings.Contains(page, `value="`+group.ID+`"`) {
+				t.Fatal("removed from the group: its members-only post or the group is still on the page")
+			}
 
 			_, err = svcB.Vote(ctx, carol, poll.ID, []int{1})
 			must(err)
@@ -289,17 +291,4 @@ func diffAround(a, b string) string {
 		i++
 	}
 	return a[max(0, i-200):min(len(a), i+200)]
-}
-
-// testClock is an injectable time source.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
 }
